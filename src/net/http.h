@@ -1,0 +1,56 @@
+// Plain HTTP request/response values shared by every layer above net/.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace ferry::net {
+
+// Header names as sent; lookups are case-insensitive.
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+// Case-insensitive lookup of the first header called `name`.
+std::optional<std::string_view> FindHeader(const Headers& headers, std::string_view name);
+// Replaces (or adds) header `name`.
+void SetHeader(Headers& headers, std::string name, std::string value);
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string url;  // absolute, already percent-encoded
+  Headers headers;
+
+  // Request body, streamed from caller memory without a copy.
+  // REQUIRES: the memory outlives the request's completion.
+  std::string_view body;
+
+  // When set, response body bytes are handed here as they arrive instead of being
+  // collected in HttpResponse::body. Return false to abort the transfer. Runs on
+  // the client's driver thread: it must not block.
+  std::function<bool(std::string_view chunk)> body_sink;
+
+  // Abort when no connection after this long.
+  std::chrono::milliseconds connect_timeout{10'000};
+  // Abort when fewer than low_speed_bytes per second flow for low_speed_window.
+  // This, not a total timeout, bounds a stalled transfer of any size.
+  long low_speed_bytes = 1;
+  std::chrono::seconds low_speed_window{60};
+  // Zero = no limit on the whole request.
+  std::chrono::milliseconds total_timeout{0};
+};
+
+struct HttpResponse {
+  long status = 0;
+  Headers headers;   // names lower-cased
+  std::string body;  // empty when the request had a body_sink
+
+  std::optional<std::string_view> Header(std::string_view name) const {
+    return FindHeader(headers, name);
+  }
+};
+
+}  // namespace ferry::net

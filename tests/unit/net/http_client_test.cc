@@ -1,0 +1,188 @@
+#include "net/http_client.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <future>
+#include <latch>
+#include <mutex>
+#include <set>
+
+#include "unit/net/loopback_server.h"
+
+namespace ferry::net {
+namespace {
+
+using testing::LoopbackServer;
+
+TEST(HttpClient, PutStreamsBodyFromCallerMemoryAndReadsResponse) {
+  LoopbackServer server;
+  HttpClient client;
+  const std::string payload(3 * 1024 * 1024 + 17, 'p');
+  HttpRequest req;
+  req.method = "PUT";
+  req.url = server.url("/put");
+  req.body = payload;
+  req.headers = {{"X-Custom", "v"}};
+  auto r = client.Send(req);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, payload);
+  EXPECT_EQ(r->Header("x-echo-method").value_or(""), "PUT");
+  EXPECT_NE(server.last_head().find("X-Custom: v"), std::string::npos);
+  EXPECT_EQ(server.last_head().find("Expect:"), std::string::npos);
+}
+
+TEST(HttpClient, HeadAndPostAndDeleteUseTheirMethods) {
+  LoopbackServer server;
+  HttpClient client;
+  for (std::string method : {"HEAD", "POST", "DELETE", "GET"}) {
+    HttpRequest req;
+    req.method = method;
+    req.url = server.url("/m");
+    auto r = client.Send(req);
+    ASSERT_TRUE(r.ok()) << method << ": " << r.status().ToString();
+    EXPECT_EQ(r->Header("X-Echo-Method").value_or(""), method);
+  }
+}
+
+TEST(HttpClient, NonSuccessStatusIsAResponseNotAnError) {
+  LoopbackServer server;
+  HttpClient client;
+  HttpRequest req;
+  req.url = server.url("/status/503");
+  auto r = client.Send(req);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 503);
+}
+
+TEST(HttpClient, BodySinkReceivesStreamAndCanAbort) {
+  LoopbackServer server;
+  HttpClient client;
+  size_t received = 0;
+  HttpRequest req;
+  req.url = server.url("/big/5000000");
+  req.body_sink = [&](std::string_view chunk) {
+    received += chunk.size();
+    return true;
+  };
+  auto r = client.Send(req);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(received, 5000000u);
+  EXPECT_TRUE(r->body.empty());
+
+  req.body_sink = [](std::string_view) { return false; };
+  auto aborted = client.Send(req);
+  ASSERT_FALSE(aborted.ok());
+  EXPECT_EQ(aborted.error().code(), Code::kCancelled);
+}
+
+TEST(HttpClient, HundredsOfConcurrentRequestsOnOneDriverReuseConnections) {
+  LoopbackServer server;
+  HttpClient client({.max_connections_per_host = 32});
+  constexpr int kRequests = 600;
+  std::latch all_done(kRequests);
+  std::atomic<int> ok{0};
+  std::vector<std::string> bodies(kRequests);
+  for (int i = 0; i < kRequests; ++i) {
+    bodies[i] = "body-" + std::to_string(i);
+    HttpRequest req;
+    req.method = "POST";
+    req.url = server.url("/c");
+    req.body = bodies[i];
+    client.Start(std::move(req), [&, i](Result<HttpResponse> r) {
+      if (r.ok() && r->body == bodies[i]) ++ok;
+      all_done.count_down();
+    });
+  }
+  all_done.wait();
+  EXPECT_EQ(ok.load(), kRequests);
+  // 600 requests over at most 32 connections: keep-alive reuse is working.
+  EXPECT_LE(server.connections_accepted(), 32);
+}
+
+TEST(HttpClient, RefusedConnectionNamesTheEndpoint) {
+  int port;
+  {
+    LoopbackServer closed;  // grab a free port, then close it
+    port = closed.port();
+  }
+  HttpClient client;
+  HttpRequest req;
+  req.url = "http://127.0.0.1:" + std::to_string(port) + "/x?X-Amz-Signature=secret";
+  auto r = client.Send(req);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), Code::kUnavailable);
+  EXPECT_NE(r.error().message().find("127.0.0.1:" + std::to_string(port)), std::string::npos);
+  EXPECT_EQ(r.error().ToString().find("secret"), std::string::npos);
+  EXPECT_NE(r.error().hint().find("port"), std::string::npos);
+}
+
+TEST(HttpClient, DnsFailureSaysCannotResolve) {
+  HttpClient client;
+  HttpRequest req;
+  req.url = "http://no-such-host.invalid/";
+  auto r = client.Send(req);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), Code::kUnavailable);
+  EXPECT_NE(r.error().message().find("cannot resolve host 'no-such-host.invalid'"),
+            std::string::npos);
+}
+
+TEST(HttpClient, LowSpeedTimeoutEndsAStalledTransfer) {
+  LoopbackServer server;
+  HttpClient client;
+  HttpRequest req;
+  req.url = server.url("/stall");
+  req.low_speed_window = std::chrono::seconds(1);
+  auto r = client.Send(req);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), Code::kDeadlineExceeded);
+}
+
+TEST(HttpClient, StopTokenCancelsInFlightRequest) {
+  LoopbackServer server;
+  HttpClient client;
+  std::stop_source stop;
+  HttpRequest req;
+  req.url = server.url("/stall");
+  auto fut = std::async(std::launch::async, [&] { return client.Send(req, stop.get_token()); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let it connect; not a sync point
+  stop.request_stop();
+  auto r = fut.get();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), Code::kCancelled);
+}
+
+TEST(HttpClient, DelayedStartWaitsWithoutBlockingOthers) {
+  LoopbackServer server;
+  HttpClient client;
+  std::promise<std::chrono::steady_clock::time_point> delayed_done;
+  const auto start = std::chrono::steady_clock::now();
+  HttpRequest delayed;
+  delayed.url = server.url("/d");
+  client.Start(
+      delayed, [&](Result<HttpResponse>) { delayed_done.set_value(std::chrono::steady_clock::now()); },
+      {}, start + std::chrono::milliseconds(300));
+  HttpRequest now;
+  now.url = server.url("/n");
+  auto r = client.Send(now);
+  ASSERT_TRUE(r.ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(300));
+  EXPECT_GE(delayed_done.get_future().get() - start, std::chrono::milliseconds(300));
+}
+
+TEST(HttpClient, DestructorCancelsPendingRequests) {
+  LoopbackServer server;
+  std::promise<Status> result;
+  {
+    HttpClient client;
+    HttpRequest req;
+    req.url = server.url("/stall");
+    client.Start(req, [&](Result<HttpResponse> r) { result.set_value(r.status()); });
+  }
+  EXPECT_EQ(result.get_future().get().code(), Code::kCancelled);
+}
+
+}  // namespace
+}  // namespace ferry::net

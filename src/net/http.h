@@ -28,9 +28,10 @@ struct HttpRequest {
   // REQUIRES: the memory outlives the request's completion.
   std::string_view body;
 
-  // When set, response body bytes are handed here as they arrive instead of being
-  // collected in HttpResponse::body. Return false to abort the transfer. Runs on
-  // the client's driver thread: it must not block.
+  // When set, the bytes of a 2xx response body are handed here as they arrive
+  // instead of being collected in HttpResponse::body (other statuses' bodies, the
+  // error documents, are still collected). Return false to abort the transfer.
+  // Runs on the client's driver thread: it must not block.
   std::function<bool(std::string_view chunk)> body_sink;
 
   // Abort when no connection after this long.

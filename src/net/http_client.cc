@@ -98,7 +98,12 @@ size_t OnWrite(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
   const size_t bytes = size * n;
   if (t->request.body_sink) {
-    return t->request.body_sink(std::string_view(data, bytes)) ? bytes : 0;
+    long status = 0;
+    curl_easy_getinfo(t->easy.get(), CURLINFO_RESPONSE_CODE, &status);
+    // Only a successful body goes to the sink; an error document is kept for the caller.
+    if (status >= 200 && status < 300) {
+      return t->request.body_sink(std::string_view(data, bytes)) ? bytes : 0;
+    }
   }
   t->response.body.append(data, bytes);
   return bytes;

@@ -77,6 +77,22 @@ TEST(HttpClient, BodySinkReceivesStreamAndCanAbort) {
   EXPECT_EQ(aborted.error().code(), Code::kCancelled);
 }
 
+TEST(HttpClient, ErrorBodyIsCollectedEvenWithASink) {
+  LoopbackServer server;
+  HttpClient client;
+  bool sink_called = false;
+  HttpRequest req;
+  req.method = "POST";
+  req.url = server.url("/status/404");
+  req.body = "<Error/>";
+  req.body_sink = [&](std::string_view) { return sink_called = true; };
+  auto r = client.Send(req);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 404);
+  EXPECT_EQ(r->body, "<Error/>");
+  EXPECT_FALSE(sink_called);
+}
+
 TEST(HttpClient, HundredsOfConcurrentRequestsOnOneDriverReuseConnections) {
   LoopbackServer server;
   HttpClient client({.max_connections_per_host = 32});

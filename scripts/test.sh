@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, and runs every test: unit tests (ctest),
+# then integration tests against real servers (SeaweedFS x2, moto) that this
+# script starts on free loopback ports and always stops.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+scripts/build.sh
+
+echo "== unit tests"
+ctest --preset release -j2 -LE integration
+
+testbed_dir=$(mktemp -d /tmp/ferry-testbed.XXXXXX)
+stop_testbed() { python3 tests/testbed/testbed.py stop --dir "$testbed_dir" || true; }
+trap stop_testbed EXIT
+echo "== starting test bed in $testbed_dir"
+python3 tests/testbed/testbed.py start --dir "$testbed_dir"
+export FERRY_TESTBED="$testbed_dir/endpoints.json"
+export FERRY_BIN="$PWD/build/ferry"
+
+echo "== integration tests (C++ against real servers)"
+ctest --preset release -L integration
+
+echo "== integration tests (pytest, verified with boto3)"
+python3 -m pytest tests/integration -q

@@ -1,0 +1,24 @@
+// `ferry ls LOCATION`: lists objects, recursively, one line (or JSON object) each.
+#pragma once
+
+#include "cli/endpoint_flags.h"
+
+namespace CLI {
+class App;
+}
+
+namespace ferry::cli {
+
+struct LsFlags {
+  std::string location;
+  EndpointFlags endpoint;
+  bool json = false;
+};
+
+// Adds the `ls` sub-command; `run` is called when it is chosen.
+CLI::App* AddLsCommand(CLI::App& app, LsFlags& flags);
+
+// Lists to stdout. Returns the final status (errors are printed by the caller).
+Status RunLs(const LsFlags& flags);
+
+}  // namespace ferry::cli

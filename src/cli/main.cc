@@ -1,0 +1,39 @@
+// The `ferry` command.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+#include "cli/exit_codes.h"
+#include "cli/ls_command.h"
+#include "core/log.h"
+
+int main(int argc, char** argv) {
+  using namespace ferry::cli;
+  CLI::App app{"ferry: move object storage and container images between clouds"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "ferry 0.1.0");
+  int verbosity = 0;
+  std::string log_format = "text";
+  app.add_flag("-v,--verbose", verbosity, "More logging (-v info, -vv debug)");
+  app.add_option("--log-format", log_format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}));
+
+  LsFlags ls_flags;
+  CLI::App* ls = AddLsCommand(app, ls_flags);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+  ferry::log::Init(verbosity,
+                   log_format == "json" ? ferry::log::Format::kJson : ferry::log::Format::kText);
+
+  ferry::Status status;
+  if (ls->parsed()) status = RunLs(ls_flags);
+  if (!status.ok()) {
+    std::fprintf(stderr, "ferry: %s\n", status.ToString().c_str());
+  }
+  return ExitCodeFor(status);
+}

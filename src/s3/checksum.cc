@@ -4,13 +4,49 @@
 
 namespace ferry::s3 {
 
-std::string Md5Base64(std::string_view data) {
+Md5::Md5() : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx_, EVP_md5(), nullptr); }
+
+Md5::~Md5() { EVP_MD_CTX_free(ctx_); }
+
+void Md5::Update(std::string_view data) { EVP_DigestUpdate(ctx_, data.data(), data.size()); }
+
+std::string Md5::Finish() {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx_, digest, &len);
+  return std::string(reinterpret_cast<char*>(digest), len);
+}
+
+std::string Md5::Digest(std::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_Digest(data.data(), data.size(), digest, &len, EVP_md5(), nullptr);
-  std::string out(4 * ((len + 2) / 3), '\0');
-  EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), digest, static_cast<int>(len));
+  return std::string(reinterpret_cast<char*>(digest), len);
+}
+
+std::string Md5::Hex(std::string_view digest) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(digest.size() * 2);
+  for (unsigned char c : digest) {
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 15]);
+  }
   return out;
+}
+
+std::string Md5::Base64(std::string_view digest) {
+  std::string out(4 * ((digest.size() + 2) / 3), '\0');
+  EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                  reinterpret_cast<const unsigned char*>(digest.data()),
+                  static_cast<int>(digest.size()));
+  return out;
+}
+
+std::string Md5Base64(std::string_view data) { return Md5::Base64(Md5::Digest(data)); }
+
+std::string MultipartEtag(const std::string& concatenated_part_digests, int parts) {
+  return Md5::Hex(Md5::Digest(concatenated_part_digests)) + "-" + std::to_string(parts);
 }
 
 }  // namespace ferry::s3

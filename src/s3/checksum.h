@@ -4,9 +4,38 @@
 #include <string>
 #include <string_view>
 
+struct evp_md_ctx_st;
+
 namespace ferry::s3 {
 
 // Base64 of the MD5 digest: the Content-MD5 header.
 std::string Md5Base64(std::string_view data);
+
+}  // namespace ferry::s3
+
+namespace ferry::s3 {
+
+// Incremental MD5 (OpenSSL EVP): part and object checksums.
+class Md5 {
+ public:
+  Md5();
+  ~Md5();
+  Md5(const Md5&) = delete;
+  Md5& operator=(const Md5&) = delete;
+
+  void Update(std::string_view data);
+  // The 16-byte digest; the hasher cannot be updated afterwards.
+  std::string Finish();
+
+  static std::string Digest(std::string_view data);  // 16 raw bytes
+  static std::string Hex(std::string_view digest);
+  static std::string Base64(std::string_view digest);
+
+ private:
+  ::evp_md_ctx_st* ctx_;
+};
+
+// The ETag S3 gives a multipart object: MD5 of the parts' MD5s, "-", part count.
+std::string MultipartEtag(const std::string& concatenated_part_digests, int parts);
 
 }  // namespace ferry::s3

@@ -236,6 +236,7 @@ void S3Client::OnResponse(std::shared_ptr<Call> call, Result<net::HttpResponse> 
     }
   }
 
+  if (error.code() == Code::kResourceExhausted && config_.throttle) ++config_.throttle->events;
   if (error.IsRetryable() && call->attempt < config_.retry.max_attempts &&
       !call->stop.stop_requested()) {
     if (call->sink_touched && r.on_restart) r.on_restart();

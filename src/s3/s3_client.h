@@ -20,6 +20,7 @@
 #include "auth/credentials.h"
 #include "core/backoff.h"
 #include "core/status.h"
+#include "core/throttle_signal.h"
 #include "net/http_client.h"
 #include "net/url.h"
 #include "s3/types.h"
@@ -39,6 +40,8 @@ struct S3Config {
   Side side = Side::kNone;        // named in every error of this client
   BackoffPolicy retry;            // per request; max_attempts counts the first try
   bool request_payer = false;     // sends x-amz-request-payer: requester
+  // Counts throttling answers so the engine can lower its concurrency (may be null).
+  std::shared_ptr<ThrottleSignal> throttle;
 };
 
 // One S3 request before addressing and signing. Keys and query values are raw.

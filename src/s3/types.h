@@ -62,6 +62,7 @@ struct ListVersionsPage {
 // What HEAD and GET return about an object.
 struct ObjectHead {
   uint64_t size = 0;  // whole object (Content-Range total for ranged requests)
+  uint64_t content_length = 0;  // bytes in this response (the part, for ?partNumber=N)
   std::string etag;
   std::string last_modified;  // HTTP date as sent
   std::string content_type;
@@ -73,6 +74,7 @@ struct ObjectHead {
   std::string storage_class;
   std::string version_id;
   std::string checksum_crc32c;
+  std::string sse;                     // x-amz-server-side-encryption
   std::optional<int> parts_count;      // x-amz-mp-parts-count (HEAD ?partNumber=N)
   std::map<std::string, std::string> metadata;  // x-amz-meta-* without the prefix
 };

@@ -35,7 +35,10 @@ void AddWriteHeaders(const WriteOptions& o, net::Headers& headers) {
 ObjectHead ObjectHeadFromHeaders(const net::Headers& headers) {
   ObjectHead h;
   for (const auto& [name, value] : headers) {  // names arrive lower-cased
-    if (name == "content-length") h.size = std::strtoull(value.c_str(), nullptr, 10);
+    if (name == "content-length") {
+      h.content_length = std::strtoull(value.c_str(), nullptr, 10);
+      h.size = h.content_length;
+    }
     else if (name == "etag") h.etag = StripQuotes(value);
     else if (name == "last-modified") h.last_modified = value;
     else if (name == "content-type") h.content_type = value;
@@ -47,6 +50,7 @@ ObjectHead ObjectHeadFromHeaders(const net::Headers& headers) {
     else if (name == "x-amz-storage-class") h.storage_class = value;
     else if (name == "x-amz-version-id") h.version_id = value;
     else if (name == "x-amz-checksum-crc32c") h.checksum_crc32c = value;
+    else if (name == "x-amz-server-side-encryption") h.sse = value;
     else if (name == "x-amz-mp-parts-count") h.parts_count = std::atoi(value.c_str());
     else if (name.starts_with("x-amz-meta-")) h.metadata[name.substr(11)] = value;
   }

@@ -1,0 +1,40 @@
+// The credential chain, in the order the AWS SDKs use, behind one provider.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "auth/credentials.h"
+#include "net/http_client.h"
+
+namespace ferry::auth {
+
+// Tries each source in turn and remembers the first that answers. Its error
+// lists every source it tried and what to set.
+class ChainProvider final : public CredentialProvider {
+ public:
+  explicit ChainProvider(std::vector<std::shared_ptr<CredentialProvider>> sources)
+      : sources_(std::move(sources)) {}
+  Result<Credentials> Get(std::stop_token stop) override;
+  bool Invalidate() override;
+  std::string Describe() const override;
+
+ private:
+  std::vector<std::shared_ptr<CredentialProvider>> sources_;
+  std::mutex mu_;
+  std::shared_ptr<CredentialProvider> chosen_;  // guarded by mu_
+};
+
+struct ChainOptions {
+  std::string profile;  // --profile: only that profile is used
+  std::string secret;   // --secret FILE|ARN: only that secret is used
+  std::shared_ptr<net::HttpClient> http;
+};
+
+// --secret, else --profile, else environment → shared profile (AWS_PROFILE or
+// "default").
+Result<std::shared_ptr<CredentialProvider>> MakeDefaultChain(const ChainOptions& options);
+
+}  // namespace ferry::auth

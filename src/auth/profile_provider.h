@@ -1,0 +1,35 @@
+// Profiles of the shared AWS files: ~/.aws/credentials ([name]) and
+// ~/.aws/config ([profile name]), relocatable with AWS_SHARED_CREDENTIALS_FILE
+// and AWS_CONFIG_FILE, selected by name or AWS_PROFILE (default "default").
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "auth/credentials.h"
+
+namespace ferry::auth {
+
+using IniSections = std::map<std::string, std::map<std::string, std::string>>;
+
+// Parses the INI dialect of the AWS files ('#' and ';' comments, "key = value").
+IniSections ParseIni(const std::string& text);
+
+class ProfileProvider final : public CredentialProvider {
+ public:
+  // An empty `profile` means AWS_PROFILE, else "default".
+  explicit ProfileProvider(std::string profile);
+  Result<Credentials> Get(std::stop_token) override;
+  std::string Describe() const override;
+
+  // Settings of the profile from both files (credentials file wins), for
+  // role_arn/source_profile and region.
+  Result<std::map<std::string, std::string>> Settings() const;
+
+ private:
+  std::string profile_;
+  std::string credentials_path_;
+  std::string config_path_;
+};
+
+}  // namespace ferry::auth

@@ -1,0 +1,26 @@
+// The config file (--config, default ~/.config/ferry/ferry.toml): named
+// endpoints that locations refer to as NAME:bucket/prefix.
+//
+//   [endpoints.oss]
+//   endpoint = "https://oss-cn-hangzhou.aliyuncs.com"
+//   region = "cn-hangzhou"
+//   addressing = "virtual"        # auto | path | virtual
+//   profile = "oss"               # or: secret = "/path/secret.json" | "arn:aws:secretsmanager:..."
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "cli/endpoint_flags.h"
+#include "core/status.h"
+
+namespace ferry::cli {
+
+using EndpointConfigs = std::map<std::string, EndpointFlags>;
+
+// Loads `path`; a missing default file is an empty config, a missing explicit one an error.
+Result<EndpointConfigs> LoadConfig(const std::string& path, bool explicit_path);
+
+std::string DefaultConfigPath();
+
+}  // namespace ferry::cli

@@ -1,0 +1,62 @@
+#include "core/thread_pool.h"
+
+#include <algorithm>
+
+namespace ferry {
+
+ThreadPool::ThreadPool(int threads) {
+  for (int i = 0; i < std::max(1, threads); ++i) threads_.emplace_back([this] { Work(); });
+}
+
+ThreadPool::~ThreadPool() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  ready_.notify_all();
+  for (auto& t : threads_) t.join();
+}
+
+void ThreadPool::Submit(std::function<void()> task) {
+  {
+    std::lock_guard lock(mu_);
+    tasks_.push_back(std::move(task));
+  }
+  ready_.notify_one();
+}
+
+void ThreadPool::Work() {
+  for (;;) {
+    std::function<void()> task;
+    {
+      std::unique_lock lock(mu_);
+      ready_.wait(lock, [&] { return stopping_ || !tasks_.empty(); });
+      if (tasks_.empty()) return;
+      task = std::move(tasks_.front());
+      tasks_.pop_front();
+    }
+    task();
+  }
+}
+
+void ByteBudget::Acquire(uint64_t bytes) {
+  std::unique_lock lock(mu_);
+  freed_.wait(lock, [&] { return used_ + bytes <= limit_ || used_ == 0; });
+  used_ += bytes;
+  peak_ = std::max(peak_, used_);
+}
+
+void ByteBudget::Release(uint64_t bytes) {
+  {
+    std::lock_guard lock(mu_);
+    used_ -= bytes;
+  }
+  freed_.notify_all();
+}
+
+uint64_t ByteBudget::peak() const {
+  std::lock_guard lock(mu_);
+  return peak_;
+}
+
+}  // namespace ferry

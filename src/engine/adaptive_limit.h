@@ -1,0 +1,35 @@
+// Concurrency toward an endpoint that backs off when it is throttled and
+// recovers when it is not: additive increase, multiplicative decrease (TCP's AIMD).
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+
+#include "core/throttle_signal.h"
+
+namespace ferry::engine {
+
+class AdaptiveLimit {
+ public:
+  // Starts at `max` slots; never below 1. `signal` may be null (fixed limit).
+  AdaptiveLimit(int max, std::shared_ptr<ThrottleSignal> signal);
+
+  // Blocks until a slot is free under the current limit.
+  void Acquire();
+  // Returns the slot; adapts the limit to the throttling seen since the last release.
+  void Release();
+  int limit() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::condition_variable freed_;
+  const int max_;
+  double limit_;       // guarded by mu_
+  int in_use_ = 0;     // guarded by mu_
+  uint64_t seen_events_ = 0;  // guarded by mu_
+  std::shared_ptr<ThrottleSignal> signal_;
+};
+
+}  // namespace ferry::engine

@@ -1,0 +1,46 @@
+// Which keys a run considers: --include/--exclude globs (first match wins, as in
+// rclone), --prefix-list, --modified-after/--modified-before.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "store/object_store.h"
+
+namespace ferry::engine {
+
+// Glob on keys: '*' and '?' stop at '/', '**' crosses it, '[a-z]' classes.
+// A pattern starting with '/' is anchored at the root; otherwise it may match
+// the key or any tail of it after a '/' ("*.jpg" matches "a/b.jpg").
+bool GlobMatch(std::string_view pattern, std::string_view key);
+
+class KeyFilter {
+ public:
+  void AddRule(bool include, std::string pattern) { rules_.push_back({include, std::move(pattern)}); }
+  void SetPrefixes(std::vector<std::string> prefixes) { prefixes_ = std::move(prefixes); }
+  void SetModifiedAfter(int64_t ms) { modified_after_ms_ = ms; }
+  void SetModifiedBefore(int64_t ms) { modified_before_ms_ = ms; }
+
+  // Key-only rules: used on both sides, so an excluded key is neither copied nor deleted.
+  bool KeyIncluded(const std::string& key) const;
+  // The --modified-after/--modified-before window, for source objects.
+  bool InTimeWindow(const store::ObjectEntry& entry) const;
+
+  // Reads a --prefix-list file: one prefix per line; blank lines and '#' comments skipped.
+  static Result<std::vector<std::string>> ReadPrefixList(const std::string& path);
+
+ private:
+  struct Rule {
+    bool include;
+    std::string pattern;
+  };
+  std::vector<Rule> rules_;
+  std::vector<std::string> prefixes_;
+  std::optional<int64_t> modified_after_ms_;
+  std::optional<int64_t> modified_before_ms_;
+};
+
+}  // namespace ferry::engine

@@ -1,0 +1,158 @@
+#include "engine/listing_cursor.h"
+
+#include <algorithm>
+
+namespace ferry::engine {
+
+// One contiguous run of keys: either objects already in hand (from a level
+// listing) or a prefix to list flat.
+struct ListingCursor::Section {
+  std::vector<store::ObjectEntry> ready;  // inline objects; no listing needed
+  std::string prefix;                     // listed flat when `ready` is empty
+  bool is_listing = false;
+
+  std::mutex mu;
+  std::condition_variable changed;
+  std::deque<std::vector<store::ObjectEntry>> pages;  // guarded by mu
+  bool done = false;                                  // guarded by mu
+};
+
+ListingCursor::ListingCursor(store::ObjectStore& store, std::string prefix,
+                             ListingOptions options, std::stop_token stop)
+    : store_(store), prefix_(std::move(prefix)), options_(options), stop_(std::move(stop)) {}
+
+ListingCursor::~ListingCursor() {
+  failed_ = true;  // wakes and ends the workers
+  for (auto& s : sections_) {
+    std::lock_guard lock(s->mu);
+    s->changed.notify_all();
+  }
+  workers_.clear();  // joins
+}
+
+void ListingCursor::Fail(Status status) {
+  {
+    std::lock_guard lock(status_mu_);
+    if (status_.ok()) status_ = std::move(status);
+  }
+  failed_ = true;
+  for (auto& s : sections_) {
+    std::lock_guard lock(s->mu);
+    s->changed.notify_all();
+  }
+}
+
+Status ListingCursor::status() const {
+  std::lock_guard lock(status_mu_);
+  return status_;
+}
+
+void ListingCursor::Plan() {
+  planned_ = true;
+  // Descend while a level holds a single prefix and nothing else ("data/2026/...").
+  std::string prefix = prefix_;
+  store::Level level;
+  for (int depth = 0;; ++depth) {
+    auto listed = store_.ListLevel(prefix, options_.max_level_objects, stop_);
+    if (!listed.ok()) return Fail(std::move(listed).take_error());
+    level = std::move(*listed);
+    if (depth >= 8 || !level.objects.empty() || level.prefixes.size() != 1) break;
+    prefix = level.prefixes.front();
+  }
+  if (level.truncated || level.prefixes.empty()) {
+    // Flat: one section. (A level's objects are already in hand when small.)
+    auto section = std::make_unique<Section>();
+    if (!level.truncated) {
+      section->ready = std::move(level.objects);
+    } else {
+      section->prefix = prefix;
+      section->is_listing = true;
+    }
+    sections_.push_back(std::move(section));
+  } else {
+    // Objects and prefixes of one level interleave in byte order; each prefix's
+    // keys form one contiguous range, so concatenating in order stays sorted.
+    size_t o = 0;
+    for (const auto& p : level.prefixes) {
+      auto inline_run = std::make_unique<Section>();
+      while (o < level.objects.size() && level.objects[o].key < p) {
+        inline_run->ready.push_back(std::move(level.objects[o++]));
+      }
+      if (!inline_run->ready.empty()) sections_.push_back(std::move(inline_run));
+      auto section = std::make_unique<Section>();
+      section->prefix = p;
+      section->is_listing = true;
+      sections_.push_back(std::move(section));
+    }
+    auto tail = std::make_unique<Section>();
+    while (o < level.objects.size()) tail->ready.push_back(std::move(level.objects[o++]));
+    if (!tail->ready.empty()) sections_.push_back(std::move(tail));
+  }
+  const int threads = std::max(1, options_.parallelism);
+  for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { Work(); });
+}
+
+void ListingCursor::Work() {
+  for (;;) {
+    // Sections start in key order, so the one the consumer waits for is always running.
+    size_t index = next_to_start_.fetch_add(1);
+    while (index < sections_.size() && !sections_[index]->is_listing) {
+      index = next_to_start_.fetch_add(1);
+    }
+    if (index >= sections_.size() || failed_) return;
+    Section& s = *sections_[index];
+    Status st = store_.List(
+        {.prefix = s.prefix},
+        [&](std::vector<store::ObjectEntry>&& page) {
+          std::unique_lock lock(s.mu);
+          s.changed.wait(lock, [&] {
+            return s.pages.size() < options_.queue_pages || failed_ || stop_.stop_requested();
+          });
+          if (failed_) return Status::Cancelled();
+          if (stop_.stop_requested()) return Status::Cancelled();
+          s.pages.push_back(std::move(page));
+          s.changed.notify_all();
+          return Status::OK();
+        },
+        stop_);
+    if (!st.ok()) {
+      if (!failed_) Fail(std::move(st));
+      return;
+    }
+    std::lock_guard lock(s.mu);
+    s.done = true;
+    s.changed.notify_all();
+  }
+}
+
+const store::ObjectEntry* ListingCursor::Next() {
+  if (!planned_) Plan();
+  for (;;) {
+    if (current_index_ < current_page_.size()) {
+      ++listed_;
+      return &current_page_[current_index_++];
+    }
+    if (failed_ || consumer_section_ >= sections_.size()) return nullptr;
+    Section& s = *sections_[consumer_section_];
+    if (!s.is_listing) {
+      current_page_ = std::move(s.ready);
+      current_index_ = 0;
+      ++consumer_section_;
+      continue;
+    }
+    std::unique_lock lock(s.mu);
+    s.changed.wait(lock, [&] { return !s.pages.empty() || s.done || failed_; });
+    if (!s.pages.empty()) {
+      current_page_ = std::move(s.pages.front());
+      s.pages.pop_front();
+      current_index_ = 0;
+      s.changed.notify_all();
+    } else if (s.done) {
+      ++consumer_section_;
+    } else {
+      return nullptr;  // failed
+    }
+  }
+}
+
+}  // namespace ferry::engine

@@ -1,0 +1,71 @@
+// ListingCursor: every object of a store under a prefix, in byte order, listed
+// in parallel without user tuning and in bounded memory.
+//
+// The key space is split at the first '/'-levels that fan out (common prefixes);
+// objects that sit directly on a level are yielded in place, so nothing above
+// the split depth is ever lost (unlike finderDepth). Each prefix becomes a
+// section listed flat by its own thread into a small bounded queue; sections are
+// consumed in key order, so the merged stream stays sorted while up to
+// `parallelism` sections list ahead.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <stop_token>
+#include <thread>
+#include <vector>
+
+#include "store/object_store.h"
+
+namespace ferry::engine {
+
+struct ListingOptions {
+  int parallelism = 8;        // sections listed at once
+  size_t queue_pages = 4;     // pages buffered per section (a page is up to 1,000 keys)
+  size_t max_level_objects = 10'000;  // a level with more direct objects is listed flat
+};
+
+class ListingCursor {
+ public:
+  ListingCursor(store::ObjectStore& store, std::string prefix, ListingOptions options,
+                std::stop_token stop);
+  ~ListingCursor();
+  ListingCursor(const ListingCursor&) = delete;
+  ListingCursor& operator=(const ListingCursor&) = delete;
+
+  // The next object, or nullptr at the end or on error (then status() says which).
+  // The pointer stays valid until the next call.
+  const store::ObjectEntry* Next();
+  Status status() const;
+  uint64_t listed() const { return listed_.load(); }
+
+ private:
+  struct Section;
+
+  void Plan();
+  void Work();
+  void Fail(Status status);
+
+  store::ObjectStore& store_;
+  const std::string prefix_;
+  const ListingOptions options_;
+  std::stop_token stop_;
+
+  std::vector<std::unique_ptr<Section>> sections_;  // in key order
+  size_t consumer_section_ = 0;
+  std::vector<store::ObjectEntry> current_page_;
+  size_t current_index_ = 0;
+  bool planned_ = false;
+
+  std::atomic<size_t> next_to_start_{0};
+  std::atomic<uint64_t> listed_{0};
+  mutable std::mutex status_mu_;
+  Status status_;  // guarded by status_mu_
+  std::atomic<bool> failed_{false};
+  std::vector<std::jthread> workers_;
+};
+
+}  // namespace ferry::engine

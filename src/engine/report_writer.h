@@ -1,0 +1,38 @@
+// --report FILE: one JSON line per object decided (as AWS DataSync's task
+// reports): copied, skipped, deleted, failed with its reason. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "core/status.h"
+
+namespace ferry::engine {
+
+struct ReportLine {
+  const char* action = "";  // copied | skipped | deleted | failed | differs | would-copy | would-delete
+  std::string key;
+  uint64_t size = 0;
+  std::string reason;
+  std::string method;  // for copies
+  int attempts = 0;
+  std::string error;   // for failures
+};
+
+class ReportWriter {
+ public:
+  // An empty path writes nothing.
+  static Result<std::unique_ptr<ReportWriter>> Open(const std::string& path);
+  ~ReportWriter();
+  void Write(const ReportLine& line);
+
+ private:
+  explicit ReportWriter(FILE* file) : file_(file) {}
+  std::mutex mu_;
+  FILE* file_;  // guarded by mu_; null = disabled
+};
+
+}  // namespace ferry::engine

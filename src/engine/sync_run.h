@@ -1,0 +1,71 @@
+// One run of `ferry sync | copy | check`: list both sides, compare, transfer,
+// delete, report. The stores and state are given; how they were chosen is the
+// caller's business.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "core/throttle_signal.h"
+#include "engine/differ.h"
+#include "engine/filter.h"
+#include "engine/transferer.h"
+#include "state/checkpoint_store.h"
+#include "store/object_store.h"
+
+namespace ferry::engine {
+
+enum class RunMode { kSync, kCopy, kCheck };
+
+struct RunOptions {
+  RunMode mode = RunMode::kSync;
+  bool delete_extra = false;         // sync --delete
+  bool dry_run = false;
+  bool allow_empty_source = false;   // let --delete run when the source lists nothing
+  std::optional<uint64_t> max_delete_count;
+  std::optional<double> max_delete_percent;
+  CompareMode compare = CompareMode::kSizeEtag;
+  KeyFilter filter;
+  TransferOptions transfer;
+  int transfers = 64;                // objects (and parts) in flight at most
+  uint64_t memory = uint64_t{1} << 30;  // upper bound on transfer buffers
+  int max_attempts = 5;              // per object
+  int list_parallelism = 8;          // sections listed at once per side
+  std::string report_path;           // JSON line per decided object; "" = none
+  bool progress = false;             // a live line on stderr
+  std::shared_ptr<ThrottleSignal> throttle;  // fed by the destination's client
+};
+
+struct FailedObject {
+  std::string key;
+  int attempts = 0;
+  std::string error;
+};
+
+struct RunSummary {
+  uint64_t listed_source = 0;
+  uint64_t listed_destination = 0;
+  uint64_t matched = 0;       // already identical
+  uint64_t copied = 0;
+  uint64_t bytes = 0;
+  uint64_t deleted = 0;
+  uint64_t differences = 0;   // what check found (or what a dry run would do)
+  uint64_t failed = 0;
+  uint64_t parts_resumed = 0;
+  double seconds = 0;
+  uint64_t peak_buffer_bytes = 0;
+  std::vector<FailedObject> failures;  // each with its last error
+};
+
+// Runs to the end. A fatal error (authentication, missing bucket, unreachable
+// endpoint, an unsafe delete) is returned as the Status; objects that fail every
+// attempt are counted in the summary instead and the run goes on.
+Result<RunSummary> RunSync(store::ObjectStore& source, store::ObjectStore& destination,
+                           const RunOptions& options, state::CheckpointStore* checkpoints,
+                           std::stop_token stop);
+
+}  // namespace ferry::engine

@@ -1,0 +1,309 @@
+#include "engine/transferer.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+
+#include "s3/checksum.h"
+
+namespace ferry::engine {
+namespace {
+
+using s3::Md5;
+
+// An ETag that is the MD5 of the bytes: single-part, not encrypted with KMS.
+bool EtagIsMd5(const std::string& etag, const std::string& sse) {
+  return etag.size() == 32 && !IsMultipartEtag(etag) && sse != "aws:kms";
+}
+
+Status Mismatch(const std::string& what, const std::string& key, const std::string& expected,
+                const std::string& got) {
+  return Status::DataLoss(what + " of '" + key + "' does not match: expected " + expected +
+                              ", got " + got,
+                          "nothing; the object is copied again");
+}
+
+}  // namespace
+
+const char* TransferMethodName(TransferMethod method) {
+  switch (method) {
+    case TransferMethod::kPut: return "put";
+    case TransferMethod::kMultipart: return "multipart";
+    case TransferMethod::kServerSideCopy: return "server-side copy";
+    case TransferMethod::kAlreadyThere: return "already there";
+  }
+  return "";
+}
+
+Transferer::Transferer(store::ObjectStore& source, store::ObjectStore& destination,
+                       TransferOptions options, ThreadPool& part_pool, ByteBudget& budget,
+                       state::CheckpointStore* checkpoints, TransferCounters& counters)
+    : source_(source),
+      destination_(destination),
+      options_(std::move(options)),
+      part_pool_(part_pool),
+      budget_(budget),
+      checkpoints_(checkpoints),
+      counters_(counters) {}
+
+store::ObjectMeta Transferer::MetaToWrite(const store::ObjectMeta& m) const {
+  store::ObjectMeta out;
+  out.size = m.size;
+  out.mtime_ms = m.mtime_ms;
+  if (options_.copy_metadata) {
+    out.content_type = m.content_type;
+    out.cache_control = m.cache_control;
+    out.content_disposition = m.content_disposition;
+    out.content_encoding = m.content_encoding;
+    out.content_language = m.content_language;
+    out.expires = m.expires;
+    out.user = m.user;
+    out.user.erase(kSourceEtagKey);
+  } else if (auto it = m.user.find("mtime"); it != m.user.end()) {
+    out.user["mtime"] = it->second;  // a folder's times survive even without metadata
+  }
+  return out;
+}
+
+Result<TransferOutcome> Transferer::Copy(const store::ObjectEntry& object, std::stop_token stop) {
+  if (options_.server_side_copy) {
+    auto etag = destination_.CopyFrom(source_, object.key, object.key, object.size,
+                                      options_.settings, stop);
+    if (etag.ok()) {
+      if (EtagIsMd5(object.etag, options_.settings.sse) && object.size <= (uint64_t{5} << 30) &&
+          !etag->empty() && *etag != object.etag) {
+        return Mismatch("server-side copy ETag", object.key, object.etag, *etag);
+      }
+      counters_.bytes_done += object.size;
+      return TransferOutcome{TransferMethod::kServerSideCopy, object.size, 0};
+    }
+    if (etag.error().code() != Code::kNotSupported) return std::move(etag).take_error();
+  }
+  if (object.size <= options_.multipart_threshold) return CopyWhole(object, stop);
+  return CopyInParts(object, stop);
+}
+
+Result<TransferOutcome> Transferer::CopyWhole(const store::ObjectEntry& object,
+                                              std::stop_token stop) {
+  BudgetLease lease(budget_, std::max<uint64_t>(object.size, 1));
+  std::string data;
+  data.reserve(object.size);
+  auto meta = source_.Read(
+      object.key, 0, 0,
+      [&](std::string_view chunk) {
+        data.append(chunk);
+        return true;
+      },
+      stop);
+  if (!meta.ok()) return std::move(meta).take_error();
+  if (data.size() != meta->size) {
+    return Mismatch("read size", object.key, std::to_string(meta->size),
+                    std::to_string(data.size()));
+  }
+  const std::string digest = Md5::Digest(data);
+  const std::string md5_hex = Md5::Hex(digest);
+  if (EtagIsMd5(meta->etag, meta->sse) && meta->etag != md5_hex) {
+    return Mismatch("source MD5", object.key, meta->etag, md5_hex);
+  }
+  auto etag = destination_.Put(object.key, data, MetaToWrite(*meta), options_.settings,
+                               Md5::Base64(digest), stop);
+  if (!etag.ok()) return std::move(etag).take_error();
+  if (destination_.HasMd5Etags() && options_.settings.sse != "aws:kms" && *etag != md5_hex) {
+    return Mismatch("destination ETag", object.key, md5_hex, *etag);
+  }
+  counters_.bytes_done += data.size();
+  return TransferOutcome{TransferMethod::kPut, data.size(), 0};
+}
+
+Result<TransferOutcome> Transferer::CopyInParts(const store::ObjectEntry& object,
+                                                std::stop_token stop) {
+  auto head = source_.Head(object.key, stop);
+  if (!head.ok()) return std::move(head).take_error();
+  const store::ObjectMeta& meta = *head;
+  const uint64_t size = meta.size;
+
+  // Reproduce the source's part layout when it can be learned: then the
+  // destination's multipart ETag equals the source's and resyncs compare by ETag.
+  PartPlan plan;
+  if (IsMultipartEtag(meta.etag)) {
+    auto layout = source_.FirstPart(object.key, stop);
+    if (layout.ok()) plan = PlanFromLayout(size, *layout, destination_);
+  }
+  const bool same_layout = plan.parts > 0;
+  if (!same_layout) plan = PlanParts(size, options_.part_size, destination_);
+
+  store::ObjectMeta to_write = MetaToWrite(meta);
+  const bool etag_will_differ = !same_layout && !meta.etag.empty();
+  if (etag_will_differ) to_write.user[kSourceEtagKey] = meta.etag;
+
+  // Resume a checkpointed upload of this same source version, or start one.
+  std::string upload_id;
+  std::map<int, state::FinishedPart> done;
+  if (checkpoints_ != nullptr) {
+    auto found = checkpoints_->FindUpload(object.key);
+    if (!found.ok()) return std::move(found).take_error();
+    if (found->has_value()) {
+      const state::UploadCheckpoint& cp = **found;
+      const bool same = cp.size == size && cp.part_size == plan.part_size &&
+                        cp.source_etag == meta.etag;
+      auto listed = same ? destination_.ListUploadedParts(cp.key, cp.upload_id, stop)
+                         : Result<std::vector<store::PartEtag>>(Status::NotFound("stale"));
+      if (listed.ok()) {
+        auto recorded = checkpoints_->Parts(object.key);
+        if (!recorded.ok()) return std::move(recorded).take_error();
+        std::map<int, std::string> on_server;
+        for (const auto& p : *listed) on_server[p.part_number] = p.etag;
+        for (const auto& p : *recorded) {
+          auto it = on_server.find(p.part_number);
+          if (it != on_server.end() && it->second == p.etag) done[p.part_number] = p;
+        }
+        upload_id = cp.upload_id;
+        spdlog::info("resuming upload of '{}': {} of {} parts already stored", object.key,
+                     done.size(), plan.parts);
+      } else {
+        (void)destination_.AbortMultipart(cp.key, cp.upload_id, stop);
+        FERRY_RETURN_IF_ERROR(checkpoints_->RemoveUpload(object.key));
+      }
+    }
+  }
+  if (upload_id.empty()) {
+    auto begun = destination_.BeginMultipart(object.key, to_write, options_.settings, stop);
+    if (!begun.ok()) return std::move(begun).take_error();
+    upload_id = *begun;
+    if (checkpoints_ != nullptr) {
+      FERRY_RETURN_IF_ERROR(
+          checkpoints_->SaveUpload({object.key, upload_id, size, plan.part_size, meta.etag}));
+    }
+  }
+
+  // Parts run on the part pool; the first failure stops the rest.
+  std::mutex mu;
+  std::condition_variable finished;
+  int pending = 0;
+  Status first_error;
+  std::stop_source stop_parts;
+  std::stop_callback forward(stop, [&] { stop_parts.request_stop(); });
+  const int resumed = static_cast<int>(done.size());
+  for (int n = 1; n <= plan.parts; ++n) {
+    if (done.count(n)) {
+      counters_.bytes_done += plan.Length(n, size);
+      continue;
+    }
+    {
+      std::lock_guard lock(mu);
+      ++pending;
+    }
+    part_pool_.Submit([&, n] {
+      const uint64_t offset = plan.Offset(n);
+      const uint64_t length = plan.Length(n, size);
+      Status st;
+      state::FinishedPart part{n, "", ""};
+      if (!stop_parts.stop_requested()) {
+        BudgetLease lease(budget_, std::max<uint64_t>(length, 1));
+        std::string buffer;
+        buffer.reserve(length);
+        auto read = source_.Read(
+            object.key, offset, length,
+            [&](std::string_view chunk) {
+              buffer.append(chunk);
+              return true;
+            },
+            stop_parts.get_token());
+        if (!read.ok()) {
+          st = std::move(read).take_error();
+        } else if (buffer.size() != length) {
+          st = Mismatch("part " + std::to_string(n) + " size", object.key, std::to_string(length),
+                        std::to_string(buffer.size()));
+        } else if (!meta.etag.empty() && !read->etag.empty() && read->etag != meta.etag) {
+          st = Mismatch("source ETag during the copy (the object changed)", object.key, meta.etag,
+                        read->etag);
+        } else {
+          const std::string digest = Md5::Digest(buffer);
+          part.md5_hex = Md5::Hex(digest);
+          auto etag = destination_.PutPart(object.key, upload_id, n, offset, buffer,
+                                           Md5::Base64(digest), stop_parts.get_token());
+          if (!etag.ok()) {
+            st = std::move(etag).take_error();
+          } else if (destination_.HasMd5Etags() && *etag != part.md5_hex) {
+            st = Mismatch("part " + std::to_string(n) + " ETag", object.key, part.md5_hex, *etag);
+          } else {
+            part.etag = *etag;
+            counters_.bytes_done += length;
+            ++counters_.parts_uploaded;
+            if (checkpoints_ != nullptr) st = checkpoints_->SavePart(object.key, part);
+          }
+        }
+      } else {
+        st = Status::Cancelled();
+      }
+      std::lock_guard lock(mu);
+      if (st.ok()) {
+        done[n] = part;
+      } else if (first_error.ok()) {
+        first_error = std::move(st);
+        stop_parts.request_stop();
+      }
+      if (--pending == 0) finished.notify_all();
+    });
+  }
+  {
+    std::unique_lock lock(mu);
+    finished.wait(lock, [&] { return pending == 0; });
+  }
+  if (!first_error.ok()) {
+    // With checkpoints the upload waits for the next attempt; without, nothing may linger.
+    if (checkpoints_ == nullptr) (void)destination_.AbortMultipart(object.key, upload_id, {});
+    return first_error;
+  }
+
+  std::vector<store::PartEtag> parts;
+  std::string digests;
+  for (const auto& [n, part] : done) {
+    parts.push_back({n, part.etag});
+    std::string raw;
+    for (size_t i = 0; i + 1 < part.md5_hex.size(); i += 2) {
+      raw.push_back(static_cast<char>(std::stoi(part.md5_hex.substr(i, 2), nullptr, 16)));
+    }
+    digests += raw;
+  }
+  auto etag = destination_.CompleteMultipart(object.key, upload_id, parts, stop);
+  if (!etag.ok()) {
+    if (etag.error().code() == Code::kNotFound && checkpoints_ != nullptr) {
+      // NoSuchUpload: the upload vanished; forget it so the retry starts clean.
+      (void)checkpoints_->RemoveUpload(object.key);
+    }
+    return std::move(etag).take_error();
+  }
+  if (checkpoints_ != nullptr) FERRY_RETURN_IF_ERROR(checkpoints_->RemoveUpload(object.key));
+  const std::string expected = s3::MultipartEtag(digests, plan.parts);
+  if (destination_.HasMd5Etags() && options_.settings.sse != "aws:kms" && *etag != expected) {
+    return Mismatch("destination ETag", object.key, expected, *etag);
+  }
+  if (same_layout && meta.sse != "aws:kms" && expected != meta.etag) {
+    return Mismatch("multipart ETag", object.key, meta.etag, expected);
+  }
+  return TransferOutcome{TransferMethod::kMultipart, size, resumed};
+}
+
+Result<bool> Transferer::AlreadyCopied(const Decision& decision, std::stop_token stop) {
+  auto head = destination_.Head(decision.destination.key, stop);
+  if (!head.ok()) return std::move(head).take_error();
+  auto it = head->user.find(kSourceEtagKey);
+  return it != head->user.end() && it->second == decision.source.etag;
+}
+
+Status Transferer::AbortLeftovers(std::stop_token stop) {
+  if (checkpoints_ == nullptr) return Status::OK();
+  auto uploads = checkpoints_->AllUploads();
+  if (!uploads.ok()) return std::move(uploads).take_error();
+  for (const auto& u : *uploads) {
+    FERRY_RETURN_IF_ERROR(destination_.AbortMultipart(u.key, u.upload_id, stop));
+    FERRY_RETURN_IF_ERROR(checkpoints_->RemoveUpload(u.key));
+  }
+  return Status::OK();
+}
+
+}  // namespace ferry::engine

@@ -1,0 +1,84 @@
+// Transferer: moves one object from a source store to a destination store and
+// proves it arrived intact.
+//
+// Per object it picks a server-side copy (same service and credentials), a
+// single PUT (below the multipart threshold), or a multipart upload whose parts
+// are read with ranged GETs and uploaded in parallel on the part pool, each part
+// held in memory only, within the byte budget. Every write carries Content-MD5;
+// every result is compared with what the source claims (its ETag) and with what
+// the destination reports. Multipart uploads are checkpointed part by part, so
+// a restarted run resumes them, and are aborted when they cannot finish.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <stop_token>
+#include <string>
+
+#include "core/thread_pool.h"
+#include "engine/differ.h"
+#include "engine/part_plan.h"
+#include "state/checkpoint_store.h"
+#include "store/object_store.h"
+
+namespace ferry::engine {
+
+struct TransferOptions {
+  uint64_t multipart_threshold = uint64_t{64} << 20;  // objects above this go multipart
+  uint64_t part_size = 0;                             // 0 = automatic (PlanParts)
+  bool copy_metadata = true;   // Content-Type, Cache-Control, ..., x-amz-meta-*
+  bool server_side_copy = true;
+  store::WriteSettings settings;
+};
+
+enum class TransferMethod { kPut, kMultipart, kServerSideCopy, kAlreadyThere };
+
+struct TransferOutcome {
+  TransferMethod method = TransferMethod::kPut;
+  uint64_t bytes = 0;
+  int parts_resumed = 0;  // parts found done from an earlier run
+};
+
+const char* TransferMethodName(TransferMethod method);
+
+// Counts bytes as they are written, for progress.
+struct TransferCounters {
+  std::atomic<uint64_t> bytes_done{0};
+  std::atomic<uint64_t> parts_uploaded{0};
+};
+
+class Transferer {
+ public:
+  // `checkpoints` may be null (no resume).
+  Transferer(store::ObjectStore& source, store::ObjectStore& destination, TransferOptions options,
+             ThreadPool& part_pool, ByteBudget& budget, state::CheckpointStore* checkpoints,
+             TransferCounters& counters);
+
+  // Copies `object` (as listed). Errors: DataLoss when a checksum disagrees (retry),
+  // the store's errors otherwise.
+  Result<TransferOutcome> Copy(const store::ObjectEntry& object, std::stop_token stop);
+
+  // For Action::kCheck: true when the destination already holds the source's
+  // bytes, as recorded at copy time (metadata "ferry-source-etag").
+  Result<bool> AlreadyCopied(const Decision& decision, std::stop_token stop);
+
+  // Aborts every checkpointed upload (the run is over and they will not resume).
+  Status AbortLeftovers(std::stop_token stop);
+
+  static constexpr const char* kSourceEtagKey = "ferry-source-etag";
+
+ private:
+  Result<TransferOutcome> CopyWhole(const store::ObjectEntry& object, std::stop_token stop);
+  Result<TransferOutcome> CopyInParts(const store::ObjectEntry& object, std::stop_token stop);
+  store::ObjectMeta MetaToWrite(const store::ObjectMeta& source_meta) const;
+
+  store::ObjectStore& source_;
+  store::ObjectStore& destination_;
+  const TransferOptions options_;
+  ThreadPool& part_pool_;
+  ByteBudget& budget_;
+  state::CheckpointStore* checkpoints_;
+  TransferCounters& counters_;
+};
+
+}  // namespace ferry::engine

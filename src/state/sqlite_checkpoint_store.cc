@@ -1,0 +1,181 @@
+#include "state/sqlite_checkpoint_store.h"
+
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace ferry::state {
+namespace {
+
+constexpr const char* kSchema = R"sql(
+PRAGMA journal_mode=WAL;
+PRAGMA synchronous=NORMAL;
+CREATE TABLE IF NOT EXISTS uploads (
+  run TEXT NOT NULL, key BLOB NOT NULL, upload_id TEXT NOT NULL, size INTEGER NOT NULL,
+  part_size INTEGER NOT NULL, source_etag TEXT NOT NULL, PRIMARY KEY (run, key));
+CREATE TABLE IF NOT EXISTS parts (
+  run TEXT NOT NULL, key BLOB NOT NULL, part_number INTEGER NOT NULL, etag TEXT NOT NULL,
+  md5 TEXT NOT NULL, PRIMARY KEY (run, key, part_number));
+CREATE TABLE IF NOT EXISTS failures (
+  run TEXT NOT NULL, key BLOB NOT NULL, attempts INTEGER NOT NULL, error TEXT NOT NULL,
+  PRIMARY KEY (run, key));
+)sql";
+
+// A prepared statement, finalized on scope exit.
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) { sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  bool ok() const { return stmt_ != nullptr; }
+  Statement& Bind(int i, const std::string& text) {
+    sqlite3_bind_blob(stmt_, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Statement& Bind(int i, int64_t value) {
+    sqlite3_bind_int64(stmt_, i, value);
+    return *this;
+  }
+  int Step() { return sqlite3_step(stmt_); }
+  std::string Text(int col) {
+    const void* data = sqlite3_column_blob(stmt_, col);
+    return data == nullptr ? std::string()
+                           : std::string(static_cast<const char*>(data),
+                                         static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
+  }
+  int64_t Int(int col) { return sqlite3_column_int64(stmt_, col); }
+
+ private:
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteCheckpointStore>> SqliteCheckpointStore::Open(const std::string& dir,
+                                                                           const std::string& run) {
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return Status::InvalidArgument("cannot create the state folder '" + dir +
+                                       "': " + std::strerror(errno),
+                                   "--state names a writable folder");
+  }
+  const std::string path = dir + "/state.db";
+  sqlite3* db = nullptr;
+  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) {
+    std::string why = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    return Status::InvalidArgument("cannot open the state file '" + path + "': " + why,
+                                   "--state names a writable folder");
+  }
+  sqlite3_busy_timeout(db, 5000);
+  char* err = nullptr;
+  if (sqlite3_exec(db, kSchema, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string why = err ? err : "unknown error";
+    sqlite3_free(err);
+    sqlite3_close(db);
+    return Status::Internal("cannot prepare the state file '" + path + "': " + why);
+  }
+  return std::unique_ptr<SqliteCheckpointStore>(new SqliteCheckpointStore(db, path, run));
+}
+
+SqliteCheckpointStore::~SqliteCheckpointStore() { sqlite3_close(db_); }
+
+Status SqliteCheckpointStore::Error(const std::string& what) const {
+  return Status::Internal(what + " in the state file '" + path_ + "': " + sqlite3_errmsg(db_));
+}
+
+Status SqliteCheckpointStore::SaveUpload(const UploadCheckpoint& u) {
+  std::lock_guard lock(mu_);
+  Statement s(db_, "INSERT OR REPLACE INTO uploads VALUES (?,?,?,?,?,?)");
+  s.Bind(1, run_).Bind(2, u.key).Bind(3, u.upload_id).Bind(4, static_cast<int64_t>(u.size))
+      .Bind(5, static_cast<int64_t>(u.part_size)).Bind(6, u.source_etag);
+  if (!s.ok() || s.Step() != SQLITE_DONE) return Error("saving an upload checkpoint");
+  Statement clear(db_, "DELETE FROM parts WHERE run = ? AND key = ?");
+  clear.Bind(1, run_).Bind(2, u.key);
+  if (!clear.ok() || clear.Step() != SQLITE_DONE) return Error("saving an upload checkpoint");
+  return Status::OK();
+}
+
+Result<std::optional<UploadCheckpoint>> SqliteCheckpointStore::FindUpload(const std::string& key) {
+  std::lock_guard lock(mu_);
+  Statement s(db_,
+              "SELECT upload_id, size, part_size, source_etag FROM uploads WHERE run=? AND key=?");
+  s.Bind(1, run_).Bind(2, key);
+  if (!s.ok()) return Error("reading an upload checkpoint");
+  const int rc = s.Step();
+  if (rc == SQLITE_DONE) return std::optional<UploadCheckpoint>();
+  if (rc != SQLITE_ROW) return Error("reading an upload checkpoint");
+  return std::optional<UploadCheckpoint>(UploadCheckpoint{
+      key, s.Text(0), static_cast<uint64_t>(s.Int(1)), static_cast<uint64_t>(s.Int(2)), s.Text(3)});
+}
+
+Result<std::vector<UploadCheckpoint>> SqliteCheckpointStore::AllUploads() {
+  std::lock_guard lock(mu_);
+  Statement s(db_,
+              "SELECT key, upload_id, size, part_size, source_etag FROM uploads WHERE run=?");
+  s.Bind(1, run_);
+  if (!s.ok()) return Error("reading upload checkpoints");
+  std::vector<UploadCheckpoint> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    out.push_back({s.Text(0), s.Text(1), static_cast<uint64_t>(s.Int(2)),
+                   static_cast<uint64_t>(s.Int(3)), s.Text(4)});
+  }
+  if (rc != SQLITE_DONE) return Error("reading upload checkpoints");
+  return out;
+}
+
+Status SqliteCheckpointStore::RemoveUpload(const std::string& key) {
+  std::lock_guard lock(mu_);
+  for (const char* sql : {"DELETE FROM uploads WHERE run=? AND key=?",
+                          "DELETE FROM parts WHERE run=? AND key=?"}) {
+    Statement s(db_, sql);
+    s.Bind(1, run_).Bind(2, key);
+    if (!s.ok() || s.Step() != SQLITE_DONE) return Error("removing an upload checkpoint");
+  }
+  return Status::OK();
+}
+
+Status SqliteCheckpointStore::SavePart(const std::string& key, const FinishedPart& part) {
+  std::lock_guard lock(mu_);
+  Statement s(db_, "INSERT OR REPLACE INTO parts VALUES (?,?,?,?,?)");
+  s.Bind(1, run_).Bind(2, key).Bind(3, part.part_number).Bind(4, part.etag).Bind(5, part.md5_hex);
+  if (!s.ok() || s.Step() != SQLITE_DONE) return Error("saving a finished part");
+  return Status::OK();
+}
+
+Result<std::vector<FinishedPart>> SqliteCheckpointStore::Parts(const std::string& key) {
+  std::lock_guard lock(mu_);
+  Statement s(db_,
+              "SELECT part_number, etag, md5 FROM parts WHERE run=? AND key=? ORDER BY part_number");
+  s.Bind(1, run_).Bind(2, key);
+  if (!s.ok()) return Error("reading finished parts");
+  std::vector<FinishedPart> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    out.push_back({static_cast<int>(s.Int(0)), s.Text(1), s.Text(2)});
+  }
+  if (rc != SQLITE_DONE) return Error("reading finished parts");
+  return out;
+}
+
+Status SqliteCheckpointStore::RecordFailure(const FailureRecord& f) {
+  std::lock_guard lock(mu_);
+  Statement s(db_, "INSERT OR REPLACE INTO failures VALUES (?,?,?,?)");
+  s.Bind(1, run_).Bind(2, f.key).Bind(3, f.attempts).Bind(4, f.error);
+  if (!s.ok() || s.Step() != SQLITE_DONE) return Error("recording a failure");
+  return Status::OK();
+}
+
+Status SqliteCheckpointStore::ClearFailure(const std::string& key) {
+  std::lock_guard lock(mu_);
+  Statement s(db_, "DELETE FROM failures WHERE run=? AND key=?");
+  s.Bind(1, run_).Bind(2, key);
+  if (!s.ok() || s.Step() != SQLITE_DONE) return Error("clearing a failure");
+  return Status::OK();
+}
+
+}  // namespace ferry::state

@@ -1,0 +1,154 @@
+// ObjectStore: where bytes live, apart from what the engine does with them
+// (rclone's fs.Fs, DuckDB's FileSystem). One implementation per backend
+// (S3, local folder), chosen in one place (open_store.cc).
+//
+// Keys are relative to the store's root (bucket + prefix, or a folder) and are
+// raw bytes. Listings come in ascending byte order, as S3 returns them.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+
+namespace ferry::store {
+
+struct ObjectEntry {
+  std::string key;
+  uint64_t size = 0;
+  std::string etag;          // S3 ETag without quotes; empty where the backend has none
+  int64_t mtime_ms = 0;      // last modification, ms since the epoch
+  std::string storage_class;
+};
+
+// Everything of an object besides its bytes that ferry copies.
+struct ObjectMeta {
+  uint64_t size = 0;
+  std::string etag;
+  int64_t mtime_ms = 0;
+  std::string content_type;
+  std::string cache_control;
+  std::string content_disposition;
+  std::string content_encoding;
+  std::string content_language;
+  std::string expires;
+  std::map<std::string, std::string> user;  // x-amz-meta-* without the prefix
+  std::optional<int> parts_count;           // multipart objects: number of parts
+  std::string checksum_crc32c;
+  std::string sse;  // server-side encryption as reported; with aws:kms the ETag is no MD5
+};
+
+// How a write is stored (beyond the object's own metadata).
+struct WriteSettings {
+  std::string storage_class;
+  std::string acl;
+  std::string sse;
+  std::string sse_kms_key_id;
+  std::string tagging;  // "k=v&k2=v2", URL-encoded
+};
+
+struct ListRange {
+  std::string prefix;       // relative to the root
+  std::string start_after;  // exclusive lower bound; "" = from the start
+  std::string end_before;   // exclusive upper bound; "" = to the end
+};
+
+// One level of the hierarchy under a prefix, split at '/'.
+struct Level {
+  std::vector<ObjectEntry> objects;
+  std::vector<std::string> prefixes;  // each ends with '/'
+  bool truncated = false;             // stopped early at max_objects
+};
+
+using PageSink = std::function<Status(std::vector<ObjectEntry>&& page)>;
+using ByteSink = std::function<bool(std::string_view chunk)>;
+
+struct PartLayout {
+  uint64_t part_size = 0;  // every part but the last
+  int parts = 0;
+};
+
+struct PartEtag {
+  int part_number = 0;
+  std::string etag;
+};
+
+class ObjectStore {
+ public:
+  virtual ~ObjectStore() = default;
+
+  // "s3://bucket/prefix at http://host:port" or "/path/to/folder": for messages.
+  virtual std::string Describe() const = 0;
+  // Checks that the root exists and can be listed: a missing bucket is an error
+  // here, before any work starts.
+  virtual Status Probe(std::stop_token stop) = 0;
+
+  // Every object in `range`, ascending, in pages. Stops at the first non-OK sink result.
+  virtual Status List(const ListRange& range, const PageSink& sink, std::stop_token stop) = 0;
+  // One '/'-level under `prefix`; stops (truncated) once it holds more than
+  // max_objects objects, so a flat bucket never lands in memory whole.
+  virtual Result<Level> ListLevel(const std::string& prefix, size_t max_objects,
+                                  std::stop_token stop) = 0;
+
+  virtual Result<ObjectMeta> Head(const std::string& key, std::stop_token stop) = 0;
+  // The part layout of a multipart object, so a copy can reproduce its ETag.
+  virtual Result<PartLayout> FirstPart(const std::string& key, std::stop_token stop) {
+    (void)key, (void)stop;
+    return Status::NotSupported("part layout");
+  }
+  // Bytes [offset, offset + length) into `sink`; length 0 = to the end. Returns
+  // the object's metadata as the read saw it (a GET carries all of HEAD).
+  virtual Result<ObjectMeta> Read(const std::string& key, uint64_t offset, uint64_t length,
+                      const ByteSink& sink, std::stop_token stop) = 0;
+  // Writes a whole object; content_md5 (base64) is verified by the backend.
+  virtual Result<std::string> Put(const std::string& key, std::string_view data,
+                                  const ObjectMeta& meta, const WriteSettings& settings,
+                                  const std::string& content_md5, std::stop_token stop) = 0;
+
+  // Multipart writes. Parts may arrive in any order and in parallel.
+  virtual Result<std::string> BeginMultipart(const std::string& key, const ObjectMeta& meta,
+                                             const WriteSettings& settings,
+                                             std::stop_token stop) = 0;
+  // `offset` is where the part starts in the object (backends that write files need it).
+  virtual Result<std::string> PutPart(const std::string& key, const std::string& upload_id,
+                                      int part_number, uint64_t offset, std::string_view data,
+                                      const std::string& content_md5, std::stop_token stop) = 0;
+  virtual Result<std::string> CompleteMultipart(const std::string& key,
+                                                const std::string& upload_id,
+                                                const std::vector<PartEtag>& parts,
+                                                std::stop_token stop) = 0;
+  virtual Status AbortMultipart(const std::string& key, const std::string& upload_id,
+                                std::stop_token stop) = 0;
+  // Parts already stored for an upload, to resume it; NotFound if it is gone.
+  virtual Result<std::vector<PartEtag>> ListUploadedParts(const std::string& key,
+                                                          const std::string& upload_id,
+                                                          std::stop_token stop) = 0;
+
+  // Server-side copy of `size` bytes from `source`, keeping the source's metadata,
+  // when both are reachable by one service. Returns NotSupported when not
+  // possible; the engine then streams the bytes.
+  virtual Result<std::string> CopyFrom(ObjectStore& source, const std::string& src_key,
+                                       const std::string& key, uint64_t size,
+                                       const WriteSettings& settings, std::stop_token stop) {
+    (void)source, (void)src_key, (void)key, (void)size, (void)settings, (void)stop;
+    return Status::NotSupported("server-side copy");
+  }
+
+  virtual Status Delete(const std::vector<std::string>& keys, std::stop_token stop) = 0;
+
+  // True when ETags are MD5-based (S3), so size+ETag comparisons are meaningful.
+  virtual bool HasMd5Etags() const { return false; }
+  // Largest single write and part count: S3 5 GiB / 10,000 parts.
+  virtual uint64_t MaxPartSize() const { return uint64_t{5} << 30; }
+  virtual int MaxParts() const { return 10000; }
+  virtual uint64_t MinPartSize() const { return uint64_t{5} << 20; }
+};
+
+}  // namespace ferry::store

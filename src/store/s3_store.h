@@ -1,0 +1,61 @@
+// ObjectStore on an S3 bucket and prefix.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "s3/s3_client.h"
+#include "store/object_store.h"
+
+namespace ferry::store {
+
+class S3Store final : public ObjectStore {
+ public:
+  // `root_prefix` is "" or ends with '/'. Stores built on the same client can copy
+  // between each other server-side.
+  S3Store(std::shared_ptr<s3::S3Client> client, std::string bucket, std::string root_prefix);
+
+  std::string Describe() const override;
+  Status Probe(std::stop_token stop) override;
+  Status List(const ListRange& range, const PageSink& sink, std::stop_token stop) override;
+  Result<Level> ListLevel(const std::string& prefix, size_t max_objects,
+                          std::stop_token stop) override;
+  Result<ObjectMeta> Head(const std::string& key, std::stop_token stop) override;
+  Result<PartLayout> FirstPart(const std::string& key, std::stop_token stop) override;
+  Result<ObjectMeta> Read(const std::string& key, uint64_t offset, uint64_t length,
+                          const ByteSink& sink, std::stop_token stop) override;
+  Result<std::string> Put(const std::string& key, std::string_view data, const ObjectMeta& meta,
+                          const WriteSettings& settings, const std::string& content_md5,
+                          std::stop_token stop) override;
+  Result<std::string> BeginMultipart(const std::string& key, const ObjectMeta& meta,
+                                     const WriteSettings& settings, std::stop_token stop) override;
+  Result<std::string> PutPart(const std::string& key, const std::string& upload_id,
+                              int part_number, uint64_t offset, std::string_view data,
+                              const std::string& content_md5, std::stop_token stop) override;
+  Result<std::string> CompleteMultipart(const std::string& key, const std::string& upload_id,
+                                        const std::vector<PartEtag>& parts,
+                                        std::stop_token stop) override;
+  Status AbortMultipart(const std::string& key, const std::string& upload_id,
+                        std::stop_token stop) override;
+  Result<std::vector<PartEtag>> ListUploadedParts(const std::string& key,
+                                                  const std::string& upload_id,
+                                                  std::stop_token stop) override;
+  Result<std::string> CopyFrom(ObjectStore& source, const std::string& src_key,
+                               const std::string& key, uint64_t size,
+                               const WriteSettings& settings, std::stop_token stop) override;
+  Status Delete(const std::vector<std::string>& keys, std::stop_token stop) override;
+  bool HasMd5Etags() const override { return true; }
+
+  const std::string& bucket() const { return bucket_; }
+  // Multipart uploads under the root that were started and never finished.
+  Result<std::vector<s3::MultipartUpload>> ListPendingUploads(std::stop_token stop);
+
+ private:
+  std::string FullKey(const std::string& key) const { return root_ + key; }
+
+  std::shared_ptr<s3::S3Client> client_;
+  std::string bucket_;
+  std::string root_;
+};
+
+}  // namespace ferry::store

@@ -115,7 +115,7 @@ std::string UriEncode(std::string_view in, bool keep_slash) {
   return out;
 }
 
-std::string UriDecode(std::string_view in) {
+std::string UriDecode(std::string_view in, bool plus_is_space) {
   std::string out;
   out.reserve(in.size());
   for (size_t i = 0; i < in.size(); ++i) {
@@ -128,7 +128,7 @@ std::string UriDecode(std::string_view in) {
         continue;
       }
     }
-    out.push_back(in[i]);
+    out.push_back(plus_is_space && in[i] == '+' ? ' ' : in[i]);
   }
   return out;
 }

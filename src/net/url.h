@@ -30,9 +30,9 @@ Result<Url> ParseUrl(std::string_view text);
 // keep_slash). This is the encoding SigV4 and S3 keys require.
 std::string UriEncode(std::string_view in, bool keep_slash);
 
-// Decodes %XX sequences; '+' is left alone (S3's encoding-type=url never uses it
-// for spaces). Invalid sequences are kept verbatim.
-std::string UriDecode(std::string_view in);
+// Decodes %XX sequences, and '+' as a space when `plus_is_space` (form
+// encoding). Invalid sequences are kept verbatim.
+std::string UriDecode(std::string_view in, bool plus_is_space = false);
 
 // True when host is an IPv4/IPv6 literal or "localhost": such endpoints cannot
 // use virtual-hosted addressing.

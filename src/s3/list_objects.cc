@@ -24,7 +24,7 @@ Result<ListObjectsPage> S3Client::ListObjectsV2(const ListObjectsRequest& reques
 
   pugi::xml_document doc;
   FERRY_RETURN_IF_ERROR(ParseXml(response->body, "ListObjectsV2", doc));
-  const pugi::xml_node root = doc.child("ListBucketResult");
+  const pugi::xml_node root = doc.document_element();
   // Some services ignore encoding-type; trust only what the answer declares.
   const bool encoded = std::string_view(root.child_value("EncodingType")) == "url";
   ListObjectsPage page;

@@ -22,7 +22,7 @@ Result<ListVersionsPage> S3Client::ListObjectVersions(const ListVersionsRequest&
 
   pugi::xml_document doc;
   FERRY_RETURN_IF_ERROR(ParseXml(response->body, "ListObjectVersions", doc));
-  const pugi::xml_node root = doc.child("ListVersionsResult");
+  const pugi::xml_node root = doc.document_element();
   const bool encoded = std::string_view(root.child_value("EncodingType")) == "url";
   ListVersionsPage page;
   for (pugi::xml_node n = root.first_child(); n; n = n.next_sibling()) {

@@ -25,7 +25,7 @@ Result<std::string> S3Client::CreateMultipartUpload(const std::string& bucket,
   if (!response.ok()) return std::move(response).take_error();
   pugi::xml_document doc;
   FERRY_RETURN_IF_ERROR(ParseXml(response->body, "CreateMultipartUpload", doc));
-  std::string upload_id = doc.child("InitiateMultipartUploadResult").child_value("UploadId");
+  std::string upload_id = doc.document_element().child_value("UploadId");
   if (upload_id.empty()) {
     return Status::Unavailable("CreateMultipartUpload on s3://" + bucket + "/" + key +
                                " returned no UploadId")
@@ -74,7 +74,7 @@ Result<std::string> S3Client::UploadPartCopy(const std::string& src_bucket,
   if (!response.ok()) return std::move(response).take_error();
   pugi::xml_document doc;
   FERRY_RETURN_IF_ERROR(ParseXml(response->body, "UploadPartCopy", doc));
-  return StripQuotes(doc.child("CopyPartResult").child_value("ETag"));
+  return StripQuotes(doc.document_element().child_value("ETag"));
 }
 
 Result<std::string> S3Client::CompleteMultipartUpload(const std::string& bucket,
@@ -106,7 +106,7 @@ Result<std::string> S3Client::CompleteMultipartUpload(const std::string& bucket,
   if (!response.ok()) return std::move(response).take_error();
   pugi::xml_document doc;
   FERRY_RETURN_IF_ERROR(ParseXml(response->body, "CompleteMultipartUpload", doc));
-  return StripQuotes(doc.child("CompleteMultipartUploadResult").child_value("ETag"));
+  return StripQuotes(doc.document_element().child_value("ETag"));
 }
 
 Status S3Client::AbortMultipartUpload(const std::string& bucket, const std::string& key,
@@ -137,7 +137,7 @@ Result<ListPartsPage> S3Client::ListParts(const std::string& bucket, const std::
   if (!response.ok()) return std::move(response).take_error();
   pugi::xml_document doc;
   FERRY_RETURN_IF_ERROR(ParseXml(response->body, "ListParts", doc));
-  const pugi::xml_node root = doc.child("ListPartsResult");
+  const pugi::xml_node root = doc.document_element();
   ListPartsPage page;
   for (pugi::xml_node p = root.child("Part"); p; p = p.next_sibling("Part")) {
     page.parts.push_back({static_cast<int>(ChildU64(p, "PartNumber")), ChildU64(p, "Size"),
@@ -165,7 +165,7 @@ Result<ListUploadsPage> S3Client::ListMultipartUploads(const std::string& bucket
   if (!response.ok()) return std::move(response).take_error();
   pugi::xml_document doc;
   FERRY_RETURN_IF_ERROR(ParseXml(response->body, "ListMultipartUploads", doc));
-  const pugi::xml_node root = doc.child("ListMultipartUploadsResult");
+  const pugi::xml_node root = doc.document_element();
   const bool encoded = std::string_view(root.child_value("EncodingType")) == "url";
   ListUploadsPage page;
   for (pugi::xml_node u = root.child("Upload"); u; u = u.next_sibling("Upload")) {

@@ -87,7 +87,7 @@ Result<std::string> S3Client::CopyObject(const std::string& src_bucket, const st
   if (!response.ok()) return std::move(response).take_error();
   pugi::xml_document doc;
   FERRY_RETURN_IF_ERROR(ParseXml(response->body, "CopyObject", doc));
-  return StripQuotes(doc.child("CopyObjectResult").child_value("ETag"));
+  return StripQuotes(doc.document_element().child_value("ETag"));
 }
 
 Result<DeleteResult> S3Client::DeleteObjects(const std::string& bucket,
@@ -114,7 +114,7 @@ Result<DeleteResult> S3Client::DeleteObjects(const std::string& bucket,
   pugi::xml_document doc;
   FERRY_RETURN_IF_ERROR(ParseXml(response->body, "DeleteObjects", doc));
   DeleteResult result;
-  const pugi::xml_node out = doc.child("DeleteResult");
+  const pugi::xml_node out = doc.document_element();
   for (pugi::xml_node d = out.child("Deleted"); d; d = d.next_sibling("Deleted")) {
     result.deleted.push_back(ChildText(d, "Key"));
   }
@@ -139,7 +139,7 @@ Result<std::vector<Tag>> S3Client::GetObjectTagging(const std::string& bucket,
   pugi::xml_document doc;
   FERRY_RETURN_IF_ERROR(ParseXml(response->body, "GetObjectTagging", doc));
   std::vector<Tag> tags;
-  for (pugi::xml_node t = doc.child("Tagging").child("TagSet").child("Tag"); t;
+  for (pugi::xml_node t = doc.document_element().child("TagSet").child("Tag"); t;
        t = t.next_sibling("Tag")) {
     tags.push_back({ChildText(t, "Key"), ChildText(t, "Value")});
   }

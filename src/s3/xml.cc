@@ -19,7 +19,7 @@ Status ParseXml(std::string_view body, const char* op, pugi::xml_document& doc) 
 
 std::string ChildText(const pugi::xml_node& node, const char* name, bool url_encoded) {
   std::string text = node.child_value(name);
-  return url_encoded ? net::UriDecode(text) : text;
+  return url_encoded ? net::UriDecode(text, /*plus_is_space=*/true) : text;
 }
 
 uint64_t ChildU64(const pugi::xml_node& node, const char* name) {

@@ -1,4 +1,6 @@
-// Small helpers for reading S3's XML responses with pugixml.
+// Small helpers for reading S3's XML responses with pugixml. Results are read
+// from the document element whatever its name: services disagree on it
+// (moto answers ListParts with <ListPartsResponse>, AWS with <ListPartsResult>).
 #pragma once
 
 #include <pugixml.hpp>
@@ -14,7 +16,8 @@ namespace ferry::s3 {
 // Loads `body` into `doc`; the error names the operation whose answer was malformed.
 Status ParseXml(std::string_view body, const char* op, pugi::xml_document& doc);
 
-// Child text decoded from encoding-type=url when `url_encoded`.
+// Child text decoded from encoding-type=url when `url_encoded` ('+' is a space
+// there, as in forms: AWS and SeaweedFS encode spaces so, and '+' itself as %2B).
 std::string ChildText(const pugi::xml_node& node, const char* name, bool url_encoded = false);
 uint64_t ChildU64(const pugi::xml_node& node, const char* name);
 bool ChildBool(const pugi::xml_node& node, const char* name);

@@ -37,6 +37,7 @@ inline std::string TestbedPath() {
 inline TestServer LoadServer(const std::string& name) {
   std::ifstream in(TestbedPath());
   nlohmann::json all = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (!all.is_object() || !all.contains(name)) return {name, "", "", "", ""};
   const auto& s = all[name];
   return {name, s.value("endpoint", ""), s.value("region", "us-east-1"),
           s.value("access_key", ""), s.value("secret_key", "")};

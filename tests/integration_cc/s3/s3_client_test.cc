@@ -38,8 +38,7 @@ std::string UniqueBucket() {
   return "ferry-it-" + std::to_string(rng() % 1000000000);
 }
 
-// Keys that break naive clients: every one must round-trip byte for byte.
-std::vector<std::string> AwkwardKeys() {
+std::vector<std::string> AllAwkwardKeys() {
   return {"plain.txt",
           "with space.txt",
           "plus+sign",
@@ -56,6 +55,19 @@ std::vector<std::string> AwkwardKeys() {
           "dir/sub dir/file (1).bin",
           "<angle>&amp;"};
 }
+
+// Keys that break naive clients: every one must round-trip byte for byte.
+// SeaweedFS keeps objects in a file tree, so it folds "a//b" into "a/b" and
+// treats a key ending in '/' as a folder: those two are checked on moto only.
+std::vector<std::string> AwkwardKeys(const std::string& server) {
+  std::vector<std::string> keys = AllAwkwardKeys();
+  if (server.starts_with("seaweed")) {
+    std::erase(keys, "double//slash");
+    std::erase(keys, "trailing/");
+  }
+  return keys;
+}
+
 
 class S3ClientTest : public ::testing::TestWithParam<std::string> {
  protected:
@@ -108,6 +120,7 @@ TEST_P(S3ClientTest, PutObjectWithMetadataIsSeenByBoto) {
 }
 
 TEST_P(S3ClientTest, WrongContentMd5IsRejectedAsDataLoss) {
+  if (server_.name == "moto") GTEST_SKIP() << "moto does not verify Content-MD5";
   WriteOptions options;
   options.content_md5 = Md5Base64("something else");
   auto etag = client_->PutObject(bucket_, "bad", "payload", options);
@@ -139,7 +152,7 @@ TEST_P(S3ClientTest, HeadAndRangedGetReturnExactBytes) {
 }
 
 TEST_P(S3ClientTest, AwkwardKeysWrittenByFerryAreListedByBoto) {
-  std::vector<std::string> keys = AwkwardKeys();
+  std::vector<std::string> keys = AwkwardKeys(server_.name);
   for (const auto& key : keys) {
     auto etag = client_->PutObject(bucket_, key, key, {});
     ASSERT_TRUE(etag.ok()) << "key '" << key << "': " << etag.status().ToString();
@@ -159,8 +172,23 @@ TEST_P(S3ClientTest, AwkwardKeysWrittenByFerryAreListedByBoto) {
   }
 }
 
+TEST_P(S3ClientTest, KeyOf1024BytesRoundTrips) {
+  // Path segments stay under the 255-byte file-name limit of file-backed stores.
+  std::string key;
+  while (key.size() < 1000) key += std::string(99, static_cast<char>('a' + key.size() % 26)) + "/";
+  key += std::string(1024 - key.size(), 'z');
+  ASSERT_EQ(key.size(), 1024u);
+  auto etag = client_->PutObject(bucket_, key, "long", {});
+  ASSERT_TRUE(etag.ok()) << etag.status().ToString();
+  EXPECT_EQ(Oracle(server_.name, {"list", bucket_}), nlohmann::json::array({key}));
+  auto page = client_->ListObjectsV2({.bucket = bucket_});
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->objects.size(), 1u);
+  EXPECT_EQ(page->objects[0].key, key);
+}
+
 TEST_P(S3ClientTest, ListingPaginatesAndDecodesAwkwardKeysWrittenByBoto) {
-  nlohmann::json keys = AwkwardKeys();
+  nlohmann::json keys = AwkwardKeys(server_.name);
   Oracle(server_.name, {"put", bucket_, "-", "3"}, keys.dump());
   std::vector<std::string> listed;
   ListObjectsRequest request{.bucket = bucket_, .max_keys = 4};
@@ -267,9 +295,9 @@ TEST_P(S3ClientTest, ServerSideCopyAndUploadPartCopy) {
 }
 
 TEST_P(S3ClientTest, DeleteObjectsRemovesAwkwardKeys) {
-  nlohmann::json keys = AwkwardKeys();
+  nlohmann::json keys = AwkwardKeys(server_.name);
   Oracle(server_.name, {"put", bucket_, "-", "1"}, keys.dump());
-  auto result = client_->DeleteObjects(bucket_, AwkwardKeys());
+  auto result = client_->DeleteObjects(bucket_, AwkwardKeys(server_.name));
   ASSERT_TRUE(result.ok()) << result.status().ToString();
   EXPECT_TRUE(result->errors.empty());
   EXPECT_TRUE(Oracle(server_.name, {"list", bucket_}).empty());
@@ -277,11 +305,11 @@ TEST_P(S3ClientTest, DeleteObjectsRemovesAwkwardKeys) {
 
 TEST_P(S3ClientTest, TaggingRoundTrips) {
   ASSERT_TRUE(client_->PutObject(bucket_, "tagged", "x", {}).ok());
-  Status st = client_->PutObjectTagging(bucket_, "tagged", {{"team", "data"}, {"k 2", "v&2"}});
+  Status st = client_->PutObjectTagging(bucket_, "tagged", {{"team", "data"}, {"k 2", "v=2 +x"}});
   ASSERT_TRUE(st.ok()) << st.ToString();
   auto tags = Oracle(server_.name, {"get-tags", bucket_, "tagged"});
   EXPECT_EQ(tags["team"], "data");
-  EXPECT_EQ(tags["k 2"], "v&2");
+  EXPECT_EQ(tags["k 2"], "v=2 +x");
   auto mine = client_->GetObjectTagging(bucket_, "tagged");
   ASSERT_TRUE(mine.ok()) << mine.status().ToString();
   EXPECT_EQ(mine->size(), 2u);

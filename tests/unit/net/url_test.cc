@@ -55,6 +55,7 @@ TEST(UriDecode, RoundTripsAndKeepsInvalidSequences) {
   EXPECT_EQ(UriDecode("a%2"), "a%2");
   EXPECT_EQ(UriDecode("a%zz"), "a%zz");
   EXPECT_EQ(UriDecode("a+b"), "a+b");
+  EXPECT_EQ(UriDecode("a+b%2B", /*plus_is_space=*/true), "a b+");
 }
 
 TEST(IsIpOrLocalhost, RecognisesLiterals) {

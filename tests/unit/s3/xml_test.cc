@@ -7,10 +7,11 @@ namespace {
 
 TEST(Xml, ChildTextDecodesUrlEncodedKeys) {
   pugi::xml_document doc;
-  ASSERT_TRUE(ParseXml("<R><Key>a%20b%2Bc/%E6%97%A5</Key><N>42</N><T>true</T></R>", "Op", doc).ok());
+  ASSERT_TRUE(
+      ParseXml("<R><Key>a%20b%2Bc/%E6%97%A5+x</Key><N>42</N><T>true</T></R>", "Op", doc).ok());
   auto r = doc.child("R");
-  EXPECT_EQ(ChildText(r, "Key", true), "a b+c/\xE6\x97\xA5");
-  EXPECT_EQ(ChildText(r, "Key", false), "a%20b%2Bc/%E6%97%A5");
+  EXPECT_EQ(ChildText(r, "Key", true), "a b+c/\xE6\x97\xA5 x");
+  EXPECT_EQ(ChildText(r, "Key", false), "a%20b%2Bc/%E6%97%A5+x");
   EXPECT_EQ(ChildU64(r, "N"), 42u);
   EXPECT_TRUE(ChildBool(r, "T"));
   EXPECT_FALSE(ChildBool(r, "Missing"));

@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+"""The test bed: real S3 servers on loopback, started and stopped by the project.
+
+  testbed.py start --dir DIR   starts two SeaweedFS S3 gateways (each with its own
+                               access keys, so wrong keys are refused) and moto's
+                               server (S3, STS, Secrets Manager, SNS, SQS, ECR) on
+                               free ports, waits until each answers real requests,
+                               and writes DIR/endpoints.json
+  testbed.py stop --dir DIR    stops them all (SIGTERM, then SIGKILL)
+
+endpoints.json: {"seaweed_a": {"endpoint", "region", "access_key", "secret_key"},
+                 "seaweed_b": {...}, "moto": {...}}
+"""
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import boto3
+from botocore.config import Config
+
+READY_TIMEOUT = 90  # seconds; SeaweedFS needs its volume server registered first
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def s3_client(server):
+    return boto3.client(
+        "s3", endpoint_url=server["endpoint"], region_name=server["region"],
+        aws_access_key_id=server["access_key"], aws_secret_access_key=server["secret_key"],
+        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1},
+                      connect_timeout=2, read_timeout=10))
+
+
+def start_seaweed(name, root, log):
+    data = os.path.join(root, name)
+    os.makedirs(data, exist_ok=True)
+    access, secret = f"AKID{name.upper().replace('_', '')}", f"secret-{name}-{os.getpid()}"
+    config = os.path.join(root, f"{name}-s3.json")
+    with open(config, "w") as f:
+        json.dump({"identities": [{
+            "name": "ferry-tests",
+            "credentials": [{"accessKey": access, "secretKey": secret}],
+            "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]}, f)
+    ports = {k: free_port() for k in
+             ["master", "master_grpc", "volume", "volume_grpc", "filer", "filer_grpc", "s3",
+              "s3_grpc", "s3_iceberg", "s3_lance", "metrics"]}
+    cmd = [
+        shutil.which("weed") or "weed", "server", f"-dir={data}", "-ip=127.0.0.1",
+        "-ip.bind=127.0.0.1", "-s3", f"-s3.config={config}",
+        f"-master.port={ports['master']}", f"-master.port.grpc={ports['master_grpc']}",
+        f"-volume.port={ports['volume']}", f"-volume.port.grpc={ports['volume_grpc']}",
+        f"-filer.port={ports['filer']}", f"-filer.port.grpc={ports['filer_grpc']}",
+        f"-s3.port={ports['s3']}", f"-s3.port.grpc={ports['s3_grpc']}",
+        f"-s3.port.iceberg={ports['s3_iceberg']}", f"-s3.port.lance={ports['s3_lance']}",
+        f"-metricsPort={ports['metrics']}",
+        # Small volumes so that many test buckets (one collection each) fit.
+        "-master.volumeSizeLimitMB=64", "-volume.max=0", "-master.telemetry=false",
+        "-iam=false", "-webdav=false", "-sftp=false", "-mq.broker=false", "-mq.agent=false",
+    ]
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    server = {"endpoint": f"http://127.0.0.1:{ports['s3']}", "region": "us-east-1",
+              "access_key": access, "secret_key": secret}
+    return proc, server
+
+
+def start_moto(log):
+    port = free_port()
+    cmd = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    server = {"endpoint": f"http://127.0.0.1:{port}", "region": "us-east-1",
+              "access_key": "testing", "secret_key": "testing"}
+    return proc, server
+
+
+def wait_ready(name, proc, server, log_path):
+    """Ready means a bucket can be created, written, read and removed."""
+    deadline = time.monotonic() + READY_TIMEOUT
+    bucket = f"ready-{os.getpid()}"
+    last = None
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            break
+        try:
+            s3 = s3_client(server)
+            s3.create_bucket(Bucket=bucket)
+            s3.put_object(Bucket=bucket, Key="probe", Body=b"ok")
+            assert s3.get_object(Bucket=bucket, Key="probe")["Body"].read() == b"ok"
+            s3.delete_object(Bucket=bucket, Key="probe")
+            s3.delete_bucket(Bucket=bucket)
+            return
+        except Exception as e:  # not up yet: connection refused, no volumes yet, ...
+            last = e
+            time.sleep(0.25)  # polling interval of a readiness check, not a synchronisation
+    with open(log_path, errors="replace") as f:
+        tail = f.read()[-3000:]
+    raise SystemExit(f"testbed: {name} did not become ready ({last}); log tail:\n{tail}")
+
+
+def stop_pids(pids):
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    for pid in pids:
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(pid, 0)
+            except ProcessLookupError:
+                break
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)
+            time.sleep(0.1)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
+
+
+def start(root):
+    os.makedirs(os.path.join(root, "logs"), exist_ok=True)
+    started = time.monotonic()
+    procs, endpoints = {}, {}
+    try:
+        for name in ["seaweed_a", "seaweed_b", "moto"]:
+            log_path = os.path.join(root, "logs", f"{name}.log")
+            log = open(log_path, "w")
+            if name == "moto":
+                proc, server = start_moto(log)
+            else:
+                proc, server = start_seaweed(name, root, log)
+            procs[name] = (proc, log_path)
+            endpoints[name] = server
+            with open(os.path.join(root, "pids.json"), "w") as f:
+                json.dump([p.pid for p, _ in procs.values()], f)
+        for name, (proc, log_path) in procs.items():
+            wait_ready(name, proc, endpoints[name], log_path)
+    except BaseException:
+        stop_pids([p.pid for p, _ in procs.values()])
+        raise
+    with open(os.path.join(root, "endpoints.json"), "w") as f:
+        json.dump(endpoints, f, indent=2)
+    print(f"testbed: ready in {time.monotonic() - started:.1f} s: "
+          + ", ".join(f"{n} {s['endpoint']}" for n, s in endpoints.items()))
+    return endpoints
+
+
+def stop(root):
+    path = os.path.join(root, "pids.json")
+    if not os.path.exists(path):
+        return
+    with open(path) as f:
+        stop_pids(json.load(f))
+    os.remove(path)
+
+
+@contextlib.contextmanager
+def running_testbed(root):
+    """Starts a test bed in `root` for the duration of the block."""
+    try:
+        yield start(root)
+    finally:
+        stop(root)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("action", choices=["start", "stop"])
+    parser.add_argument("--dir", required=True)
+    args = parser.parse_args()
+    if args.action == "start":
+        start(args.dir)
+    else:
+        stop(args.dir)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,10 +1,7 @@
 #include "state/sqlite_checkpoint_store.h"
 
 #include <sqlite3.h>
-#include <sys/stat.h>
-
-#include <cerrno>
-#include <cstring>
+#include <filesystem>
 
 namespace ferry::state {
 namespace {
@@ -57,9 +54,10 @@ class Statement {
 
 Result<std::unique_ptr<SqliteCheckpointStore>> SqliteCheckpointStore::Open(const std::string& dir,
                                                                            const std::string& run) {
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
-    return Status::InvalidArgument("cannot create the state folder '" + dir +
-                                       "': " + std::strerror(errno),
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return Status::InvalidArgument("cannot create the state folder '" + dir + "': " + ec.message(),
                                    "--state names a writable folder");
   }
   const std::string path = dir + "/state.db";

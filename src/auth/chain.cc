@@ -1,8 +1,10 @@
 #include "auth/chain.h"
 
+#include "auth/metadata_providers.h"
 #include "auth/profile_provider.h"
 #include "auth/secret_provider.h"
 #include "auth/static_provider.h"
+#include "auth/sts_provider.h"
 
 namespace ferry::auth {
 
@@ -41,6 +43,33 @@ std::string ChainProvider::Describe() const {
   return chosen_ ? chosen_->Describe() : "the default credential chain";
 }
 
+Result<std::shared_ptr<CredentialProvider>> MakeProfileCredentials(
+    const std::string& profile, std::shared_ptr<net::HttpClient> http) {
+  auto provider = std::make_shared<ProfileProvider>(profile);
+  auto settings = provider->Settings();
+  // A role profile: keys of its source_profile, exchanged for the role's by STS.
+  if (settings.ok() && settings->count("role_arn")) {
+    const std::string source = (*settings)["source_profile"];
+    if (source.empty() || source == profile) {
+      return Status::InvalidArgument(provider->Describe() + " has role_arn but no usable "
+                                         "source_profile",
+                                     "set source_profile to a profile with access keys");
+    }
+    auto base = MakeProfileCredentials(source, http);
+    if (!base.ok()) return base;
+    AssumeRoleOptions options;
+    options.role_arn = (*settings)["role_arn"];
+    options.external_id = (*settings)["external_id"];
+    if (settings->count("role_session_name")) {
+      options.session_name = (*settings)["role_session_name"];
+    }
+    options.region = (*settings)["region"];
+    return std::shared_ptr<CredentialProvider>(
+        std::make_shared<AssumeRoleProvider>(options, *base, http));
+  }
+  return std::shared_ptr<CredentialProvider>(provider);
+}
+
 Result<std::shared_ptr<CredentialProvider>> MakeDefaultChain(const ChainOptions& options) {
   if (!options.secret.empty()) {
     // The keys to read a Secrets Manager secret come from the usual chain.
@@ -51,11 +80,14 @@ Result<std::shared_ptr<CredentialProvider>> MakeDefaultChain(const ChainOptions&
     return std::shared_ptr<CredentialProvider>(
         std::make_shared<SecretProvider>(options.secret, *base, options.http));
   }
-  if (!options.profile.empty()) {
-    return std::shared_ptr<CredentialProvider>(std::make_shared<ProfileProvider>(options.profile));
-  }
+  if (!options.profile.empty()) return MakeProfileCredentials(options.profile, options.http);
+  auto http = options.http ? options.http : std::make_shared<net::HttpClient>();
+  auto profile = MakeProfileCredentials("", http);
+  if (!profile.ok()) return profile;
   std::vector<std::shared_ptr<CredentialProvider>> sources = {
-      std::make_shared<EnvironmentProvider>(), std::make_shared<ProfileProvider>("")};
+      std::make_shared<EnvironmentProvider>(),
+      std::make_shared<WebIdentityProvider>("", AssumeRoleOptions{}, http), *profile,
+      std::make_shared<ContainerProvider>(http), std::make_shared<InstanceProvider>(http)};
   return std::shared_ptr<CredentialProvider>(std::make_shared<ChainProvider>(std::move(sources)));
 }
 

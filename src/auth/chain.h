@@ -33,8 +33,13 @@ struct ChainOptions {
   std::shared_ptr<net::HttpClient> http;
 };
 
-// --secret, else --profile, else environment → shared profile (AWS_PROFILE or
-// "default").
+// --secret, else --profile, else the SDKs' order: environment → web identity →
+// shared profile (AWS_PROFILE or "default") → ECS container → EC2 instance (IMDSv2).
+// A profile with role_arn + source_profile is assumed through STS.
 Result<std::shared_ptr<CredentialProvider>> MakeDefaultChain(const ChainOptions& options);
+
+// One profile of the shared files, with role_arn/source_profile assumed via STS.
+Result<std::shared_ptr<CredentialProvider>> MakeProfileCredentials(
+    const std::string& profile, std::shared_ptr<net::HttpClient> http);
 
 }  // namespace ferry::auth

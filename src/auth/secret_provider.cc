@@ -113,10 +113,9 @@ Result<std::string> SecretProvider::ReadSecretText(std::stop_token stop) {
   if (response->status != 200) {
     std::string type = doc.is_object() ? doc.value("__type", "") : "";
     std::string message = doc.is_object() ? doc.value("message", doc.value("Message", "")) : "";
-    const Code code = response->status == 400 && type.find("ResourceNotFound") != std::string::npos
-                          ? Code::kNotFound
-                      : response->status >= 500 ? Code::kUnavailable
-                                                : Code::kPermissionDenied;
+    const Code code = type.find("ResourceNotFound") != std::string::npos ? Code::kNotFound
+                      : response->status >= 500                        ? Code::kUnavailable
+                                                                       : Code::kPermissionDenied;
     return Status(code, "reading " + Describe() + " failed: " + type + " " + message,
                   "the secret's name or ARN and region, and that these credentials may call "
                   "secretsmanager:GetSecretValue (and kms:Decrypt for its key)");

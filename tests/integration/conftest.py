@@ -96,6 +96,8 @@ def run_ferry(ferry_bin, tmp_path):
         full_env = dict(os.environ)
         full_env.setdefault("HOME", str(tmp_path))
         full_env["XDG_STATE_HOME"] = str(tmp_path / "state")
+        # Tests talk to loopback only: never to the EC2 metadata address.
+        full_env["AWS_EC2_METADATA_DISABLED"] = "true"
         for var in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
                     "AWS_PROFILE", "AWS_ENDPOINT_URL"]:
             full_env.pop(var, None)

@@ -78,6 +78,15 @@ def main(argv):
     elif cmd == "list-uploads":
         out = [{"key": u["Key"], "upload_id": u["UploadId"]}
                for u in s3.list_multipart_uploads(Bucket=args[0]).get("Uploads", [])]
+    elif cmd in ("create-secret", "put-secret"):
+        sm = boto3.client("secretsmanager", endpoint_url=endpoints[argv[2]]["endpoint"],
+                          region_name="us-east-1", aws_access_key_id="testing",
+                          aws_secret_access_key="testing")
+        if cmd == "create-secret":
+            arn = sm.create_secret(Name=args[0], SecretString=args[1])["ARN"]
+        else:
+            arn = sm.put_secret_value(SecretId=args[0], SecretString=args[1])["ARN"]
+        out = {"arn": arn}
     elif cmd == "get-tags":
         tags = s3.get_object_tagging(Bucket=args[0], Key=args[1])["TagSet"]
         out = {t["Key"]: t["Value"] for t in tags}

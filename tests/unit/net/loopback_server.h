@@ -1,7 +1,8 @@
 // A tiny HTTP/1.1 server on 127.0.0.1 for unit tests of the HTTP client only.
 // It answers every request with 200 and echoes the request body; the path
 // "/stall" never answers, "/status/N" answers with status N, "/big/N" sends N bytes.
-// Keep-alive is honoured so connection reuse can be observed.
+// Keep-alive is honoured so connection reuse can be observed. Answer() sets a
+// canned reply for "METHOD /path" (metadata services in credential tests).
 #pragma once
 
 #include <arpa/inet.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -50,6 +52,10 @@ class LoopbackServer {
     return "http://127.0.0.1:" + std::to_string(port_) + path;
   }
   int connections_accepted() const { return accepted_.load(); }
+  void Answer(const std::string& method_path, int status, std::string body) {
+    std::lock_guard lock(mu_);
+    canned_[method_path] = {status, std::move(body)};
+  }
   // The raw text of the last request head received.
   std::string last_head() {
     std::lock_guard lock(mu_);
@@ -101,6 +107,14 @@ class LoopbackServer {
       const std::string path = head.substr(head.find(' ') + 1, head.find(' ', head.find(' ') + 1) -
                                                                   head.find(' ') - 1);
       int status = 200;
+      {
+        std::lock_guard lock(mu_);
+        auto it = canned_.find(head.substr(0, head.find(' ')) + " " + path);
+        if (it != canned_.end()) {
+          status = it->second.first;
+          body = it->second.second;
+        }
+      }
       if (path == "/stall") {
         while (!stopping_) {
           ssize_t n = recv(fd, chunk, sizeof(chunk), 0);
@@ -133,6 +147,7 @@ class LoopbackServer {
   std::vector<std::thread> workers_;
   std::vector<int> conn_fds_;
   std::string last_head_;
+  std::map<std::string, std::pair<int, std::string>> canned_;
 };
 
 }  // namespace ferry::testing

@@ -51,6 +51,7 @@ Result<std::unique_ptr<s3::S3Client>> MakeS3Client(const EndpointFlags& flags, S
   s3::S3Config config;
   config.side = side;
   config.throttle = std::move(throttle);
+  config.request_payer = flags.request_payer;
   config.endpoint = flags.endpoint.empty() ? FirstEnv({"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"})
                                            : flags.endpoint;
   config.region = flags.region.empty() ? FirstEnv({"AWS_REGION", "AWS_DEFAULT_REGION"})

@@ -24,6 +24,7 @@ struct EndpointFlags {
   bool path_style = false;
   bool virtual_hosted = false;
   bool no_sign_request = false;
+  bool request_payer = false;  // set by `sync --request-payer` for both sides
 
   // Registers --endpoint, --region, --profile, --secret, --path-style,
   // --no-sign-request with `prefix` ("" or "src-"/"dst-").

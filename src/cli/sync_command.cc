@@ -61,6 +61,7 @@ Result<OpenedStores> OpenStores(const SyncFlags& flags) {
   if (!src_flags.ok()) return std::move(src_flags).take_error().WithSide(Side::kSource);
   auto dst_flags = ResolveEndpoint(*dst, flags.dst, *configs, config_path);
   if (!dst_flags.ok()) return std::move(dst_flags).take_error().WithSide(Side::kDestination);
+  src_flags->request_payer = dst_flags->request_payer = flags.request_payer;
 
   OpenedStores opened;
   std::shared_ptr<s3::S3Client> src_client;
@@ -140,6 +141,7 @@ Result<engine::RunOptions> MakeRunOptions(const SyncFlags& flags, const CLI::App
   o.transfer.settings.sse_kms_key_id = flags.sse_kms_key_id;
   o.transfer.settings.acl = flags.acl;
   o.transfer.copy_metadata = !flags.no_metadata;
+  o.transfer.copy_tags = flags.copy_tags;
   auto threshold = ParseSize(flags.multipart_threshold, "--multipart-threshold");
   if (!threshold.ok()) return std::move(threshold).take_error();
   o.transfer.multipart_threshold = *threshold;
@@ -235,6 +237,9 @@ CLI::App* AddSyncCommand(CLI::App& app, const std::string& name, SyncFlags& flag
   cmd->add_option("--sse-kms-key-id", flags.sse_kms_key_id, "KMS key for --sse aws:kms");
   cmd->add_option("--acl", flags.acl, "Canned ACL of written objects");
   cmd->add_flag("--no-metadata", flags.no_metadata, "Do not copy Content-Type, x-amz-meta-*...");
+  cmd->add_flag("--tags", flags.copy_tags, "Copy object tags too (one more request per object)");
+  cmd->add_flag("--request-payer", flags.request_payer,
+                "Accept requester-pays charges (x-amz-request-payer: requester)");
   cmd->add_option("--multipart-threshold", flags.multipart_threshold,
                   "Objects above SIZE go multipart (default 64M)");
   cmd->add_option("--part-size", flags.part_size, "Part SIZE (default automatic, 16M or more)");

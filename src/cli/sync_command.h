@@ -35,6 +35,7 @@ struct SyncFlags {
   std::string acl;
   bool no_metadata = false;
   bool request_payer = false;
+  bool copy_tags = false;
   std::string multipart_threshold = "64M";
   std::string part_size;
   int transfers = 64;

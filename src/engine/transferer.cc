@@ -68,6 +68,18 @@ store::ObjectMeta Transferer::MetaToWrite(const store::ObjectMeta& m) const {
   return out;
 }
 
+Result<store::WriteSettings> Transferer::SettingsFor(const std::string& key, std::stop_token stop) {
+  store::WriteSettings settings = options_.settings;
+  if (!options_.copy_tags) return settings;
+  auto tags = source_.GetTagging(key, stop);
+  if (tags.ok()) {
+    settings.tagging = *tags;
+  } else if (tags.error().code() != Code::kNotSupported) {
+    return std::move(tags).take_error();
+  }
+  return settings;
+}
+
 Result<TransferOutcome> Transferer::Copy(const store::ObjectEntry& object, std::stop_token stop) {
   if (options_.server_side_copy) {
     auto etag = destination_.CopyFrom(source_, object.key, object.key, object.size,
@@ -108,7 +120,9 @@ Result<TransferOutcome> Transferer::CopyWhole(const store::ObjectEntry& object,
   if (EtagIsMd5(meta->etag, meta->sse) && meta->etag != md5_hex) {
     return Mismatch("source MD5", object.key, meta->etag, md5_hex);
   }
-  auto etag = destination_.Put(object.key, data, MetaToWrite(*meta), options_.settings,
+  auto settings = SettingsFor(object.key, stop);
+  if (!settings.ok()) return std::move(settings).take_error();
+  auto etag = destination_.Put(object.key, data, MetaToWrite(*meta), *settings,
                                Md5::Base64(digest), stop);
   if (!etag.ok()) return std::move(etag).take_error();
   if (destination_.HasMd5Etags() && options_.settings.sse != "aws:kms" && *etag != md5_hex) {
@@ -170,7 +184,9 @@ Result<TransferOutcome> Transferer::CopyInParts(const store::ObjectEntry& object
     }
   }
   if (upload_id.empty()) {
-    auto begun = destination_.BeginMultipart(object.key, to_write, options_.settings, stop);
+    auto settings = SettingsFor(object.key, stop);
+    if (!settings.ok()) return std::move(settings).take_error();
+    auto begun = destination_.BeginMultipart(object.key, to_write, *settings, stop);
     if (!begun.ok()) return std::move(begun).take_error();
     upload_id = *begun;
     if (checkpoints_ != nullptr) {

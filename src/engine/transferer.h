@@ -27,6 +27,7 @@ struct TransferOptions {
   uint64_t multipart_threshold = uint64_t{64} << 20;  // objects above this go multipart
   uint64_t part_size = 0;                             // 0 = automatic (PlanParts)
   bool copy_metadata = true;   // Content-Type, Cache-Control, ..., x-amz-meta-*
+  bool copy_tags = false;      // --tags: one GetObjectTagging per copied object
   bool server_side_copy = true;
   store::WriteSettings settings;
 };
@@ -71,6 +72,8 @@ class Transferer {
   Result<TransferOutcome> CopyWhole(const store::ObjectEntry& object, std::stop_token stop);
   Result<TransferOutcome> CopyInParts(const store::ObjectEntry& object, std::stop_token stop);
   store::ObjectMeta MetaToWrite(const store::ObjectMeta& source_meta) const;
+  // The write settings for one object: the run's, plus the source's tags with --tags.
+  Result<store::WriteSettings> SettingsFor(const std::string& key, std::stop_token stop);
 
   store::ObjectStore& source_;
   store::ObjectStore& destination_;

@@ -143,6 +143,12 @@ class ObjectStore {
 
   virtual Status Delete(const std::vector<std::string>& keys, std::stop_token stop) = 0;
 
+  // The object's tags as "k=v&k2=v2" (URL-encoded), for --tags.
+  virtual Result<std::string> GetTagging(const std::string& key, std::stop_token stop) {
+    (void)key, (void)stop;
+    return Status::NotSupported("object tags");
+  }
+
   // True when ETags are MD5-based (S3), so size+ETag comparisons are meaningful.
   virtual bool HasMd5Etags() const { return false; }
   // Largest single write and part count: S3 5 GiB / 10,000 parts.

@@ -229,6 +229,17 @@ Status S3Store::Delete(const std::vector<std::string>& keys, std::stop_token sto
   return Status::OK();
 }
 
+Result<std::string> S3Store::GetTagging(const std::string& key, std::stop_token stop) {
+  auto tags = client_->GetObjectTagging(bucket_, FullKey(key), stop);
+  if (!tags.ok()) return std::move(tags).take_error();
+  std::string encoded;
+  for (const auto& tag : *tags) {
+    if (!encoded.empty()) encoded += '&';
+    encoded += net::UriEncode(tag.key, false) + "=" + net::UriEncode(tag.value, false);
+  }
+  return encoded;
+}
+
 Result<std::vector<s3::MultipartUpload>> S3Store::ListPendingUploads(std::stop_token stop) {
   std::vector<s3::MultipartUpload> uploads;
   std::string key_marker, id_marker;

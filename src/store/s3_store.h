@@ -44,6 +44,7 @@ class S3Store final : public ObjectStore {
                                const std::string& key, uint64_t size,
                                const WriteSettings& settings, std::stop_token stop) override;
   Status Delete(const std::vector<std::string>& keys, std::stop_token stop) override;
+  Result<std::string> GetTagging(const std::string& key, std::stop_token stop) override;
   bool HasMd5Etags() const override { return true; }
 
   const std::string& bucket() const { return bucket_; }

@@ -294,3 +294,14 @@ def test_missing_destination_bucket_is_fatal(s3, bucket, side_args, run_ferry):
                   *side_args("dst", "seaweed_b"))
     assert r.returncode == 4
     assert "destination: bucket 'no-such-dst-bucket' does not exist" in r.stderr
+
+
+def test_tags_copied_only_with_flag(s3, bucket, side_args, run_ferry):
+    src, dst, dst2 = bucket("moto"), bucket("seaweed_b"), bucket("seaweed_b")
+    s3("moto").put_object(Bucket=src, Key="tagged", Body=b"x", Tagging="team=data&tier=gold")
+    base = [*side_args("src", "moto"), *side_args("dst", "seaweed_b")]
+    assert run_ferry("copy", f"s3://{src}", f"s3://{dst}", *base, "--tags").returncode == 0
+    tags = s3("seaweed_b").get_object_tagging(Bucket=dst, Key="tagged")["TagSet"]
+    assert {t["Key"]: t["Value"] for t in tags} == {"team": "data", "tier": "gold"}
+    assert run_ferry("copy", f"s3://{src}", f"s3://{dst2}", *base).returncode == 0
+    assert s3("seaweed_b").get_object_tagging(Bucket=dst2, Key="tagged")["TagSet"] == []

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   BlockStopSignals();
   CLI::App app{"ferry: move object storage and container images between clouds"};
   app.require_subcommand(1);
+  app.fallthrough();  // -v and --log-format also work after the sub-command
   app.set_version_flag("--version", "ferry 0.1.0");
   int verbosity = 0;
   std::string log_format = "text";

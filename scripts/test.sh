@@ -11,6 +11,11 @@ scripts/build.sh
 echo "== unit tests"
 ctest --preset release -j2 -LE integration
 
+echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+cmake --preset debug >/dev/null
+cmake --build --preset debug
+ctest --preset debug -j2 -LE integration
+
 testbed_dir=$(mktemp -d /tmp/ferry-testbed.XXXXXX)
 stop_testbed() { python3 tests/testbed/testbed.py stop --dir "$testbed_dir" || true; }
 trap stop_testbed EXIT

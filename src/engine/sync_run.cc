@@ -217,8 +217,10 @@ Result<RunSummary> RunSync(store::ObjectStore& source, store::ObjectStore& desti
   Status listing_status = src_cursor.status();
   if (listing_status.ok()) listing_status = dst_cursor.status();
   if (Status fatal = run.fatal(); !fatal.ok()) return fatal;
+  if (outer_stop.stop_requested()) {
+    return Status::Cancelled("stopped; rerun the same command to resume");
+  }
   if (!listing_status.ok()) return listing_status;
-  if (outer_stop.stop_requested()) return Status::Cancelled("stopped; rerun the same command to resume");
 
   // Deletes only after both listings completed without error.
   const uint64_t to_delete = deletes.size();

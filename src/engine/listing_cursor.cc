@@ -3,6 +3,15 @@
 #include <algorithm>
 
 namespace ferry::engine {
+namespace {
+
+void SortLevel(store::Level& level) {
+  std::sort(level.objects.begin(), level.objects.end(),
+            [](const store::ObjectEntry& a, const store::ObjectEntry& b) { return a.key < b.key; });
+  std::sort(level.prefixes.begin(), level.prefixes.end());
+}
+
+}  // namespace
 
 // One contiguous run of keys: either objects already in hand (from a level
 // listing) or a prefix to list flat.
@@ -56,6 +65,7 @@ void ListingCursor::Plan() {
     auto listed = store_.ListLevel(prefix, options_.max_level_objects, stop_);
     if (!listed.ok()) return Fail(std::move(listed).take_error());
     level = std::move(*listed);
+    SortLevel(level);
     if (depth >= 8 || !level.objects.empty() || level.prefixes.size() != 1) break;
     prefix = level.prefixes.front();
   }
@@ -101,8 +111,8 @@ void ListingCursor::Work() {
     }
     if (index >= sections_.size() || failed_) return;
     Section& s = *sections_[index];
-    Status st = store_.List(
-        {.prefix = s.prefix},
+    Status st = WalkSorted(
+        s.prefix,
         [&](std::vector<store::ObjectEntry>&& page) {
           std::unique_lock lock(s.mu);
           s.changed.wait(lock, [&] {
@@ -113,8 +123,7 @@ void ListingCursor::Work() {
           s.pages.push_back(std::move(page));
           s.changed.notify_all();
           return Status::OK();
-        },
-        stop_);
+        });
     if (!st.ok()) {
       if (!failed_) Fail(std::move(st));
       return;
@@ -123,6 +132,50 @@ void ListingCursor::Work() {
     s.done = true;
     s.changed.notify_all();
   }
+}
+
+Status ListingCursor::WalkSorted(const std::string& prefix, const store::PageSink& sink) {
+  auto listed = store_.ListLevel(prefix, options_.max_level_objects, stop_);
+  if (!listed.ok()) return std::move(listed).take_error();
+  if (listed->truncated) return ListFlatChecked(prefix, sink);
+  store::Level& level = *listed;
+  SortLevel(level);
+  // An object below a prefix in byte order sorts below every key inside it.
+  std::vector<store::ObjectEntry> page;
+  size_t o = 0;
+  for (const auto& p : level.prefixes) {
+    while (o < level.objects.size() && level.objects[o].key < p) {
+      page.push_back(std::move(level.objects[o++]));
+    }
+    if (!page.empty()) {
+      FERRY_RETURN_IF_ERROR(sink(std::move(page)));
+      page.clear();
+    }
+    FERRY_RETURN_IF_ERROR(WalkSorted(p, sink));
+  }
+  while (o < level.objects.size()) page.push_back(std::move(level.objects[o++]));
+  if (!page.empty()) return sink(std::move(page));
+  return Status::OK();
+}
+
+Status ListingCursor::ListFlatChecked(const std::string& prefix, const store::PageSink& sink) {
+  std::string last;
+  return store_.List(
+      {.prefix = prefix},
+      [&](std::vector<store::ObjectEntry>&& page) {
+        for (const auto& e : page) {
+          if (!last.empty() && e.key <= last) {
+            return Status(Code::kFailedPrecondition,
+                          store_.Describe() + " lists keys out of byte order under '" + prefix +
+                              "' ('" + e.key + "' after '" + last +
+                              "'), so they cannot be compared safely",
+                          "split the job with --prefix-list into smaller folders");
+          }
+          last = e.key;
+        }
+        return sink(std::move(page));
+      },
+      stop_);
 }
 
 const store::ObjectEntry* ListingCursor::Next() {

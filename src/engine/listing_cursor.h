@@ -4,9 +4,15 @@
 // The key space is split at the first '/'-levels that fan out (common prefixes);
 // objects that sit directly on a level are yielded in place, so nothing above
 // the split depth is ever lost (unlike finderDepth). Each prefix becomes a
-// section listed flat by its own thread into a small bounded queue; sections are
+// section walked by its own thread into a small bounded queue; sections are
 // consumed in key order, so the merged stream stays sorted while up to
 // `parallelism` sections list ahead.
+//
+// Sections are walked level by level ('/'-delimited listings merged in byte
+// order), not listed flat: services backed by a file tree (SeaweedFS) list a
+// folder's contents before a sibling like "a.txt" < "a/", which would break
+// the merge-join. A level too large to hold is listed flat, and the order is
+// checked: out-of-order keys stop the run instead of causing wrong copies or deletes.
 #pragma once
 
 #include <atomic>
@@ -47,6 +53,8 @@ class ListingCursor {
 
   void Plan();
   void Work();
+  Status WalkSorted(const std::string& prefix, const store::PageSink& sink);
+  Status ListFlatChecked(const std::string& prefix, const store::PageSink& sink);
   void Fail(Status status);
 
   store::ObjectStore& store_;

@@ -99,6 +99,11 @@ void ApplyMtime(const std::string& path, const ObjectMeta& meta) {
   ::utimensat(AT_FDCWD, path.c_str(), times, 0);
 }
 
+// Uploads live beside their object, named by the upload ID.
+std::string UploadPath(const std::string& path, const std::string& upload_id) {
+  return path.substr(0, path.rfind('/') + 1) + upload_id;
+}
+
 Status Finish(const std::string& temp, const std::string& path, const ObjectMeta& meta) {
   ApplyMtime(temp, meta);
   if (::rename(temp.c_str(), path.c_str()) != 0) {
@@ -172,20 +177,14 @@ Status LocalStore::WalkSorted(const std::string& dir_key, const ListRange& range
             [](const Item& a, const Item& b) { return a.sort_key < b.sort_key; });
   for (auto& item : items) {
     const std::string& key = item.sort_key;
-    // Prune what lies outside [prefix, start_after, end_before).
+    // Prune what lies outside the prefix.
     const size_t n = std::min(key.size(), range.prefix.size());
     if (key.compare(0, n, range.prefix, 0, n) != 0) continue;
-    if (!range.end_before.empty() && key >= range.end_before) break;
     if (item.is_dir) {
-      if (!range.start_after.empty() && key < range.start_after &&
-          !range.start_after.starts_with(key)) {
-        continue;
-      }
       FERRY_RETURN_IF_ERROR(WalkSorted(key, range, page, sink, stop));
       continue;
     }
     if (key.size() < range.prefix.size()) continue;
-    if (!range.start_after.empty() && key <= range.start_after) continue;
     page.push_back({key, static_cast<uint64_t>(item.st.st_size), "", MtimeMs(item.st), ""});
     if (page.size() >= kPageSize) {
       FERRY_RETURN_IF_ERROR(sink(std::move(page)));
@@ -275,23 +274,17 @@ Result<ObjectMeta> LocalStore::Read(const std::string& key, uint64_t offset, uin
 }
 
 Result<std::string> LocalStore::Put(const std::string& key, std::string_view data,
-                                    const ObjectMeta& meta, const WriteSettings&,
-                                    const std::string&, std::stop_token) {
-  auto path = PathFor(key);
-  if (!path.ok()) return std::move(path).take_error();
-  FERRY_RETURN_IF_ERROR(MakeParents(*path));
-  const std::string temp = TempPathFor(*path);
-  {
-    Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-    if (fd.get() < 0) return Errno("creating", temp);
-    Status st = WriteAll(fd.get(), data, 0, temp);
-    if (!st.ok()) {
-      ::unlink(temp.c_str());
-      return st;
-    }
+                                    const ObjectMeta& meta, const WriteSettings& settings,
+                                    const std::string& content_md5, std::stop_token stop) {
+  // A whole object is a one-part upload: written aside, renamed into place.
+  auto upload = BeginMultipart(key, meta, settings, stop);
+  if (!upload.ok()) return upload;
+  auto written = PutPart(key, *upload, 1, 0, data, content_md5, stop);
+  if (!written.ok()) {
+    (void)AbortMultipart(key, *upload, stop);
+    return written;
   }
-  FERRY_RETURN_IF_ERROR(Finish(temp, *path, meta));
-  return std::string();
+  return CompleteMultipart(key, *upload, {}, stop);
 }
 
 Result<std::string> LocalStore::BeginMultipart(const std::string& key, const ObjectMeta& meta,
@@ -318,7 +311,7 @@ Result<std::string> LocalStore::PutPart(const std::string& key, const std::strin
                                         const std::string&, std::stop_token) {
   auto path = PathFor(key);
   if (!path.ok()) return std::move(path).take_error();
-  const std::string temp = path->substr(0, path->rfind('/') + 1) + upload_id;
+  const std::string temp = UploadPath(*path, upload_id);
   Fd fd(::open(temp.c_str(), O_WRONLY | O_CLOEXEC));
   if (fd.get() < 0) return Errno("opening", temp);
   FERRY_RETURN_IF_ERROR(WriteAll(fd.get(), data, offset, temp));
@@ -330,7 +323,7 @@ Result<std::string> LocalStore::CompleteMultipart(const std::string& key,
                                                   const std::vector<PartEtag>&, std::stop_token) {
   auto path = PathFor(key);
   if (!path.ok()) return std::move(path).take_error();
-  const std::string temp = path->substr(0, path->rfind('/') + 1) + upload_id;
+  const std::string temp = UploadPath(*path, upload_id);
   ObjectMeta meta;
   {
     std::lock_guard lock(mu_);
@@ -344,7 +337,7 @@ Status LocalStore::AbortMultipart(const std::string& key, const std::string& upl
                                   std::stop_token) {
   auto path = PathFor(key);
   if (!path.ok()) return std::move(path).take_error();
-  const std::string temp = path->substr(0, path->rfind('/') + 1) + upload_id;
+  const std::string temp = UploadPath(*path, upload_id);
   {
     std::lock_guard lock(mu_);
     pending_meta_.erase(upload_id);

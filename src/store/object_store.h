@@ -3,7 +3,9 @@
 // (S3, local folder), chosen in one place (open_store.cc).
 //
 // Keys are relative to the store's root (bucket + prefix, or a folder) and are
-// raw bytes. Listings come in ascending byte order, as S3 returns them.
+// raw bytes. Listings come in the service's order: byte order on Amazon S3 and
+// most S3 services, folder-first on file-backed ones (SeaweedFS). The engine's
+// ListingCursor turns either into byte order.
 #pragma once
 
 #include <cstdint>
@@ -55,9 +57,7 @@ struct WriteSettings {
 };
 
 struct ListRange {
-  std::string prefix;       // relative to the root
-  std::string start_after;  // exclusive lower bound; "" = from the start
-  std::string end_before;   // exclusive upper bound; "" = to the end
+  std::string prefix;  // relative to the root
 };
 
 // One level of the hierarchy under a prefix, split at '/'.
@@ -90,7 +90,8 @@ class ObjectStore {
   // here, before any work starts.
   virtual Status Probe(std::stop_token stop) = 0;
 
-  // Every object in `range`, ascending, in pages. Stops at the first non-OK sink result.
+  // Every object in `range` once, in pages, in the service's order. Stops at the
+  // first non-OK sink result.
   virtual Status List(const ListRange& range, const PageSink& sink, std::stop_token stop) = 0;
   // One '/'-level under `prefix`; stops (truncated) once it holds more than
   // max_objects objects, so a flat bucket never lands in memory whole.

@@ -69,23 +69,14 @@ Status S3Store::List(const ListRange& range, const PageSink& sink, std::stop_tok
   s3::ListObjectsRequest request;
   request.bucket = bucket_;
   request.prefix = root_ + range.prefix;
-  if (!range.start_after.empty()) request.start_after = root_ + range.start_after;
-  const std::string end = range.end_before.empty() ? "" : root_ + range.end_before;
   for (;;) {
     auto page = client_->ListObjectsV2(request, stop);
     if (!page.ok()) return std::move(page).take_error();
     std::vector<ObjectEntry> entries;
     entries.reserve(page->objects.size());
-    bool past_end = false;
-    for (auto& o : page->objects) {
-      if (!end.empty() && o.key >= end) {
-        past_end = true;
-        break;
-      }
-      entries.push_back(ToEntry(std::move(o), root_.size()));
-    }
+    for (auto& o : page->objects) entries.push_back(ToEntry(std::move(o), root_.size()));
     if (!entries.empty()) FERRY_RETURN_IF_ERROR(sink(std::move(entries)));
-    if (past_end || !page->is_truncated) return Status::OK();
+    if (!page->is_truncated) return Status::OK();
     request.continuation_token = page->next_continuation_token;
   }
 }

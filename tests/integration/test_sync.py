@@ -305,3 +305,22 @@ def test_tags_copied_only_with_flag(s3, bucket, side_args, run_ferry):
     assert {t["Key"]: t["Value"] for t in tags} == {"team": "data", "tier": "gold"}
     assert run_ferry("copy", f"s3://{src}", f"s3://{dst2}", *base).returncode == 0
     assert s3("seaweed_b").get_object_tagging(Bucket=dst2, Key="tagged")["TagSet"] == []
+
+
+def test_folder_first_listing_order_does_not_confuse_the_compare(s3, bucket, side_args, run_ferry):
+    # SeaweedFS lists "a/1" before "a.txt"; moto lists in byte order. A merge-join
+    # that trusted the service's order would copy or delete the wrong objects.
+    src, dst = bucket("seaweed_a"), bucket("moto")
+    keys = ["a.txt", "a/1", "a/b/2", "a0", "a-b/c", "b"]
+    for k in keys:
+        s3("seaweed_a").put_object(Bucket=src, Key=k, Body=k.encode())
+    s3("moto").put_object(Bucket=dst, Key="a/zz-extra", Body=b"x")
+    args = [f"s3://{src}", f"s3://{dst}", *side_args("src", "seaweed_a"),
+            *side_args("dst", "moto"), "--json", "--delete"]
+    r = run_ferry("sync", *args)
+    assert r.returncode == 0, r.stderr
+    s = summary(r)
+    assert (s["copied"], s["deleted"]) == (len(keys), 1)
+    assert sorted(objects(s3("moto"), dst)) == sorted(keys)
+    again = summary(run_ferry("sync", *args))
+    assert (again["copied"], again["deleted"], again["matched"]) == (0, 0, len(keys))

@@ -4,8 +4,6 @@
 
 #include <gtest/gtest.h>
 
-#include <openssl/evp.h>
-
 #include <random>
 
 #include "s3/checksum.h"
@@ -20,18 +18,7 @@ using ferry::testing::Oracle;
 using ferry::testing::PatternBytes;
 using ferry::testing::TestServer;
 
-std::string Md5Hex(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), digest, &len, EVP_md5(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 15];
-  }
-  return out;
-}
+std::string Md5Hex(std::string_view data) { return Md5::Hex(Md5::Digest(data)); }
 
 std::string UniqueBucket() {
   static std::mt19937_64 rng{std::random_device{}()};

@@ -31,7 +31,7 @@ struct RunOptions {
   CompareMode compare = CompareMode::kSizeEtag;
   KeyFilter filter;
   TransferOptions transfer;
-  int transfers = 64;                // objects (and parts) in flight at most
+  int transfers = 64;                // objects in flight at most (parts: transfers / 8, 4..16)
   uint64_t memory = uint64_t{1} << 30;  // upper bound on transfer buffers
   int max_attempts = 5;              // per object
   int list_parallelism = 8;          // sections listed at once per side

@@ -241,9 +241,8 @@ def write_report(args, results, workloads, n_s3cmd):
         "folder and upload from it (two commands, times and CPU added). s3cmd copies one "
         f"object at a time; for the small workload it runs on {n_s3cmd} objects and its "
         "objects/s is comparable, its wall time is not. Each figure is the median of "
-        f"{args.repeat} runs; tools alternate within each round. Ratio = peer / ferry for "
-        "rates (objects/s, MB/s: below 1 means slower than ferry), ferry / peer... see the "
-        "column heads.",
+        f"{args.repeat} runs; tools alternate within each round. \"ferry's speed-up\" is "
+        "ferry's objects/s divided by the tool's: above 1, ferry is faster.",
         "",
     ]
     labels = {"ferry": "ferry (defaults)", "rclone": "rclone (defaults)",
@@ -268,7 +267,7 @@ def write_report(args, results, workloads, n_s3cmd):
             ferry_rate = (count / ferry_wall) if ferry_wall else None
             rate = n / wall
             speedup = f"{ferry_rate / rate:.2f}x" if ferry_rate and name != "ferry" else "-"
-            lines.append(f"| {label} | {wall:.2f} | {rate:.0f} | {b / wall / 1e6:.1f} | "
+            lines.append(f"| {label} | {wall:.2f} | {rate:.1f} | {b / wall / 1e6:.1f} | "
                          f"{med(workload, name, 1):.2f} | {med(workload, name, 2):.0f} | {speedup} |")
         lines.append("")
     lines += [

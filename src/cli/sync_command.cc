@@ -157,6 +157,11 @@ Result<engine::RunOptions> MakeRunOptions(const SyncFlags& flags, const CLI::App
   auto memory = ParseSize(flags.memory, "--memory");
   if (!memory.ok()) return std::move(memory).take_error();
   o.memory = *memory;
+  if (!flags.bwlimit.empty()) {
+    auto rate = ParseSize(flags.bwlimit, "--bwlimit");
+    if (!rate.ok()) return std::move(rate).take_error();
+    o.bwlimit = *rate;
+  }
   if (flags.transfers < 1 || flags.transfers > 1024) {
     return Status::InvalidArgument("--transfers must be 1..1024");
   }
@@ -245,6 +250,7 @@ CLI::App* AddSyncCommand(CLI::App& app, const std::string& name, SyncFlags& flag
   cmd->add_option("--part-size", flags.part_size, "Part SIZE (default automatic, 16M or more)");
   cmd->add_option("--transfers", flags.transfers, "Objects and parts in flight (default 64)");
   cmd->add_option("--memory", flags.memory, "Upper bound on transfer buffers (default 1G)");
+  cmd->add_option("--bwlimit", flags.bwlimit, "Upload at most RATE bytes/s (e.g. 50M)");
   cmd->add_option("--max-attempts", flags.max_attempts, "Attempts per object (default 5)");
   cmd->add_option("--state", flags.state_dir,
                   "Folder for checkpoints (default ~/.local/state/ferry)");

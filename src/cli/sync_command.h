@@ -40,6 +40,7 @@ struct SyncFlags {
   std::string part_size;
   int transfers = 64;
   std::string memory = "1G";
+  std::string bwlimit;
   int max_attempts = 5;
   std::string state_dir;
   bool progress = false;

@@ -100,8 +100,9 @@ Result<RunSummary> RunSync(store::ObjectStore& source, store::ObjectStore& desti
   // Parts are large: a few streams saturate a link, many only thrash memory and the
   // servers (measured: 4 x 256 MiB moved in 7.8 s with 8 part streams, 12.7 s with 64).
   ThreadPool part_pool(std::clamp(workers / 8, 4, 16));
-  Transferer transferer(source, destination, options.transfer, part_pool, budget, checkpoints,
-                        counters.transfer);
+  RateLimiter bandwidth(options.bwlimit);
+  Transferer transferer(source, destination, options.transfer, part_pool, budget, bandwidth,
+                        checkpoints, counters.transfer);
   AdaptiveLimit limit(workers, options.throttle);
   DeleteSpool deletes;
 

@@ -40,12 +40,14 @@ const char* TransferMethodName(TransferMethod method) {
 
 Transferer::Transferer(store::ObjectStore& source, store::ObjectStore& destination,
                        TransferOptions options, ThreadPool& part_pool, ByteBudget& budget,
-                       state::CheckpointStore* checkpoints, TransferCounters& counters)
+                       RateLimiter& bandwidth, state::CheckpointStore* checkpoints,
+                       TransferCounters& counters)
     : source_(source),
       destination_(destination),
       options_(std::move(options)),
       part_pool_(part_pool),
       budget_(budget),
+      bandwidth_(bandwidth),
       checkpoints_(checkpoints),
       counters_(counters) {}
 
@@ -122,6 +124,7 @@ Result<TransferOutcome> Transferer::CopyWhole(const store::ObjectEntry& object,
   }
   auto settings = SettingsFor(object.key, stop);
   if (!settings.ok()) return std::move(settings).take_error();
+  if (!bandwidth_.Acquire(data.size(), stop)) return Status::Cancelled();
   auto etag = destination_.Put(object.key, data, MetaToWrite(*meta), *settings,
                                Md5::Base64(digest), stop);
   if (!etag.ok()) return std::move(etag).take_error();
@@ -239,6 +242,7 @@ Result<TransferOutcome> Transferer::CopyInParts(const store::ObjectEntry& object
         } else {
           const std::string digest = Md5::Digest(buffer);
           part.md5_hex = Md5::Hex(digest);
+          (void)bandwidth_.Acquire(length, stop_parts.get_token());
           auto etag = destination_.PutPart(object.key, upload_id, n, offset, buffer,
                                            Md5::Base64(digest), stop_parts.get_token());
           if (!etag.ok()) {

@@ -15,6 +15,7 @@
 #include <stop_token>
 #include <string>
 
+#include "core/rate_limiter.h"
 #include "core/thread_pool.h"
 #include "engine/differ.h"
 #include "engine/part_plan.h"
@@ -52,8 +53,8 @@ class Transferer {
  public:
   // `checkpoints` may be null (no resume).
   Transferer(store::ObjectStore& source, store::ObjectStore& destination, TransferOptions options,
-             ThreadPool& part_pool, ByteBudget& budget, state::CheckpointStore* checkpoints,
-             TransferCounters& counters);
+             ThreadPool& part_pool, ByteBudget& budget, RateLimiter& bandwidth,
+             state::CheckpointStore* checkpoints, TransferCounters& counters);
 
   // Copies `object` (as listed). Errors: DataLoss when a checksum disagrees (retry),
   // the store's errors otherwise.
@@ -80,6 +81,7 @@ class Transferer {
   const TransferOptions options_;
   ThreadPool& part_pool_;
   ByteBudget& budget_;
+  RateLimiter& bandwidth_;  // --bwlimit, on the bytes ferry uploads
   state::CheckpointStore* checkpoints_;
   TransferCounters& counters_;
 };

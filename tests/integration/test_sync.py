@@ -324,3 +324,17 @@ def test_folder_first_listing_order_does_not_confuse_the_compare(s3, bucket, sid
     assert sorted(objects(s3("moto"), dst)) == sorted(keys)
     again = summary(run_ferry("sync", *args))
     assert (again["copied"], again["deleted"], again["matched"]) == (0, 0, len(keys))
+
+
+def test_bwlimit_holds_the_rate(s3, bucket, side_args, run_ferry):
+    src, dst = bucket("moto"), bucket("moto")
+    for i in range(6):
+        s3("moto").put_object(Bucket=src, Key=f"k{i}", Body=pattern(1024 * 1024, seed=i))
+    start = time.monotonic()
+    r = run_ferry("copy", f"s3://{src}", f"s3://{dst}", *side_args("src", "moto"),
+                  *side_args("dst", "moto"), "--bwlimit", "2M", "--json")
+    elapsed = time.monotonic() - start
+    assert r.returncode == 0, r.stderr
+    assert summary(r)["bytes"] == 6 * MIB
+    # 6 MiB at 2 MiB/s with a one-second burst: at least 2 s.
+    assert elapsed >= 1.9, elapsed

@@ -1,0 +1,27 @@
+#include "core/rate_limiter.h"
+
+#include <algorithm>
+
+namespace ferry {
+
+bool RateLimiter::Acquire(uint64_t bytes, std::stop_token stop) {
+  if (rate_ == 0) return true;
+  std::unique_lock lock(mu_);
+  const auto now = Clock::now();
+  if (last_ == Clock::time_point{}) {
+    last_ = now;
+    tokens_ = static_cast<double>(rate_);
+  }
+  const double elapsed = std::chrono::duration<double>(now - last_).count();
+  tokens_ = std::min<double>(static_cast<double>(rate_), tokens_ + elapsed * rate_);
+  last_ = now;
+  // Take now and owe the rest: large parts never starve behind small objects.
+  tokens_ -= static_cast<double>(bytes);
+  if (tokens_ >= 0) return true;
+  const auto wait = std::chrono::duration<double>(-tokens_ / static_cast<double>(rate_));
+  return !cv_.wait_for(lock, stop, std::chrono::duration_cast<std::chrono::nanoseconds>(wait),
+                       [] { return false; }) &&
+         !stop.stop_requested();
+}
+
+}  // namespace ferry

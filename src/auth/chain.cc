@@ -38,8 +38,7 @@ bool ChainProvider::Invalidate() {
 }
 
 std::string ChainProvider::Describe() const {
-  auto* self = const_cast<ChainProvider*>(this);
-  std::lock_guard lock(self->mu_);
+  std::lock_guard lock(mu_);
   return chosen_ ? chosen_->Describe() : "the default credential chain";
 }
 

@@ -23,7 +23,7 @@ class ChainProvider final : public CredentialProvider {
 
  private:
   std::vector<std::shared_ptr<CredentialProvider>> sources_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::shared_ptr<CredentialProvider> chosen_;  // guarded by mu_
 };
 

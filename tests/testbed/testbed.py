@@ -44,6 +44,7 @@ def s3_client(server):
 
 def start_seaweed(name, root, log):
     data = os.path.join(root, name)
+    shutil.rmtree(data, ignore_errors=True)  # a retried start begins clean
     os.makedirs(data, exist_ok=True)
     access, secret = f"AKID{name.upper().replace('_', '')}", f"secret-{name}-{os.getpid()}"
     config = os.path.join(root, f"{name}-s3.json")
@@ -127,7 +128,19 @@ def stop_pids(pids):
             os.killpg(pid, signal.SIGKILL)
 
 
-def start(root):
+def start(root, attempts=2):
+    """Starts the servers; a start that fails (a port taken between our probe and
+    the server's bind, say) is retried once on fresh ports."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return start_once(root)
+        except SystemExit as e:
+            if attempt == attempts:
+                raise
+            print(f"testbed: attempt {attempt} failed, retrying: {str(e)[:300]}", flush=True)
+
+
+def start_once(root):
     os.makedirs(os.path.join(root, "logs"), exist_ok=True)
     started = time.monotonic()
     procs, endpoints = {}, {}

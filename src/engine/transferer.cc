@@ -56,16 +56,10 @@ store::ObjectMeta Transferer::MetaToWrite(const store::ObjectMeta& m) const {
   out.size = m.size;
   out.mtime_ms = m.mtime_ms;
   if (options_.copy_metadata) {
-    out.content_type = m.content_type;
-    out.cache_control = m.cache_control;
-    out.content_disposition = m.content_disposition;
-    out.content_encoding = m.content_encoding;
-    out.content_language = m.content_language;
-    out.expires = m.expires;
-    out.user = m.user;
-    out.user.erase(kSourceEtagKey);
-  } else if (auto it = m.user.find("mtime"); it != m.user.end()) {
-    out.user["mtime"] = it->second;  // a folder's times survive even without metadata
+    out.content = m.content;
+    out.content.metadata.erase(kSourceEtagKey);
+  } else if (auto it = m.content.metadata.find("mtime"); it != m.content.metadata.end()) {
+    out.content.metadata["mtime"] = it->second;  // a folder's times survive without metadata
   }
   return out;
 }
@@ -154,7 +148,7 @@ Result<TransferOutcome> Transferer::CopyInParts(const store::ObjectEntry& object
 
   store::ObjectMeta to_write = MetaToWrite(meta);
   const bool etag_will_differ = !same_layout && !meta.etag.empty();
-  if (etag_will_differ) to_write.user[kSourceEtagKey] = meta.etag;
+  if (etag_will_differ) to_write.content.metadata[kSourceEtagKey] = meta.etag;
 
   // Resume a checkpointed upload of this same source version, or start one.
   std::string upload_id;
@@ -311,8 +305,9 @@ Result<TransferOutcome> Transferer::CopyInParts(const store::ObjectEntry& object
 Result<bool> Transferer::AlreadyCopied(const Decision& decision, std::stop_token stop) {
   auto head = destination_.Head(decision.destination.key, stop);
   if (!head.ok()) return std::move(head).take_error();
-  auto it = head->user.find(kSourceEtagKey);
-  return it != head->user.end() && it->second == decision.source.etag;
+  const auto& metadata = head->content.metadata;
+  auto it = metadata.find(kSourceEtagKey);
+  return it != metadata.end() && it->second == decision.source.etag;
 }
 
 Status Transferer::AbortLeftovers(std::stop_token stop) {

@@ -59,35 +59,34 @@ struct ListVersionsPage {
   bool is_truncated = false;
 };
 
+// The headers that describe an object's content and travel with it on a copy.
+struct ContentHeaders {
+  std::string content_type;
+  std::string cache_control;
+  std::string content_disposition;
+  std::string content_encoding;
+  std::string content_language;
+  std::string expires;
+  std::map<std::string, std::string> metadata;  // x-amz-meta-* without the prefix
+};
+
 // What HEAD and GET return about an object.
 struct ObjectHead {
   uint64_t size = 0;  // whole object (Content-Range total for ranged requests)
   uint64_t content_length = 0;  // bytes in this response (the part, for ?partNumber=N)
   std::string etag;
   std::string last_modified;  // HTTP date as sent
-  std::string content_type;
-  std::string cache_control;
-  std::string content_disposition;
-  std::string content_encoding;
-  std::string content_language;
-  std::string expires;
+  ContentHeaders content;
   std::string storage_class;
   std::string version_id;
   std::string checksum_crc32c;
   std::string sse;                     // x-amz-server-side-encryption
   std::optional<int> parts_count;      // x-amz-mp-parts-count (HEAD ?partNumber=N)
-  std::map<std::string, std::string> metadata;  // x-amz-meta-* without the prefix
 };
 
 // Options of a write (PUT, CreateMultipartUpload, CopyObject with REPLACE).
 struct WriteOptions {
-  std::string content_type;
-  std::string cache_control;
-  std::string content_disposition;
-  std::string content_encoding;
-  std::string content_language;
-  std::string expires;
-  std::map<std::string, std::string> metadata;  // x-amz-meta-*
+  ContentHeaders content;
   std::string storage_class;
   std::string acl;                  // canned ACL
   std::string sse;                  // AES256 | aws:kms

@@ -54,7 +54,7 @@ ObjectMeta MetaFromStat(const struct stat& st) {
   // Recorded so that a folder → S3 → folder trip keeps the original time.
   char seconds[32];
   std::snprintf(seconds, sizeof(seconds), "%.3f", static_cast<double>(meta.mtime_ms) / 1000);
-  meta.user["mtime"] = seconds;
+  meta.content.metadata["mtime"] = seconds;
   return meta;
 }
 
@@ -89,7 +89,7 @@ Status WriteAll(int fd, std::string_view data, uint64_t offset, const std::strin
 // Sets the file's mtime from the object's: user metadata "mtime" (seconds) first.
 void ApplyMtime(const std::string& path, const ObjectMeta& meta) {
   int64_t ms = meta.mtime_ms;
-  if (auto it = meta.user.find("mtime"); it != meta.user.end()) {
+  if (auto it = meta.content.metadata.find("mtime"); it != meta.content.metadata.end()) {
     ms = static_cast<int64_t>(std::strtod(it->second.c_str(), nullptr) * 1000);
   }
   if (ms <= 0) return;

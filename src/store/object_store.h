@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "s3/types.h"
 
 namespace ferry::store {
 
@@ -35,13 +36,7 @@ struct ObjectMeta {
   uint64_t size = 0;
   std::string etag;
   int64_t mtime_ms = 0;
-  std::string content_type;
-  std::string cache_control;
-  std::string content_disposition;
-  std::string content_encoding;
-  std::string content_language;
-  std::string expires;
-  std::map<std::string, std::string> user;  // x-amz-meta-* without the prefix
+  s3::ContentHeaders content;      // Content-Type, ..., x-amz-meta-*
   std::optional<int> parts_count;           // multipart objects: number of parts
   std::string checksum_crc32c;
   std::string sse;  // server-side encryption as reported; with aws:kms the ETag is no MD5

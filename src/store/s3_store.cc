@@ -9,13 +9,7 @@ constexpr uint64_t kMaxSinglePartCopy = uint64_t{5} << 30;
 
 s3::WriteOptions ToWriteOptions(const ObjectMeta& m, const WriteSettings& s) {
   s3::WriteOptions o;
-  o.content_type = m.content_type;
-  o.cache_control = m.cache_control;
-  o.content_disposition = m.content_disposition;
-  o.content_encoding = m.content_encoding;
-  o.content_language = m.content_language;
-  o.expires = m.expires;
-  o.metadata = m.user;
+  o.content = m.content;
   o.storage_class = s.storage_class;
   o.acl = s.acl;
   o.sse = s.sse;
@@ -39,13 +33,7 @@ ObjectMeta ToMeta(const s3::ObjectHead& head) {
   m.size = head.size;
   m.etag = head.etag;
   m.mtime_ms = ParseHttpDateMs(head.last_modified).value_or(0);
-  m.content_type = head.content_type;
-  m.cache_control = head.cache_control;
-  m.content_disposition = head.content_disposition;
-  m.content_encoding = head.content_encoding;
-  m.content_language = head.content_language;
-  m.expires = head.expires;
-  m.user = head.metadata;
+  m.content = head.content;
   m.parts_count = head.parts_count;
   m.checksum_crc32c = head.checksum_crc32c;
   m.sse = head.sse;

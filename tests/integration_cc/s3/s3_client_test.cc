@@ -93,8 +93,8 @@ class S3ClientTest : public ::testing::TestWithParam<std::string> {
 TEST_P(S3ClientTest, PutObjectWithMetadataIsSeenByBoto) {
   const std::string body = PatternBytes(70000);
   WriteOptions options;
-  options.content_type = "application/x-ferry";
-  options.metadata = {{"origin", "ferry"}};
+  options.content.content_type = "application/x-ferry";
+  options.content.metadata = {{"origin", "ferry"}};
   options.content_md5 = Md5Base64(body);
   auto etag = client_->PutObject(bucket_, "dir/obj", body, options);
   ASSERT_TRUE(etag.ok()) << etag.status().ToString();
@@ -218,7 +218,7 @@ TEST_P(S3ClientTest, DelimiterAndStartAfter) {
 TEST_P(S3ClientTest, MultipartUploadCompletesAndBotoReadsIt) {
   const std::string part1 = PatternBytes(5 * 1024 * 1024);
   const std::string part2 = "tail!";
-  auto upload = client_->CreateMultipartUpload(bucket_, "mp/object", {.content_type = "x/y"});
+  auto upload = client_->CreateMultipartUpload(bucket_, "mp/object", {.content = {.content_type = "x/y"}});
   ASSERT_TRUE(upload.ok()) << upload.status().ToString();
   auto e1 = client_->UploadPart(bucket_, "mp/object", *upload, 1, part1,
                                 {.content_md5 = Md5Base64(part1)});

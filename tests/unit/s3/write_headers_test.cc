@@ -7,8 +7,8 @@ namespace {
 
 TEST(WriteHeaders, EmitsOnlyWhatIsSet) {
   WriteOptions o;
-  o.content_type = "text/plain";
-  o.metadata = {{"mtime", "123"}};
+  o.content.content_type = "text/plain";
+  o.content.metadata = {{"mtime", "123"}};
   o.content_md5 = "abc==";
   net::Headers h;
   AddWriteHeaders(o, h);
@@ -28,7 +28,7 @@ TEST(ObjectHead, ReadsSizeFromContentRangeTotal) {
   ObjectHead head = ObjectHeadFromHeaders(h);
   EXPECT_EQ(head.size, 5000u);
   EXPECT_EQ(head.etag, "e-2");
-  EXPECT_EQ(head.metadata.at("color"), "blue");
+  EXPECT_EQ(head.content.metadata.at("color"), "blue");
   EXPECT_EQ(head.parts_count, 2);
 }
 

@@ -11,10 +11,12 @@ enum ExitCode : int {
   kExitUsage = 2,         // usage or configuration error
   kExitPartial = 3,       // finished, but some objects failed every attempt
   kExitFatal = 4,         // authentication, missing bucket, unreachable endpoint
+  kExitInterrupted = 130, // stopped by Ctrl-C or SIGTERM, as shells report SIGINT
 };
 
 inline int ExitCodeFor(const Status& status) {
   if (status.ok()) return kExitOk;
+  if (status.code() == Code::kCancelled) return kExitInterrupted;
   return status.code() == Code::kInvalidArgument && status.service_code().empty() ? kExitUsage
                                                                                  : kExitFatal;
 }

@@ -338,3 +338,35 @@ def test_bwlimit_holds_the_rate(s3, bucket, side_args, run_ferry):
     assert summary(r)["bytes"] == 6 * MIB
     # 6 MiB at 2 MiB/s with a one-second burst: at least 2 s.
     assert elapsed >= 1.9, elapsed
+
+
+def test_ctrl_c_stops_cleanly_and_the_rerun_resumes(s3, bucket, side_args, ferry_bin, run_ferry,
+                                                    tmp_path):
+    src, dst = bucket("seaweed_a"), bucket("moto")
+    data = pattern(120 * MIB, seed=9)
+    s3("seaweed_a").upload_fileobj(io.BytesIO(data), src, "big.bin",
+                                   Config=TransferConfig(multipart_chunksize=8 * MIB))
+    args = [ferry_bin, "sync", f"s3://{src}", f"s3://{dst}", *side_args("src", "seaweed_a"),
+            *side_args("dst", "moto"), "--transfers", "8", "--state", str(tmp_path / "st"),
+            "--json", "--bwlimit", "20M"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    dc = s3("moto")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        uploads = dc.list_multipart_uploads(Bucket=dst).get("Uploads", [])
+        if uploads and dc.list_parts(Bucket=dst, Key="big.bin",
+                                     UploadId=uploads[0]["UploadId"]).get("Parts"):
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "stopping" in err and "rerun the same command" in err
+    # The upload is kept for the rerun, which finishes it without starting over.
+    assert len(dc.list_multipart_uploads(Bucket=dst).get("Uploads", [])) == 1
+    r = run_ferry(*args[1:-2], timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert summary(r)["parts_resumed"] >= 1
+    assert body(dc, dst, "big.bin") == data
+    assert dc.list_multipart_uploads(Bucket=dst).get("Uploads", []) == []

@@ -239,12 +239,10 @@ void S3Client::OnResponse(std::shared_ptr<Call> call, Result<net::HttpResponse> 
   if (error.code() == Code::kResourceExhausted && config_.throttle) ++config_.throttle->events;
   if (error.IsRetryable() && call->attempt < config_.retry.max_attempts &&
       !call->stop.stop_requested()) {
-    if (call->sink_touched && r.on_restart) r.on_restart();
-    if (call->sink_touched && !r.on_restart) {
+    if (call->sink_touched) {
       call->done(std::move(error));  // bytes already handed out cannot be taken back
       return;
     }
-    call->sink_touched = false;
     const auto delay = FullJitterDelay(config_.retry, call->attempt);
     spdlog::debug("{} {}: attempt {} failed ({}), retrying in {} ms", r.op, r.key, call->attempt,
                   error.ToString(), delay.count());

@@ -55,9 +55,9 @@ struct S3Request {
   net::Headers headers;
   std::string_view body;      // REQUIRES: outlives the call
   // 2xx body streamed here instead of collected. Runs on the HTTP driver thread.
+  // Once it has received bytes, a failed try is not retried here (the bytes cannot
+  // be taken back): the caller retries the whole read.
   std::function<bool(std::string_view)> body_sink;
-  // Called before a retry when a body_sink already received bytes of a failed try.
-  std::function<void()> on_restart;
 };
 
 class S3Client {

@@ -41,10 +41,17 @@ class LoopbackServer {
     shutdown(listen_fd_, SHUT_RDWR);
     close(listen_fd_);
     acceptor_.join();
-    std::lock_guard lock(mu_);
-    for (int fd : conn_fds_) shutdown(fd, SHUT_RDWR);
-    for (auto& t : workers_) t.join();
-    for (int fd : conn_fds_) close(fd);
+    // Workers take mu_ too: join them without holding it.
+    std::vector<std::thread> workers;
+    std::vector<int> fds;
+    {
+      std::lock_guard lock(mu_);
+      workers.swap(workers_);
+      fds = conn_fds_;
+    }
+    for (int fd : fds) shutdown(fd, SHUT_RDWR);
+    for (auto& t : workers) t.join();
+    for (int fd : fds) close(fd);
   }
 
   int port() const { return port_; }

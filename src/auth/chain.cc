@@ -42,9 +42,21 @@ std::string ChainProvider::Describe() const {
   return chosen_ ? chosen_->Describe() : "the default credential chain";
 }
 
-Result<std::shared_ptr<CredentialProvider>> MakeProfileCredentials(
-    const std::string& profile, std::shared_ptr<net::HttpClient> http) {
+namespace {
+
+Result<std::shared_ptr<CredentialProvider>> ProfileCredentials(
+    const std::string& profile, std::shared_ptr<net::HttpClient> http,
+    std::vector<std::string>& chain_of_profiles) {
   auto provider = std::make_shared<ProfileProvider>(profile);
+  for (const auto& seen : chain_of_profiles) {
+    if (seen == profile) {
+      std::string loop;
+      for (const auto& p : chain_of_profiles) loop += p + " -> ";
+      return Status::InvalidArgument("source_profile loop: " + loop + profile,
+                                     "the source_profile settings of these profiles");
+    }
+  }
+  chain_of_profiles.push_back(profile);
   auto settings = provider->Settings();
   // A role profile: keys of its source_profile, exchanged for the role's by STS.
   if (settings.ok() && settings->count("role_arn")) {
@@ -54,7 +66,7 @@ Result<std::shared_ptr<CredentialProvider>> MakeProfileCredentials(
                                          "source_profile",
                                      "set source_profile to a profile with access keys");
     }
-    auto base = MakeProfileCredentials(source, http);
+    auto base = ProfileCredentials(source, http, chain_of_profiles);
     if (!base.ok()) return base;
     AssumeRoleOptions options;
     options.role_arn = (*settings)["role_arn"];
@@ -67,6 +79,14 @@ Result<std::shared_ptr<CredentialProvider>> MakeProfileCredentials(
         std::make_shared<AssumeRoleProvider>(options, *base, http));
   }
   return std::shared_ptr<CredentialProvider>(provider);
+}
+
+}  // namespace
+
+Result<std::shared_ptr<CredentialProvider>> MakeProfileCredentials(
+    const std::string& profile, std::shared_ptr<net::HttpClient> http) {
+  std::vector<std::string> chain_of_profiles;
+  return ProfileCredentials(profile, std::move(http), chain_of_profiles);
 }
 
 Result<std::shared_ptr<CredentialProvider>> MakeDefaultChain(const ChainOptions& options) {

@@ -91,7 +91,15 @@ Result<std::map<std::string, std::string>> ProfileProvider::Settings() const {
   return settings;
 }
 
+bool ProfileProvider::Invalidate() {
+  std::lock_guard lock(mu_);
+  cached_.reset();
+  return true;
+}
+
 Result<Credentials> ProfileProvider::Get(std::stop_token) {
+  std::lock_guard lock(mu_);
+  if (cached_) return *cached_;
   auto settings = Settings();
   if (!settings.ok()) return std::move(settings).take_error();
   Credentials c;
@@ -103,6 +111,7 @@ Result<Credentials> ProfileProvider::Get(std::stop_token) {
         "profile '" + profile_ + "' has no aws_access_key_id/aws_secret_access_key",
         "the profile in " + credentials_path_ + " (role_arn profiles need source_profile)");
   }
+  cached_ = c;
   return c;
 }
 

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <map>
+#include <mutex>
+#include <optional>
 #include <string>
 
 #include "auth/credentials.h"
@@ -19,7 +21,10 @@ class ProfileProvider final : public CredentialProvider {
  public:
   // An empty `profile` means AWS_PROFILE, else "default".
   explicit ProfileProvider(std::string profile);
+  // Read once and cached: credentials are asked for before every request.
   Result<Credentials> Get(std::stop_token) override;
+  // Drops the cache so the files are read again (keys rotated in the file).
+  bool Invalidate() override;
   std::string Describe() const override;
 
   // Settings of the profile from both files (credentials file wins), for
@@ -30,6 +35,8 @@ class ProfileProvider final : public CredentialProvider {
   std::string profile_;
   std::string credentials_path_;
   std::string config_path_;
+  std::mutex mu_;
+  std::optional<Credentials> cached_;  // guarded by mu_
 };
 
 }  // namespace ferry::auth

@@ -3,6 +3,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <strings.h>
+
 #include <algorithm>
 #include <cctype>
 #include <ctime>
@@ -109,9 +111,8 @@ std::string NormalizePath(const std::string& path) {
 
 std::string CanonicalUri(const std::string& path, bool s3_style) {
   if (s3_style) return path.empty() ? "/" : path;
-  // Other services: decode, normalise, then encode every segment twice-safe once more.
-  const std::string normalized = NormalizePath(net::UriDecode(path));
-  return net::UriEncode(net::UriEncode(normalized, true), true);
+  // Other services: decode, normalise, encode once (as AWS's generic test suite does).
+  return net::UriEncode(NormalizePath(net::UriDecode(path)), true);
 }
 
 std::string CanonicalQuery(const std::string& query) {
@@ -199,6 +200,10 @@ Result<CanonicalParts> Sign(const std::string& method, const std::string& url,
 
 Status SignRequest(net::HttpRequest& req, const Credentials& creds, const SigningParams& params) {
   const std::string amz_date = AmzDate(params.now);
+  // A request signed before (a retry) must not sign its old signature.
+  std::erase_if(req.headers, [](const auto& h) {
+    return h.first.size() == 13 && strncasecmp(h.first.c_str(), "authorization", 13) == 0;
+  });
   const std::string payload_hash =
       params.payload_hash.empty() ? Sha256Hex(req.body) : params.payload_hash;
   net::SetHeader(req.headers, "X-Amz-Date", amz_date);

@@ -204,3 +204,34 @@ TEST(DefaultChain, EnvironmentWinsAndIsRemembered) {
 
 }  // namespace
 }  // namespace ferry::auth
+
+namespace ferry::auth {
+namespace {
+
+TEST(MakeProfileCredentials, SourceProfileLoopIsAnErrorNotARecursion) {
+  ScopedEnv creds("AWS_SHARED_CREDENTIALS_FILE", WriteTemp("loop-credentials", ""));
+  ScopedEnv config("AWS_CONFIG_FILE",
+                   WriteTemp("loop-config", "[profile a]\nrole_arn = arn:aws:iam::1:role/a\n"
+                                            "source_profile = b\n[profile b]\n"
+                                            "role_arn = arn:aws:iam::1:role/b\nsource_profile = a\n"));
+  auto provider = MakeProfileCredentials("a", std::make_shared<net::HttpClient>());
+  ASSERT_FALSE(provider.ok());
+  EXPECT_NE(provider.error().message().find("source_profile loop: a -> b -> a"),
+            std::string::npos)
+      << provider.error().message();
+}
+
+TEST(ProfileProvider, CachesUntilInvalidated) {
+  const std::string path = WriteTemp("cached-credentials",
+                                     "[p]\naws_access_key_id = A1\naws_secret_access_key = S\n");
+  ScopedEnv creds("AWS_SHARED_CREDENTIALS_FILE", path);
+  ProfileProvider provider("p");
+  EXPECT_EQ(provider.Get({})->access_key_id, "A1");
+  std::ofstream(path) << "[p]\naws_access_key_id = A2\naws_secret_access_key = S\n";
+  EXPECT_EQ(provider.Get({})->access_key_id, "A1");  // not read again per request
+  EXPECT_TRUE(provider.Invalidate());
+  EXPECT_EQ(provider.Get({})->access_key_id, "A2");
+}
+
+}  // namespace
+}  // namespace ferry::auth

@@ -130,6 +130,12 @@ TEST(SigV4, SignRequestAddsHeadersAndToken) {
             std::string::npos)
       << auth;
   EXPECT_EQ(auth.find("SECRET"), std::string::npos);
+  // Signing again (a retry) replaces the signature instead of signing the old one.
+  ASSERT_TRUE(SignRequest(req, creds, {"us-east-1", "s3", std::chrono::system_clock::now(), ""})
+                  .ok());
+  int authorizations = 0;
+  for (const auto& h : req.headers) authorizations += h.first == "Authorization";
+  EXPECT_EQ(authorizations, 1);
 }
 
 }  // namespace

@@ -66,9 +66,8 @@ def start_seaweed(name, root, log):
         f"-s3.port.iceberg={ports['s3_iceberg']}", f"-s3.port.lance={ports['s3_lance']}",
         f"-metricsPort={ports['metrics']}",
         # Small volumes so that many test buckets (one collection each) fit.
-        # One collection for all buckets: no volume growth (seconds) per new test bucket.
-        "-filer.collection=tests", "-master.volumeSizeLimitMB=64", "-volume.max=0",
-        "-master.telemetry=false",
+        # Small volumes so that many test buckets (one collection each) fit.
+        "-master.volumeSizeLimitMB=64", "-volume.max=0", "-master.telemetry=false",
         "-iam=false", "-webdav=false", "-sftp=false", "-mq.broker=false", "-mq.agent=false",
     ]
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

@@ -331,7 +331,7 @@ TEST_P(S3ClientTest, RefusedConnectionIsRetriedThenNamesEndpoint) {
 INSTANTIATE_TEST_SUITE_P(RealServers, S3ClientTest,
                          ::testing::Values("seaweed_a", "seaweed_b", "moto"));
 
-// Only seaweed_a checks keys; the others accept anything.
+// SeaweedFS checks keys (moto accepts any): a wrong secret or key must be refused, not retried.
 TEST(S3ClientAuth, WrongKeysAreRejectedAndNotRetried) {
   TestServer server = LoadServer("seaweed_a");
   auto http = std::make_shared<net::HttpClient>();

@@ -43,7 +43,6 @@ void ByteBudget::Acquire(uint64_t bytes) {
   std::unique_lock lock(mu_);
   freed_.wait(lock, [&] { return used_ + bytes <= limit_ || used_ == 0; });
   used_ += bytes;
-  peak_ = std::max(peak_, used_);
 }
 
 void ByteBudget::Release(uint64_t bytes) {
@@ -52,11 +51,6 @@ void ByteBudget::Release(uint64_t bytes) {
     used_ -= bytes;
   }
   freed_.notify_all();
-}
-
-uint64_t ByteBudget::peak() const {
-  std::lock_guard lock(mu_);
-  return peak_;
 }
 
 }  // namespace ferry

@@ -38,14 +38,12 @@ class ByteBudget {
   explicit ByteBudget(uint64_t limit) : limit_(limit) {}
   void Acquire(uint64_t bytes);
   void Release(uint64_t bytes);
-  uint64_t peak() const;
 
  private:
   mutable std::mutex mu_;
   std::condition_variable freed_;
   uint64_t limit_;
   uint64_t used_ = 0;  // guarded by mu_
-  uint64_t peak_ = 0;  // guarded by mu_
 };
 
 // Holds `bytes` of a ByteBudget for its lifetime.

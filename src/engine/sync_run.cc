@@ -271,7 +271,6 @@ Result<RunSummary> RunSync(store::ObjectStore& source, store::ObjectStore& desti
   summary.failed = counters.failed;
   summary.parts_resumed = parts_resumed;
   summary.failures = run.TakeFailures();
-  summary.peak_buffer_bytes = budget.peak();
   summary.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return summary;

@@ -58,7 +58,6 @@ struct RunSummary {
   uint64_t failed = 0;
   uint64_t parts_resumed = 0;
   double seconds = 0;
-  uint64_t peak_buffer_bytes = 0;
   std::vector<FailedObject> failures;  // each with its last error
 };
 

@@ -246,7 +246,6 @@ Result<TransferOutcome> Transferer::CopyInParts(const store::ObjectEntry& object
           } else {
             part.etag = *etag;
             counters_.bytes_done += length;
-            ++counters_.parts_uploaded;
             if (checkpoints_ != nullptr) st = checkpoints_->SavePart(object.key, part);
           }
         }

@@ -46,7 +46,6 @@ const char* TransferMethodName(TransferMethod method);
 // Counts bytes as they are written, for progress.
 struct TransferCounters {
   std::atomic<uint64_t> bytes_done{0};
-  std::atomic<uint64_t> parts_uploaded{0};
 };
 
 class Transferer {

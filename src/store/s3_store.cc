@@ -219,20 +219,4 @@ Result<std::string> S3Store::GetTagging(const std::string& key, std::stop_token 
   return encoded;
 }
 
-Result<std::vector<s3::MultipartUpload>> S3Store::ListPendingUploads(std::stop_token stop) {
-  std::vector<s3::MultipartUpload> uploads;
-  std::string key_marker, id_marker;
-  for (;;) {
-    auto page = client_->ListMultipartUploads(bucket_, root_, key_marker, id_marker, stop);
-    if (!page.ok()) return std::move(page).take_error();
-    for (auto& u : page->uploads) {
-      u.key = u.key.substr(root_.size());
-      uploads.push_back(std::move(u));
-    }
-    if (!page->is_truncated) return uploads;
-    key_marker = page->next_key_marker;
-    id_marker = page->next_upload_id_marker;
-  }
-}
-
 }  // namespace ferry::store

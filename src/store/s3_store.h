@@ -48,8 +48,6 @@ class S3Store final : public ObjectStore {
   bool HasMd5Etags() const override { return true; }
 
   const std::string& bucket() const { return bucket_; }
-  // Multipart uploads under the root that were started and never finished.
-  Result<std::vector<s3::MultipartUpload>> ListPendingUploads(std::stop_token stop);
 
  private:
   std::string FullKey(const std::string& key) const { return root_ + key; }

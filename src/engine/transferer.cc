@@ -122,7 +122,7 @@ Result<TransferOutcome> Transferer::CopyWhole(const store::ObjectEntry& object,
   auto etag = destination_.Put(object.key, data, MetaToWrite(*meta), *settings,
                                Md5::Base64(digest), stop);
   if (!etag.ok()) return std::move(etag).take_error();
-  if (destination_.HasMd5Etags() && options_.settings.sse != "aws:kms" && *etag != md5_hex) {
+  if (DestinationEtagsAreMd5() && *etag != md5_hex) {
     return Mismatch("destination ETag", object.key, md5_hex, *etag);
   }
   counters_.bytes_done += data.size();
@@ -150,47 +150,9 @@ Result<TransferOutcome> Transferer::CopyInParts(const store::ObjectEntry& object
   const bool etag_will_differ = !same_layout && !meta.etag.empty();
   if (etag_will_differ) to_write.content.metadata[kSourceEtagKey] = meta.etag;
 
-  // Resume a checkpointed upload of this same source version, or start one.
-  std::string upload_id;
   std::map<int, state::FinishedPart> done;
-  if (checkpoints_ != nullptr) {
-    auto found = checkpoints_->FindUpload(object.key);
-    if (!found.ok()) return std::move(found).take_error();
-    if (found->has_value()) {
-      const state::UploadCheckpoint& cp = **found;
-      const bool same = cp.size == size && cp.part_size == plan.part_size &&
-                        cp.source_etag == meta.etag;
-      auto listed = same ? destination_.ListUploadedParts(cp.key, cp.upload_id, stop)
-                         : Result<std::vector<store::PartEtag>>(Status::NotFound("stale"));
-      if (listed.ok()) {
-        auto recorded = checkpoints_->Parts(object.key);
-        if (!recorded.ok()) return std::move(recorded).take_error();
-        std::map<int, std::string> on_server;
-        for (const auto& p : *listed) on_server[p.part_number] = p.etag;
-        for (const auto& p : *recorded) {
-          auto it = on_server.find(p.part_number);
-          if (it != on_server.end() && it->second == p.etag) done[p.part_number] = p;
-        }
-        upload_id = cp.upload_id;
-        spdlog::info("resuming upload of '{}': {} of {} parts already stored", object.key,
-                     done.size(), plan.parts);
-      } else {
-        (void)destination_.AbortMultipart(cp.key, cp.upload_id, stop);
-        FERRY_RETURN_IF_ERROR(checkpoints_->RemoveUpload(object.key));
-      }
-    }
-  }
-  if (upload_id.empty()) {
-    auto settings = SettingsFor(object.key, stop);
-    if (!settings.ok()) return std::move(settings).take_error();
-    auto begun = destination_.BeginMultipart(object.key, to_write, *settings, stop);
-    if (!begun.ok()) return std::move(begun).take_error();
-    upload_id = *begun;
-    if (checkpoints_ != nullptr) {
-      FERRY_RETURN_IF_ERROR(
-          checkpoints_->SaveUpload({object.key, upload_id, size, plan.part_size, meta.etag}));
-    }
-  }
+  auto upload_id = ResumeOrBegin(object.key, size, plan, meta.etag, to_write, done, stop);
+  if (!upload_id.ok()) return std::move(upload_id).take_error();
 
   // Parts run on the part pool; the first failure stops the rest.
   std::mutex mu;
@@ -237,11 +199,11 @@ Result<TransferOutcome> Transferer::CopyInParts(const store::ObjectEntry& object
           const std::string digest = Md5::Digest(buffer);
           part.md5_hex = Md5::Hex(digest);
           (void)bandwidth_.Acquire(length, stop_parts.get_token());
-          auto etag = destination_.PutPart(object.key, upload_id, n, offset, buffer,
+          auto etag = destination_.PutPart(object.key, *upload_id, n, offset, buffer,
                                            Md5::Base64(digest), stop_parts.get_token());
           if (!etag.ok()) {
             st = std::move(etag).take_error();
-          } else if (destination_.HasMd5Etags() && *etag != part.md5_hex) {
+          } else if (DestinationEtagsAreMd5() && *etag != part.md5_hex) {
             st = Mismatch("part " + std::to_string(n) + " ETag", object.key, part.md5_hex, *etag);
           } else {
             part.etag = *etag;
@@ -268,7 +230,7 @@ Result<TransferOutcome> Transferer::CopyInParts(const store::ObjectEntry& object
   }
   if (!first_error.ok()) {
     // With checkpoints the upload waits for the next attempt; without, nothing may linger.
-    if (checkpoints_ == nullptr) (void)destination_.AbortMultipart(object.key, upload_id, {});
+    if (checkpoints_ == nullptr) (void)destination_.AbortMultipart(object.key, *upload_id, {});
     return first_error;
   }
 
@@ -282,7 +244,7 @@ Result<TransferOutcome> Transferer::CopyInParts(const store::ObjectEntry& object
     }
     digests += raw;
   }
-  auto etag = destination_.CompleteMultipart(object.key, upload_id, parts, stop);
+  auto etag = destination_.CompleteMultipart(object.key, *upload_id, parts, stop);
   if (!etag.ok()) {
     if (etag.error().code() == Code::kNotFound && checkpoints_ != nullptr) {
       // NoSuchUpload: the upload vanished; forget it so the retry starts clean.
@@ -292,13 +254,68 @@ Result<TransferOutcome> Transferer::CopyInParts(const store::ObjectEntry& object
   }
   if (checkpoints_ != nullptr) FERRY_RETURN_IF_ERROR(checkpoints_->RemoveUpload(object.key));
   const std::string expected = s3::MultipartEtag(digests, plan.parts);
-  if (destination_.HasMd5Etags() && options_.settings.sse != "aws:kms" && *etag != expected) {
+  if (DestinationEtagsAreMd5() && *etag != expected) {
     return Mismatch("destination ETag", object.key, expected, *etag);
   }
   if (same_layout && meta.sse != "aws:kms" && expected != meta.etag) {
     return Mismatch("multipart ETag", object.key, meta.etag, expected);
   }
   return TransferOutcome{TransferMethod::kMultipart, size, resumed};
+}
+
+bool Transferer::DestinationEtagsAreMd5() const {
+  return destination_.HasMd5Etags() && options_.settings.sse != "aws:kms";
+}
+
+Result<std::string> Transferer::ResumeOrBegin(const std::string& key, uint64_t size,
+                                              const PartPlan& plan,
+                                              const std::string& source_etag,
+                                              const store::ObjectMeta& to_write,
+                                              std::map<int, state::FinishedPart>& done,
+                                              std::stop_token stop) {
+  if (checkpoints_ != nullptr) {
+    auto found = checkpoints_->FindUpload(key);
+    if (!found.ok()) return std::move(found).take_error();
+    if (found->has_value()) {
+      const state::UploadCheckpoint& cp = **found;
+      const bool same = cp.size == size && cp.part_size == plan.part_size &&
+                        cp.source_etag == source_etag;
+      auto listed = same ? destination_.ListUploadedParts(cp.key, cp.upload_id, stop)
+                         : Result<std::vector<store::PartEtag>>(Status::NotFound("stale"));
+      if (listed.ok()) {
+        auto recorded = checkpoints_->Parts(key);
+        if (!recorded.ok()) return std::move(recorded).take_error();
+        std::map<int, state::FinishedPart> by_number;
+        for (const auto& p : *recorded) by_number[p.part_number] = p;
+        for (const auto& p : *listed) {
+          auto it = by_number.find(p.part_number);
+          if (it != by_number.end() && it->second.etag == p.etag) {
+            done[p.part_number] = it->second;
+          } else if (DestinationEtagsAreMd5() && p.size == plan.Length(p.part_number, size) &&
+                     p.etag.size() == 32) {
+            // Stored, but killed before its checkpoint was written. Only ferry sends parts
+            // to this upload, each with a Content-MD5 the server checked, so its ETag is
+            // the MD5 of the right bytes; the finished object's ETag is checked again.
+            done[p.part_number] = {p.part_number, p.etag, p.etag};
+          }
+        }
+        spdlog::info("resuming upload of '{}': {} of {} parts already stored", key, done.size(),
+                     plan.parts);
+        return cp.upload_id;
+      }
+      (void)destination_.AbortMultipart(cp.key, cp.upload_id, stop);
+      FERRY_RETURN_IF_ERROR(checkpoints_->RemoveUpload(key));
+    }
+  }
+  auto settings = SettingsFor(key, stop);
+  if (!settings.ok()) return std::move(settings).take_error();
+  auto begun = destination_.BeginMultipart(key, to_write, *settings, stop);
+  if (!begun.ok()) return std::move(begun).take_error();
+  if (checkpoints_ != nullptr) {
+    FERRY_RETURN_IF_ERROR(
+        checkpoints_->SaveUpload({key, *begun, size, plan.part_size, source_etag}));
+  }
+  return begun;
 }
 
 Result<bool> Transferer::AlreadyCopied(const Decision& decision, std::stop_token stop) {

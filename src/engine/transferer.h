@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <stop_token>
 #include <string>
 
@@ -71,6 +72,15 @@ class Transferer {
  private:
   Result<TransferOutcome> CopyWhole(const store::ObjectEntry& object, std::stop_token stop);
   Result<TransferOutcome> CopyInParts(const store::ObjectEntry& object, std::stop_token stop);
+  // The upload to send the parts to: a checkpointed upload of this same source version,
+  // with `done` set to the parts the destination already holds, or a new one.
+  Result<std::string> ResumeOrBegin(const std::string& key, uint64_t size, const PartPlan& plan,
+                                    const std::string& source_etag,
+                                    const store::ObjectMeta& to_write,
+                                    std::map<int, state::FinishedPart>& done,
+                                    std::stop_token stop);
+  // True when the destination's ETags are the MD5 of what was written (not SSE-KMS).
+  bool DestinationEtagsAreMd5() const;
   store::ObjectMeta MetaToWrite(const store::ObjectMeta& source_meta) const;
   // The write settings for one object: the run's, plus the source's tags with --tags.
   Result<store::WriteSettings> SettingsFor(const std::string& key, std::stop_token stop);

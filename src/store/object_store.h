@@ -73,6 +73,7 @@ struct PartLayout {
 struct PartEtag {
   int part_number = 0;
   std::string etag;
+  uint64_t size = 0;  // as listed by ListUploadedParts; unused by CompleteMultipart
 };
 
 class ObjectStore {

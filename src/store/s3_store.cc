@@ -153,7 +153,7 @@ Result<std::vector<PartEtag>> S3Store::ListUploadedParts(const std::string& key,
   for (;;) {
     auto page = client_->ListParts(bucket_, FullKey(key), upload_id, marker, stop);
     if (!page.ok()) return std::move(page).take_error();
-    for (const auto& p : page->parts) parts.push_back({p.part_number, p.etag});
+    for (const auto& p : page->parts) parts.push_back({p.part_number, p.etag, p.size});
     if (!page->is_truncated) return parts;
     marker = page->next_part_number_marker;
   }

@@ -66,7 +66,6 @@ def start_seaweed(name, root, log):
         f"-s3.port.iceberg={ports['s3_iceberg']}", f"-s3.port.lance={ports['s3_lance']}",
         f"-metricsPort={ports['metrics']}",
         # Small volumes so that many test buckets (one collection each) fit.
-        # Small volumes so that many test buckets (one collection each) fit.
         "-master.volumeSizeLimitMB=64", "-volume.max=0", "-master.telemetry=false",
         "-iam=false", "-webdav=false", "-sftp=false", "-mq.broker=false", "-mq.agent=false",
     ]

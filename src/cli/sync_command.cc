@@ -203,8 +203,8 @@ void PrintSummary(const engine::RunSummary& s, const SyncFlags& flags) {
         static_cast<unsigned long long>(s.failed), s.seconds);
   }
   for (const auto& f : s.failures) {
-    std::fprintf(stderr, "ferry: failed after %d attempts: %s: %s\n", f.attempts, f.key.c_str(),
-                 f.error.c_str());
+    std::fprintf(stderr, "ferry: failed after %d attempt%s: %s: %s\n", f.attempts,
+                 f.attempts == 1 ? "" : "s", f.key.c_str(), f.error.c_str());
   }
 }
 

@@ -68,6 +68,7 @@ bool GlobMatch(std::string_view pattern, std::string_view key) {
 }
 
 bool KeyFilter::KeyIncluded(const std::string& key) const {
+  if (skip_folder_markers_ && key.ends_with('/')) return false;
   if (!prefixes_.empty()) {
     bool under = false;
     for (const auto& p : prefixes_) under |= key.starts_with(p);

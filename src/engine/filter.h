@@ -23,6 +23,8 @@ class KeyFilter {
   void SetPrefixes(std::vector<std::string> prefixes) { prefixes_ = std::move(prefixes); }
   void SetModifiedAfter(int64_t ms) { modified_after_ms_ = ms; }
   void SetModifiedBefore(int64_t ms) { modified_before_ms_ = ms; }
+  // Leaves out keys ending in '/' (for destinations that cannot store them).
+  void SkipFolderMarkers() { skip_folder_markers_ = true; }
 
   // Key-only rules: used on both sides, so an excluded key is neither copied nor deleted.
   bool KeyIncluded(const std::string& key) const;
@@ -41,6 +43,7 @@ class KeyFilter {
   std::vector<std::string> prefixes_;
   std::optional<int64_t> modified_after_ms_;
   std::optional<int64_t> modified_before_ms_;
+  bool skip_folder_markers_ = false;
 };
 
 }  // namespace ferry::engine

@@ -83,8 +83,9 @@ Result<RunSummary> RunSync(store::ObjectStore& source, store::ObjectStore& desti
   std::stop_token stop = run.stop();
 
   // A missing bucket or refused key is found before any work starts.
+  const bool transfer = options.mode != RunMode::kCheck && !options.dry_run;
   FERRY_RETURN_IF_ERROR(source.Probe(stop));
-  FERRY_RETURN_IF_ERROR(destination.Probe(stop));
+  FERRY_RETURN_IF_ERROR(transfer ? destination.PrepareDestination(stop) : destination.Probe(stop));
 
   auto report_or = ReportWriter::Open(options.report_path);
   if (!report_or.ok()) return std::move(report_or).take_error();
@@ -94,7 +95,6 @@ Result<RunSummary> RunSync(store::ObjectStore& source, store::ObjectStore& desti
   RunSummary summary;
   std::atomic<uint64_t> matched{0}, differences{0}, parts_resumed{0};
 
-  const bool transfer = options.mode != RunMode::kCheck && !options.dry_run;
   const int workers = std::max(1, options.transfers);
   ByteBudget budget(options.memory);
   // Parts are large: a few streams saturate a link, many only thrash memory and the
@@ -109,7 +109,9 @@ Result<RunSummary> RunSync(store::ObjectStore& source, store::ObjectStore& desti
   ListingOptions listing{.parallelism = options.list_parallelism};
   ListingCursor src_cursor(source, "", listing, stop);
   ListingCursor dst_cursor(destination, "", listing, stop);
-  Differ differ(src_cursor, dst_cursor, options.compare, options.filter);
+  KeyFilter filter = options.filter;
+  if (!destination.StoresFolderMarkers()) filter.SkipFolderMarkers();
+  Differ differ(src_cursor, dst_cursor, options.compare, filter);
 
   {
     ProgressPrinter progress(counters, options.progress);

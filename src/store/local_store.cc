@@ -40,6 +40,14 @@ Status Errno(const std::string& what, const std::string& path) {
     return Status::PermissionDenied(msg, "the file permissions for the user running ferry");
   }
   if (err == ENOSPC) return Status(Code::kResourceExhausted, msg, "free space on the disk");
+  if (err == ENAMETOOLONG) {
+    return Status::InvalidArgument(
+        msg, "the key: a file name holds at most 255 bytes; longer keys exist only in object stores");
+  }
+  if (err == ENOTDIR || err == EISDIR) {
+    return Status::InvalidArgument(
+        msg, "the keys: one key cannot be both a file and a folder ('a' and 'a/b') in a local folder");
+  }
   return Status(Code::kInternal, msg);
 }
 
@@ -66,11 +74,11 @@ Status MakeParents(const std::string& path) {
   return Status::OK();
 }
 
+// Short, so that a name that fits the file system has a temporary name that fits too.
 std::string TempPathFor(const std::string& path) {
   thread_local std::mt19937_64 rng{std::random_device{}()};
-  const auto slash = path.rfind('/');
-  return path.substr(0, slash + 1) + std::string(LocalStore::kTempPrefix) +
-         std::to_string(rng()) + "-" + path.substr(slash + 1);
+  return path.substr(0, path.rfind('/') + 1) + std::string(LocalStore::kTempPrefix) +
+         std::to_string(rng());
 }
 
 Status WriteAll(int fd, std::string_view data, uint64_t offset, const std::string& path) {
@@ -128,6 +136,11 @@ Status LocalStore::Probe(std::stop_token) {
                                    "the local path must name a folder");
   }
   return Status::OK();
+}
+
+Status LocalStore::PrepareDestination(std::stop_token stop) {
+  FERRY_RETURN_IF_ERROR(MakeParents(root_ + "/"));
+  return Probe(stop);
 }
 
 Result<std::string> LocalStore::PathFor(const std::string& key) const {

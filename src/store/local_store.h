@@ -19,6 +19,7 @@ class LocalStore final : public ObjectStore {
 
   std::string Describe() const override { return root_; }
   Status Probe(std::stop_token stop) override;
+  Status PrepareDestination(std::stop_token stop) override;
   Status List(const ListRange& range, const PageSink& sink, std::stop_token stop) override;
   Result<Level> ListLevel(const std::string& prefix, size_t max_objects,
                           std::stop_token stop) override;
@@ -43,6 +44,8 @@ class LocalStore final : public ObjectStore {
                                                   std::stop_token stop) override;
   Status Delete(const std::vector<std::string>& keys, std::stop_token stop) override;
   uint64_t MinPartSize() const override { return 1; }
+  // A folder holds its files' folders implicitly; "dir/" has no file of its own.
+  bool StoresFolderMarkers() const override { return false; }
 
   // Name prefix of temporary files; listings skip them.
   static constexpr std::string_view kTempPrefix = ".ferry-tmp-";

@@ -85,6 +85,9 @@ class ObjectStore {
   // Checks that the root exists and can be listed: a missing bucket is an error
   // here, before any work starts.
   virtual Status Probe(std::stop_token stop) = 0;
+  // Makes the root ready to receive objects, then probes it. A bucket must already
+  // exist (creating one is the user's choice of region and policy); a folder is created.
+  virtual Status PrepareDestination(std::stop_token stop) { return Probe(stop); }
 
   // Every object in `range` once, in pages, in the service's order. Stops at the
   // first non-OK sink result.
@@ -148,6 +151,9 @@ class ObjectStore {
 
   // True when ETags are MD5-based (S3), so size+ETag comparisons are meaningful.
   virtual bool HasMd5Etags() const { return false; }
+  // False when a key ending in '/' (a "folder marker" made by S3 consoles) cannot be
+  // stored: such keys are then left out of the run on both sides.
+  virtual bool StoresFolderMarkers() const { return true; }
   // Largest single write and part count: S3 5 GiB / 10,000 parts.
   virtual uint64_t MaxPartSize() const { return uint64_t{5} << 30; }
   virtual int MaxParts() const { return 10000; }

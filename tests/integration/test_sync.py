@@ -159,6 +159,31 @@ def test_local_folder_to_s3_and_back_keeps_bytes_and_mtime(s3, bucket, side_args
     assert summary(r)["copied"] == 0, r.stdout
 
 
+def test_s3_to_a_new_local_folder_skips_folder_markers_and_names_unstorable_keys(
+        s3, bucket, side_args, run_ferry, tmp_path):
+    b, c = bucket("moto"), s3("moto")
+    storable = {"photos/a.jpg": b"a", "photos/2024/b.jpg": b"bb", "top": b"t"}
+    for key, data in storable.items():
+        c.put_object(Bucket=b, Key=key, Body=data)
+    c.put_object(Bucket=b, Key="photos/", Body=b"")  # a console's folder marker
+    c.put_object(Bucket=b, Key="n" * 256, Body=b"x")  # longer than a file name can be
+    out = tmp_path / "not" / "yet" / "there"
+    args = ("sync", f"s3://{b}", str(out), *side_args("src", "moto"), "--json")
+
+    r = run_ferry(*args)
+    assert r.returncode == 3, r.stderr
+    s = summary(r)
+    assert s["copied"] == len(storable) and s["failed"] == 1
+    assert "File name too long" in r.stderr and "255 bytes" in r.stderr
+    on_disk = {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert on_disk == storable
+
+    c.delete_object(Bucket=b, Key="n" * 256)
+    r = run_ferry(*args)
+    assert r.returncode == 0, r.stderr
+    assert summary(r)["copied"] == 0 and summary(r)["matched"] == len(storable)
+
+
 def test_change_delete_add_round(s3, bucket, side_args, run_ferry):
     src, dst = bucket("moto"), bucket("seaweed_b")
     sc, dc = s3("moto"), s3("seaweed_b")

@@ -25,7 +25,7 @@ std::string Env(const char* name) {
 Result<Credentials> ParseSecretJson(const std::string& json, const std::string& where) {
   auto doc = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
   auto malformed = [&](const std::string& why) {
-    return Status::InvalidArgument("malformed secret " + where + ": " + why, kExpectedFormat);
+    return Status::InvalidArgument("malformed " + where + ": " + why, kExpectedFormat);
   };
   if (doc.is_discarded()) return malformed("not valid JSON");
   if (!doc.is_object()) return malformed("not a JSON object");

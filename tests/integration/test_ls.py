@@ -134,7 +134,7 @@ def test_malformed_secret_json(run_ferry, tmp_path, testbed):
     r = run_ferry("ls", "s3://b", "--endpoint", testbed["moto"]["endpoint"],
                   "--secret", str(secret))
     assert r.returncode == 2
-    assert f"malformed secret secret file '{secret}'" in r.stderr
+    assert f"malformed secret file '{secret}'" in r.stderr
     assert '"access_key_id"' in r.stderr
     assert "s3cr3t-value" not in r.stderr
 

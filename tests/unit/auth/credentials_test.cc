@@ -80,7 +80,7 @@ TEST(ParseSecretJson, AcceptsBothSpellingsAndExplainsTheFormat) {
                           R"({"access_key_id": 5, "secret_access_key": "TOPSECRET"})"}) {
     auto r = ParseSecretJson(bad, "secret file 'x'");
     ASSERT_FALSE(r.ok()) << bad;
-    EXPECT_NE(r.error().message().find("malformed secret secret file 'x'"), std::string::npos);
+    EXPECT_NE(r.error().message().find("malformed secret file 'x'"), std::string::npos);
     EXPECT_NE(r.error().hint().find("\"secret_access_key\": \"<Your Access Key Secret>\""),
               std::string::npos);
     EXPECT_EQ(r.error().ToString().find("TOPSECRET"), std::string::npos);

@@ -19,7 +19,10 @@ Result<Credentials> ParseMetadataCredentials(const std::string& json, const std:
 class ContainerProvider final : public RefreshingProvider {
  public:
   explicit ContainerProvider(std::shared_ptr<net::HttpClient> http);
-  std::string Describe() const override { return "container credentials (" + url_ + ")"; }
+  std::string Describe() const override {
+    return "container credentials (" +
+           (url_.empty() ? std::string("AWS_CONTAINER_CREDENTIALS_*_URI not set") : url_) + ")";
+  }
 
  protected:
   Result<Credentials> Fetch(std::stop_token stop) override;

@@ -121,6 +121,7 @@ WebIdentityProvider::WebIdentityProvider(std::string token_file, AssumeRoleOptio
 }
 
 std::string WebIdentityProvider::Describe() const {
+  if (token_file_.empty()) return "web identity (AWS_WEB_IDENTITY_TOKEN_FILE not set)";
   return "web identity token '" + token_file_ + "' for role '" + options_.role_arn + "'";
 }
 

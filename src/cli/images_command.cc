@@ -161,9 +161,11 @@ void PrintSummary(const images::ImageSyncSummary& s, const ImagesSyncFlags& flag
                         {"requests", {{"source", counts(src.counts())},
                                       {"destination", counts(dst.counts())}}},
                         {"seconds", s.seconds},
+                        {"would_copy_images", s.would_copy_images},
                         {"failures", failures}};
     std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else {
+    for (const auto& image : s.would_copy_images) std::printf("would copy %s\n", image.c_str());
     std::printf(
         "images %llu · copied %llu · unchanged %llu%s · failed %llu · blobs uploaded %llu (%llu "
         "bytes), present %llu, mounted %llu · manifests pushed %llu · %.1f s\n",

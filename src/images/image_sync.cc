@@ -71,7 +71,11 @@ Result<ImageSyncSummary> RunImageSync(RegistryClient& source, RegistryClient& de
           switch (result->outcome) {
             case ImageOutcome::kCopied: ++summary.copied; break;
             case ImageOutcome::kUnchanged: ++summary.unchanged; break;
-            case ImageOutcome::kWouldCopy: ++summary.would_copy; break;
+            case ImageOutcome::kWouldCopy:
+              ++summary.would_copy;
+              summary.would_copy_images.push_back(job.Describe() + " -> " + job.dst_repo + ":" +
+                                                  job.dst_tag);
+              break;
           }
           SPDLOG_INFO("{} {} -> {}:{} ({})",
                       result->outcome == ImageOutcome::kCopied      ? "copied"

@@ -40,6 +40,7 @@ struct ImageSyncSummary {
   uint64_t manifests_pushed = 0;
   double seconds = 0;
   std::vector<ImageFailure> failures;
+  std::vector<std::string> would_copy_images;  // --dry-run: "src_repo:tag -> dst_repo:tag"
 };
 
 // Copies every job. Returns the summary, or the first fatal error (a refused

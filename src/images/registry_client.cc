@@ -331,6 +331,13 @@ Result<ManifestHead> RegistryClient::HeadManifest(const std::string& repo,
                .scopes = {RepoScope(repo)}},
               stop);
   if (!r.ok()) return std::move(r).take_error();
+  if (r->status == 404) {
+    // A HEAD carries no error document: the tag or the whole repository is missing.
+    return Status::NotFound((IsDigest(reference) ? "manifest " + reference : "tag '" + reference + "'") +
+                                " not found in repository " + repo + " at registry " + options_.host,
+                            "the repository and tag names (HOST/REPO without a tag copies every tag)")
+        .WithSide(options_.side);
+  }
   if (r->status != 200) return ResponseError(*r, "manifest " + repo + ":" + reference);
   ManifestHead head;
   head.media_type = std::string(r->Header("content-type").value_or(""));

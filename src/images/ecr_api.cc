@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <regex>
 
+#include "images/json_field.h"
 #include "auth/sigv4.h"
 #include "core/base64.h"
 
@@ -62,9 +63,10 @@ Result<std::string> EcrApi::Call(const std::string& action, const std::string& b
   }
   if (response->status == 200) return std::move(response->body);
   auto doc = nlohmann::json::parse(response->body, nullptr, false);
-  std::string type = doc.is_object() ? doc.value("__type", "") : "";
+  std::string type = StringField(doc, "__type");
   type = type.substr(type.find('#') == std::string::npos ? 0 : type.find('#') + 1);
-  const std::string message = doc.is_object() ? doc.value("message", doc.value("Message", "")) : "";
+  std::string message = StringField(doc, "message");
+  if (message.empty()) message = StringField(doc, "Message");
   Code code = Code::kPermissionDenied;
   std::string hint = "that the AWS credentials may call ecr:" + action + " in region " +
                      registry_.region;
@@ -133,10 +135,14 @@ Result<std::vector<std::string>> EcrApi::ListRepositories(std::stop_token stop) 
     if (!body.ok()) return std::move(body).take_error();
     auto doc = nlohmann::json::parse(*body, nullptr, false);
     if (!doc.is_object()) return Status::Internal("ECR DescribeRepositories: malformed answer");
-    for (const auto& repo : doc.value("repositories", nlohmann::json::array())) {
-      if (repo.contains("repositoryName")) names.push_back(repo["repositoryName"].get<std::string>());
+    if (doc.contains("repositories") && doc["repositories"].is_array()) {
+      for (const auto& repo : doc["repositories"]) {
+        if (std::string name = StringField(repo, "repositoryName"); !name.empty()) {
+          names.push_back(std::move(name));
+        }
+      }
     }
-    next = doc.value("nextToken", "");
+    next = StringField(doc, "nextToken");
   } while (!next.empty());
   return names;
 }

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "images/json_field.h"
 #include "images/digest.h"
 
 namespace ferry::images {
@@ -18,13 +19,13 @@ Result<Descriptor> ReadDescriptor(const nlohmann::json& j, const char* where) {
   Descriptor d;
   d.digest = j["digest"].get<std::string>();
   FERRY_RETURN_IF_ERROR(CheckDigest(d.digest));
-  d.media_type = j.value("mediaType", "");
+  d.media_type = StringField(j, "mediaType");
   if (j.contains("size") && j["size"].is_number_unsigned()) d.size = j["size"].get<uint64_t>();
   if (j.contains("platform") && j["platform"].is_object()) {
     const auto& p = j["platform"];
-    d.platform = p.value("os", "") + "/" + p.value("architecture", "");
-    if (p.contains("variant") && p["variant"].is_string()) {
-      d.platform += "/" + p["variant"].get<std::string>();
+    d.platform = StringField(p, "os") + "/" + StringField(p, "architecture");
+    if (const std::string variant = StringField(p, "variant"); !variant.empty()) {
+      d.platform += "/" + variant;
     }
   }
   return d;
@@ -56,7 +57,12 @@ Result<Manifest> ParseManifest(const std::string& bytes, const std::string& cont
   // The Content-Type is authoritative when it names a known type; registries
   // that answer application/json or octet-stream leave it to the document.
   const std::string base_type = content_type.substr(0, content_type.find(';'));
-  m.media_type = IsKnownType(base_type) ? base_type : doc.value("mediaType", "");
+  const bool generic = base_type.empty() || base_type == "application/json" ||
+                       base_type == "application/octet-stream" || base_type == "text/plain";
+  m.media_type = !generic ? base_type : StringField(doc, "mediaType");
+  if (doc.contains("schemaVersion") && doc["schemaVersion"] == 1) {
+    m.media_type = "application/vnd.docker.distribution.manifest.v1+json";
+  }
   if (m.media_type.empty()) {
     // An OCI document may omit mediaType: "manifests" makes an index.
     m.media_type = doc.contains("manifests") ? kOciIndex : kOciManifest;

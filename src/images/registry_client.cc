@@ -5,6 +5,7 @@
 #include <charconv>
 #include <future>
 
+#include "images/json_field.h"
 #include "core/base64.h"
 #include "images/digest.h"
 #include "net/url.h"
@@ -213,7 +214,8 @@ Result<std::string> RegistryClient::FetchToken(const Challenge& challenge,
   if (r->status != 200) return ResponseError(*r, "token for " + what + " from " + realm);
   auto doc = nlohmann::json::parse(r->body, nullptr, false);
   std::string token;
-  if (doc.is_object()) token = doc.value("token", doc.value("access_token", ""));
+  token = StringField(doc, "token");
+  if (token.empty()) token = StringField(doc, "access_token");
   if (token.empty()) {
     return Status::Unavailable("token service " + realm + " answered without a token")
         .WithSide(options_.side);
@@ -228,9 +230,9 @@ Status RegistryClient::ResponseError(const net::HttpResponse& r, const std::stri
   std::string code, message;
   auto doc = nlohmann::json::parse(r.body, nullptr, false);
   if (doc.is_object() && doc.contains("errors") && doc["errors"].is_array() &&
-      !doc["errors"].empty() && doc["errors"][0].is_object()) {
-    code = doc["errors"][0].value("code", "");
-    message = doc["errors"][0].value("message", "");
+      !doc["errors"].empty()) {
+    code = StringField(doc["errors"][0], "code");
+    message = StringField(doc["errors"][0], "message");
   }
   const std::string at = what + " at registry " + options_.host;
   const std::string detail = message.empty() ? "" : ": " + message;

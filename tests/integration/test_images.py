@@ -175,7 +175,8 @@ def test_dry_run_writes_nothing(run_ferry, testbed, layout):
 def test_ecr_destination_logs_in_with_a_token_and_creates_the_repository(
         run_ferry, testbed, layout):
     plain, ecr, moto = testbed["registry_plain"], testbed["registry_ecr"], testbed["moto"]
-    src, dst = unique("src/app"), unique("ecr/app")
+    src, ns = unique("src/app"), unique("ecr")
+    dst = f"{ns}/app"
     push(layout, plain, src)
     env = {"AWS_ACCESS_KEY_ID": moto["access_key"], "AWS_SECRET_ACCESS_KEY": moto["secret_key"],
            "DOCKER_CONFIG": "/nonexistent"}
@@ -194,6 +195,12 @@ def test_ecr_destination_logs_in_with_a_token_and_creates_the_repository(
     s = summary(sync(run_ferry, f"{plain['host']}/{src}:v1", f"{ecr['host']}/{dst}",
                      "--dst-ecr", moto["region"], "--json", env=env))
     assert s["unchanged"] == 1
+    # ECR as the source: --all-repos lists repositories with DescribeRepositories.
+    back = unique("from-ecr")
+    s = summary(sync(run_ferry, f"{ecr['host']}/{ns}", f"{plain['host']}/{back}", "--all-repos",
+                     "--src-ecr", moto["region"], "--json", env=env))
+    assert (s["images"], s["copied"]) == (1, 1)
+    assert raw_digest(plain, f"{back}/app", "v1") == layout[1]["v1"]["digest"]
 
 
 def test_copies_the_referrers_fallback_tag_of_an_image(run_ferry, testbed, layout):

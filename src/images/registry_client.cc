@@ -79,8 +79,10 @@ Result<net::HttpResponse> RegistryClient::SendRetrying(
     std::chrono::milliseconds delay = FullJitterDelay(options_.backoff, attempt);
     if (!r.ok()) {
       if (last || !r.error().IsRetryable()) {
+        Status st = std::move(r).take_error().WithSide(options_.side);
+        if (!st.IsRetryable()) return st;  // TLS trust, cancellation: their own hints
         const std::string flag = options_.side == Side::kSource ? "--insecure-src" : "--insecure-dst";
-        return std::move(r).take_error().WithSide(options_.side).WithHint(
+        return std::move(st).WithHint(
             "the registry address " + options_.host + ", that it is running, and " +
             (options_.plain_http ? "that it serves plain HTTP (drop " + flag + " for HTTPS)"
                                  : "that it serves HTTPS (" + flag + " for plain HTTP)"));

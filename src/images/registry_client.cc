@@ -404,12 +404,15 @@ Status RegistryClient::PutManifest(const std::string& repo, const std::string& r
 Result<std::vector<Descriptor>> RegistryClient::Referrers(const std::string& repo,
                                                           const std::string& digest,
                                                           std::stop_token stop) {
+  if (no_referrers_api_) return std::vector<Descriptor>();
   auto r = Do({.target = "/v2/" + repo + "/referrers/" + digest,
                .headers = {{"Accept", kOciIndex}},
                .scopes = {RepoScope(repo)}},
               stop);
   if (!r.ok()) return std::move(r).take_error();
-  if (r->status != 200) return std::vector<Descriptor>();  // no referrers API
+  // A registry with the API answers 200 and an empty index when nothing refers.
+  if (r->status == 404) no_referrers_api_ = true;
+  if (r->status != 200) return std::vector<Descriptor>();
   auto index = ParseManifest(r->body, kOciIndex);
   if (!index.ok()) return std::vector<Descriptor>();
   return index->children;

@@ -100,7 +100,7 @@ class RegistryClient {
   Status PutManifest(const std::string& repo, const std::string& reference,
                      const FetchedManifest& manifest, std::stop_token stop);
   // Manifests whose subject is `digest` (OCI 1.1 referrers API); empty when the
-  // registry has none or lacks the API.
+  // registry has none or lacks the API (a 404, remembered: asked once per run).
   Result<std::vector<Descriptor>> Referrers(const std::string& repo, const std::string& digest,
                                             std::stop_token stop);
 
@@ -163,6 +163,7 @@ class RegistryClient {
   std::shared_ptr<net::HttpClient> http_;
   std::shared_ptr<LoginSource> login_;
   mutable RequestCounts counts_;
+  std::atomic<bool> no_referrers_api_{false};
 
   std::mutex mu_;  // guards the authentication state below
   std::optional<Challenge> bearer_;            // the registry's token service, once known

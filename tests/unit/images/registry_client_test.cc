@@ -23,6 +23,7 @@ class FakeTokenRegistry {
   std::string host() const { return "127.0.0.1:" + std::to_string(server_.port()); }
 
   std::atomic<int> token_requests{0};
+  std::atomic<int> referrers_requests{0};
   std::atomic<int> throttle_first{0};  // answer this many manifest requests with 429 first
   std::string last_token_request;      // guarded by being read after the calls end
 
@@ -52,6 +53,7 @@ class FakeTokenRegistry {
               ""};
     }
     if (line.starts_with("GET /v2/ ")) return {200, "", "{}"};
+    if (line.find("/referrers/") != std::string::npos) ++referrers_requests;
     return {404, "", R"({"errors": [{"code": "MANIFEST_UNKNOWN", "message": "unknown"}]})"};
   }
 
@@ -115,6 +117,17 @@ TEST(RegistryClient, MissingTagNamesTagRepositoryAndRegistry) {
   EXPECT_NE(head.error().message().find("tag 'nope' not found in repository app at registry " +
                                         fake.host()),
             std::string::npos);
+}
+
+TEST(RegistryClient, AbsentReferrersApiIsAskedOnce) {
+  FakeTokenRegistry fake;
+  auto client = MakeClient(fake, Login{"u", "p"});
+  for (int i = 0; i < 3; ++i) {
+    auto referrers = client.Referrers("app", DigestOf("m"), {});
+    ASSERT_TRUE(referrers.ok()) << referrers.status().ToString();
+    EXPECT_TRUE(referrers->empty());
+  }
+  EXPECT_EQ(fake.referrers_requests, 1);
 }
 
 TEST(NextPageTarget, ReadsTheNextLink) {

@@ -47,7 +47,9 @@ Result<std::string> EcrApi::Call(const std::string& action, const std::string& b
                                  std::stop_token stop) {
   auto creds = credentials_->Get(stop);
   if (!creds.ok()) {
-    return std::move(creds).take_error().Context("AWS credentials for ECR " + action);
+    return std::move(creds).take_error().Context("AWS credentials for ECR " + action).WithHint(
+        "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or run where a "
+        "role is available (web identity, ECS, EC2)");
   }
   net::HttpRequest req;
   req.method = "POST";

@@ -282,7 +282,7 @@ CLI::App* AddImagesCommand(CLI::App& app, ImagesSyncFlags& flags) {
                   "https://api.ecr.REGION.amazonaws.com)");
   cmd->add_flag("--dry-run", flags.dry_run, "Compare and report, write nothing");
   cmd->add_flag("--json", flags.json, "Print one JSON summary object at the end");
-  cmd->add_option("--transfers", flags.transfers, "Blobs in flight (default 8)");
+  cmd->add_option("--transfers", flags.transfers, "Blobs in flight, and images (default 8)");
   cmd->add_option("--max-attempts", flags.max_attempts, "Attempts per image (default 3)");
   cmd->add_option("--chunk-size", flags.chunk_size,
                   "Blobs above SIZE are uploaded in chunks of SIZE (default 16M); memory is "

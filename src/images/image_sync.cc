@@ -52,7 +52,7 @@ Result<ImageSyncSummary> RunImageSync(RegistryClient& source, RegistryClient& de
                        options.prepare_destination);
     const BackoffPolicy backoff{.max_attempts = options.max_attempts,
                                 .base = std::chrono::milliseconds(500)};
-    ThreadPool image_pool(std::max(1, std::min(options.transfers, 4)));
+    ThreadPool image_pool(std::max(1, options.transfers));
     for (const auto& job : jobs) {
       image_pool.Submit([&, job] {
         Result<ImageResult> result = Status::Cancelled();

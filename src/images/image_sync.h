@@ -13,7 +13,9 @@
 namespace ferry::images {
 
 struct ImageSyncOptions {
-  int transfers = 8;                  // blobs in flight; images in flight = min(transfers, 4)
+  // Blobs in flight, and images in flight. Memory is bounded by the blobs
+  // (about transfers x chunk_size); an image in flight holds only manifests.
+  int transfers = 8;
   int max_attempts = 3;               // per image, on retryable failures (requests retry too)
   uint64_t chunk_size = 16ull << 20;  // memory per blob in flight; larger blobs go in chunks
   bool dry_run = false;               // decide and report; write nothing

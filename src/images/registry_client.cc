@@ -7,6 +7,7 @@
 
 #include "images/json_field.h"
 #include "core/base64.h"
+#include "core/log.h"
 #include "images/digest.h"
 #include "net/url.h"
 
@@ -228,6 +229,21 @@ Result<std::string> RegistryClient::FetchToken(const Challenge& challenge,
   return header;
 }
 
+void RegistryClient::WarnWhenPullsRunLow(const net::HttpResponse& r) {
+  // Docker Hub: "RateLimit-Remaining: 76;w=21600" on manifest GETs.
+  const auto remaining = r.Header("ratelimit-remaining");
+  int left = 0;
+  if (!remaining ||
+      std::from_chars(remaining->data(), remaining->data() + remaining->size(), left).ec !=
+          std::errc() ||
+      left > 10 || pull_limit_warned_.exchange(true)) {
+    return;
+  }
+  SPDLOG_WARN("registry {} allows {} more manifest pulls in its rate-limit window ({}); a login "
+              "raises the limit",
+              options_.host, left, *remaining);
+}
+
 Status RegistryClient::ResponseError(const net::HttpResponse& r, const std::string& what) const {
   std::string code, message;
   auto doc = nlohmann::json::parse(r.body, nullptr, false);
@@ -367,6 +383,7 @@ Result<FetchedManifest> RegistryClient::GetManifest(const std::string& repo,
               stop);
   if (!r.ok()) return std::move(r).take_error();
   if (r->status != 200) return ResponseError(*r, what);
+  WarnWhenPullsRunLow(*r);
   FetchedManifest m;
   m.bytes = std::move(r->body);
   m.media_type = std::string(r->Header("content-type").value_or(""));

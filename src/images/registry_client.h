@@ -154,6 +154,8 @@ class RegistryClient {
                                              const std::vector<std::string>& scopes,
                                              const std::string& what, std::stop_token stop);
 
+  // Rate-limit headers (Docker Hub) tell how many pulls remain: warn once when few do.
+  void WarnWhenPullsRunLow(const net::HttpResponse& response);
   std::string RepoScope(const std::string& repo) const;
   std::string Url(const std::string& target) const;
   Status LoginMissing(const std::string& what) const;
@@ -164,6 +166,7 @@ class RegistryClient {
   std::shared_ptr<LoginSource> login_;
   mutable RequestCounts counts_;
   std::atomic<bool> no_referrers_api_{false};
+  std::atomic<bool> pull_limit_warned_{false};
 
   std::mutex mu_;  // guards the authentication state below
   std::optional<Challenge> bearer_;            // the registry's token service, once known

@@ -63,7 +63,7 @@ Result<ImageSyncSummary> RunImageSync(RegistryClient& source, RegistryClient& de
           if (result.ok() || !IsWorthRetry(result.error()) || attempt >= options.max_attempts) {
             break;
           }
-          SPDLOG_INFO("retrying {} after: {}", job.Describe(), result.error().ToString());
+          spdlog::info("retrying {} after: {}", job.Describe(), result.error().ToString());
           Pause(FullJitterDelay(backoff, attempt), run.get_token());
         }
         std::lock_guard lock(mu);
@@ -77,7 +77,7 @@ Result<ImageSyncSummary> RunImageSync(RegistryClient& source, RegistryClient& de
                                                   job.dst_tag);
               break;
           }
-          SPDLOG_INFO("{} {} -> {}:{} ({})",
+          spdlog::info("{} {} -> {}:{} ({})",
                       result->outcome == ImageOutcome::kCopied      ? "copied"
                       : result->outcome == ImageOutcome::kUnchanged ? "unchanged"
                                                                     : "would copy",

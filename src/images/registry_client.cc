@@ -75,7 +75,11 @@ Result<net::HttpResponse> RegistryClient::SendRetrying(
     const std::function<net::HttpRequest()>& make, std::stop_token stop) {
   Clock::time_point not_before{};
   for (int attempt = 1;; ++attempt) {
-    auto r = SendAt(*http_, make(), not_before, stop);
+    net::HttpRequest request = make();
+    // Queries are left out: upload locations carry session state there.
+    const std::string what = request.method + " " + request.url.substr(0, request.url.find('?'));
+    auto r = SendAt(*http_, std::move(request), not_before, stop);
+    spdlog::debug("{} -> {}", what, r.ok() ? std::to_string(r->status) : r.error().ToString());
     const bool last = attempt >= options_.backoff.max_attempts;
     std::chrono::milliseconds delay = FullJitterDelay(options_.backoff, attempt);
     if (!r.ok()) {
@@ -239,7 +243,7 @@ void RegistryClient::WarnWhenPullsRunLow(const net::HttpResponse& r) {
       left > 10 || pull_limit_warned_.exchange(true)) {
     return;
   }
-  SPDLOG_WARN("registry {} allows {} more manifest pulls in its rate-limit window ({}); a login "
+  spdlog::warn("registry {} allows {} more manifest pulls in its rate-limit window ({}); a login "
               "raises the limit",
               options_.host, left, *remaining);
 }

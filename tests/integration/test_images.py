@@ -32,10 +32,12 @@ def creds(server):
     return ["--creds", f"{server['username']}:{server['password']}"] if "username" in server else []
 
 
-def push(layout, server, repo, tags=("v1", "v2")):
+def push(layout, server, repo, tags=("v1", "v2"), docker_format=False):
+    """Pushes tags of the layout; docker_format converts to Docker v2 schema 2 types."""
     path, _ = layout
     for tag in tags:
-        r = skopeo("copy", "--all", "--preserve-digests", "--dest-tls-verify=false",
+        form = ["--format", "v2s2"] if docker_format else ["--preserve-digests"]
+        r = skopeo("copy", "--all", *form, "--dest-tls-verify=false",
                    *[a.replace("--creds", "--dest-creds") for a in creds(server)],
                    f"oci:{path}:{tag}", f"docker://{server['host']}/{repo}:{tag}")
         assert r.returncode == 0, r.stderr
@@ -105,6 +107,24 @@ def test_copies_every_tag_of_a_multiarch_image_and_resyncs_without_uploads(
     assert again["requests"]["destination"]["upload_starts"] == 0
     assert len(uploads(auth, dst)) == before
     assert len(log_lines(plain, rf'"GET /v2/{re.escape(src)}/manifests/')) == 4  # first run only
+
+
+def test_copies_docker_manifest_lists_with_digests_unchanged(
+        run_ferry, testbed, layout, docker_config):
+    plain, auth = testbed["registry_plain"], testbed["registry_auth"]
+    src, dst = unique("src/docker"), unique("dst/docker")
+    push(layout, plain, src, tags=("v1",), docker_format=True)
+    source = json.loads(skopeo("inspect", "--raw", "--tls-verify=false",
+                               f"docker://{plain['host']}/{src}:v1").stdout)
+    assert source["mediaType"] == "application/vnd.docker.distribution.manifest.list.v2+json"
+
+    s = summary(sync(run_ferry, f"{plain['host']}/{src}", f"{auth['host']}/{dst}", "--json",
+                     env=docker_config("registry_auth")))
+    assert s["copied"] == 1
+    assert raw_digest(auth, dst, "v1") == raw_digest(plain, src, "v1")
+    for platform in source["manifests"]:
+        assert platform["mediaType"] == "application/vnd.docker.distribution.manifest.v2+json"
+        assert raw_digest(auth, dst, platform["digest"]) == platform["digest"]
 
 
 def test_copies_one_tag_and_filters_tags(run_ferry, testbed, layout):

@@ -10,23 +10,25 @@ BlobCopier::BlobCopier(RegistryClient& source, RegistryClient& destination, uint
 
 Status BlobCopier::Copy(const std::string& src_repo, const std::string& dst_repo,
                         const Descriptor& blob, std::stop_token stop) {
-  const std::string key = dst_repo + "@" + blob.digest;
   std::promise<Status> mine;
-  {
-    std::unique_lock lock(mu_);
-    if (auto it = in_flight_.find(key); it != in_flight_.end()) {
-      // The owner is running (entries are made by running callers), so waiting cannot deadlock.
-      auto other = it->second;
-      lock.unlock();
-      return other.get();
+  for (std::unique_lock lock(mu_);;) {
+    auto it = in_flight_.find(blob.digest);
+    if (it == in_flight_.end()) {
+      in_flight_.emplace(blob.digest, InFlight{dst_repo, mine.get_future().share()});
+      break;
     }
-    in_flight_.emplace(key, mine.get_future().share());
+    // The owner is running (entries are made by running callers), so waiting cannot deadlock.
+    InFlight other = it->second;
+    lock.unlock();
+    Status st = other.done.get();
+    if (other.dst_repo == dst_repo) return st;
+    lock.lock();  // then copy it ourselves: a mount when the other copy succeeded
   }
   Status st = CopyOnce(src_repo, dst_repo, blob, stop);
   std::lock_guard lock(mu_);
   if (st.ok()) present_.emplace(blob.digest, dst_repo);
   mine.set_value(st);
-  in_flight_.erase(key);
+  in_flight_.erase(blob.digest);
   return st;
 }
 

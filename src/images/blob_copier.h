@@ -25,8 +25,9 @@ class BlobCopier {
   BlobCopier(RegistryClient& source, RegistryClient& destination, uint64_t chunk_size,
              CopyCounters& counters);
 
-  // Thread-safe. A blob already being copied into `dst_repo` by another caller
-  // is waited for, not sent twice.
+  // Thread-safe. A blob already being copied by another caller is waited for,
+  // not sent twice: into the same repository it is then done, into another one
+  // it is mounted from there.
   Status Copy(const std::string& src_repo, const std::string& dst_repo, const Descriptor& blob,
               std::stop_token stop);
 
@@ -46,7 +47,11 @@ class BlobCopier {
   CopyCounters& counters_;
 
   std::mutex mu_;
-  std::map<std::string, std::shared_future<Status>> in_flight_;  // dst_repo@digest; guarded by mu_
+  struct InFlight {
+    std::string dst_repo;
+    std::shared_future<Status> done;
+  };
+  std::map<std::string, InFlight> in_flight_;   // by digest; guarded by mu_
   std::map<std::string, std::string> present_;  // digest -> a dst repo holding it; guarded by mu_
 };
 

@@ -169,6 +169,8 @@ def test_list_file_and_all_repos(run_ferry, testbed, layout, tmp_path, docker_co
     s = summary(sync(run_ferry, f"{plain['host']}/{ns}", f"{auth['host']}/{prefix}",
                      "--list", str(listed), "--json", env=env))
     assert (s["images"], s["copied"]) == (2, 2)
+    # Both repositories hold the arm64 blobs: sent once, then mounted.
+    assert (s["blobs_uploaded"], s["blobs_mounted"]) == (4, 2)
     assert raw_digest(auth, f"{prefix}/a", "v2") == tags["v2"]["digest"]
     assert raw_digest(auth, f"{prefix}/a", "v1") is None
     assert raw_digest(auth, f"{prefix}/b/c", "v1") == tags["v1"]["digest"]
@@ -177,6 +179,7 @@ def test_list_file_and_all_repos(run_ferry, testbed, layout, tmp_path, docker_co
     s = summary(sync(run_ferry, f"{plain['host']}/{ns}", f"{auth['host']}/{prefix}",
                      "--all-repos", "--json", env=env))
     assert (s["images"], s["copied"]) == (3, 3)
+    assert (s["blobs_uploaded"], s["blobs_mounted"]) == (4, 4)
     assert raw_digest(auth, f"{prefix}/a", "v1") == tags["v1"]["digest"]
     assert raw_digest(auth, f"{prefix}/b/c", "v1") == tags["v1"]["digest"]
 

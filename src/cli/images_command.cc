@@ -238,7 +238,7 @@ Status Run(const ImagesSyncFlags& flags, std::stop_token stop, int& exit_code) {
     if (!all.ok()) return std::move(all).take_error();
     *selections = std::move(*all);
   }
-  auto jobs = images::PlanJobs(*source->client, *selections, tags, stop);
+  auto jobs = images::PlanJobs(*source->client, *selections, tags, options->transfers, stop);
   if (!jobs.ok()) return std::move(jobs).take_error();
   if (destination->ecr) {
     options->prepare_destination = [ecr = destination->ecr](const std::string& repo,

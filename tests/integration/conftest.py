@@ -1,5 +1,6 @@
 """Fixtures for end-to-end tests of the ferry binary on the real servers of the
 test bed, with every result checked through boto3."""
+import base64
 import json
 import os
 import subprocess
@@ -111,3 +112,20 @@ def pattern(size, seed=0):
     """Deterministic bytes of `size` that differ by seed."""
     block = bytes((i * 31 + 7 + seed) % 251 for i in range(4096))
     return (block * (size // 4096 + 1))[:size]
+
+
+@pytest.fixture
+def docker_config(testbed, tmp_path):
+    """docker_config(*registries) -> env with DOCKER_CONFIG holding the logins of
+    those test-bed registries, as `docker login` would store them."""
+    def make(*names, password=None):
+        folder = tmp_path / f"docker-config-{uuid.uuid4().hex[:6]}"
+        folder.mkdir()
+        auths = {}
+        for name in names:
+            r = testbed[name]
+            login = f"{r['username']}:{password or r['password']}".encode()
+            auths[r["host"]] = {"auth": base64.b64encode(login).decode()}
+        (folder / "config.json").write_text(json.dumps({"auths": auths}))
+        return {"DOCKER_CONFIG": str(folder)}
+    return make

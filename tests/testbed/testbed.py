@@ -2,14 +2,20 @@
 """The test bed: real S3 servers on loopback, started and stopped by the project.
 
   testbed.py start --dir DIR   starts two SeaweedFS S3 gateways (each with its own
-                               access keys, so wrong keys are refused) and moto's
-                               server (S3, STS, Secrets Manager, SNS, SQS, ECR) on
-                               free ports, waits until each answers real requests,
-                               and writes DIR/endpoints.json
+                               access keys, so wrong keys are refused), moto's
+                               server (S3, STS, Secrets Manager, SNS, SQS, ECR) and
+                               three Debian docker-registry instances (plain; htpasswd;
+                               htpasswd for the login moto's ECR GetAuthorizationToken
+                               hands out) on free ports, waits until each answers
+                               real requests, and writes DIR/endpoints.json
   testbed.py stop --dir DIR    stops them all (SIGTERM, then SIGKILL)
 
 endpoints.json: {"seaweed_a": {"endpoint", "region", "access_key", "secret_key"},
-                 "seaweed_b": {...}, "moto": {...}}
+                 "seaweed_b": {...}, "moto": {...},
+                 "registry_plain": {"host", "log"},
+                 "registry_auth": {"host", "log", "username", "password"},
+                 "registry_ecr": {"host", "log", "username", "password"}}
+A registry's "log" is its access log (one line per request), for counting requests.
 """
 import argparse
 import contextlib
@@ -22,6 +28,11 @@ import subprocess
 import sys
 import time
 
+import base64
+import urllib.error
+import urllib.request
+
+import bcrypt
 import boto3
 from botocore.config import Config
 
@@ -82,6 +93,64 @@ def start_moto(log):
     server = {"endpoint": f"http://127.0.0.1:{port}", "region": "us-east-1",
               "access_key": "testing", "secret_key": "testing"}
     return proc, server
+
+
+def start_registry(name, root, log, login=None):
+    """Debian's docker-registry on a free port, with htpasswd auth when `login`
+    (user, password) is given and its access log in the process log."""
+    data = os.path.join(root, name)
+    shutil.rmtree(data, ignore_errors=True)
+    os.makedirs(data, exist_ok=True)
+    port = free_port()
+    auth = ""
+    if login:
+        htpasswd = os.path.join(root, f"{name}.htpasswd")
+        with open(htpasswd, "w") as f:
+            f.write(f"{login[0]}:{bcrypt.hashpw(login[1].encode(), bcrypt.gensalt(5)).decode()}\n")
+        auth = f"auth:\n  htpasswd:\n    realm: ferry-tests\n    path: {htpasswd}\n"
+    config = os.path.join(root, f"{name}.yml")
+    with open(config, "w") as f:
+        f.write("version: 0.1\n"
+                "log:\n  level: warn\n  accesslog:\n    disabled: false\n"
+                f"storage:\n  filesystem:\n    rootdirectory: {data}\n  delete:\n    enabled: true\n"
+                f"http:\n  addr: 127.0.0.1:{port}\n  secret: ferry-tests-{os.getpid()}\n" + auth)
+    binary = shutil.which("docker-registry") or "/usr/bin/docker-registry"
+    proc = subprocess.Popen([binary, "serve", config], stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    server = {"host": f"127.0.0.1:{port}", "log": log.name}
+    if login:
+        server.update(username=login[0], password=login[1])
+    return proc, server
+
+
+def ecr_login(moto):
+    """The registry login moto's ECR GetAuthorizationToken returns."""
+    ecr = boto3.client("ecr", endpoint_url=moto["endpoint"], region_name=moto["region"],
+                       aws_access_key_id=moto["access_key"],
+                       aws_secret_access_key=moto["secret_key"])
+    token = ecr.get_authorization_token()["authorizationData"][0]["authorizationToken"]
+    user, password = base64.b64decode(token).decode().split(":", 1)
+    return user, password
+
+
+def wait_registry(name, proc, server, log_path):
+    """Ready means GET /v2/ answers 200 (open) or 401 (asks for a login)."""
+    deadline = time.monotonic() + READY_TIMEOUT
+    last = None
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            urllib.request.urlopen(f"http://{server['host']}/v2/", timeout=2)
+            return
+        except urllib.error.HTTPError as e:
+            if e.code == 401:
+                return
+            last = e
+        except OSError as e:
+            last = e
+        time.sleep(0.1)  # polling interval of a readiness check, not a synchronisation
+    with open(log_path, errors="replace") as f:
+        tail = f.read()[-3000:]
+    raise SystemExit(f"testbed: {name} did not become ready ({last}); log tail:\n{tail}")
 
 
 def wait_ready(name, proc, server, log_path):
@@ -156,13 +225,26 @@ def start_once(root):
                 json.dump([p.pid for p, _ in procs.values()], f)
         for name, (proc, log_path) in procs.items():
             wait_ready(name, proc, endpoints[name], log_path)
+        registries = {"registry_plain": None,
+                      "registry_auth": ("ferry", f"pw-{os.getpid()}"),
+                      "registry_ecr": ecr_login(endpoints["moto"])}
+        for name, login in registries.items():
+            log_path = os.path.join(root, "logs", f"{name}.log")
+            proc, server = start_registry(name, root, open(log_path, "w"), login)
+            procs[name] = (proc, log_path)
+            endpoints[name] = server
+            with open(os.path.join(root, "pids.json"), "w") as f:
+                json.dump([p.pid for p, _ in procs.values()], f)
+        for name in registries:
+            proc, log_path = procs[name]
+            wait_registry(name, proc, endpoints[name], log_path)
     except BaseException:
         stop_pids([p.pid for p, _ in procs.values()])
         raise
     with open(os.path.join(root, "endpoints.json"), "w") as f:
         json.dump(endpoints, f, indent=2)
     print(f"testbed: ready in {time.monotonic() - started:.1f} s: "
-          + ", ".join(f"{n} {s['endpoint']}" for n, s in endpoints.items()))
+          + ", ".join(f"{n} {s.get('endpoint') or s['host']}" for n, s in endpoints.items()))
     return endpoints
 
 

@@ -2,7 +2,8 @@
 // It answers every request with 200 and echoes the request body; the path
 // "/stall" never answers, "/status/N" answers with status N, "/big/N" sends N bytes.
 // Keep-alive is honoured so connection reuse can be observed. Answer() sets a
-// canned reply for "METHOD /path" (metadata services in credential tests).
+// canned reply for "METHOD /path" (metadata services in credential tests);
+// Handle() lets a test answer every request itself (a fake registry).
 #pragma once
 
 #include <arpa/inet.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -63,6 +65,16 @@ class LoopbackServer {
     std::lock_guard lock(mu_);
     canned_[method_path] = {status, std::move(body)};
   }
+  struct Reply {
+    int status = 200;
+    std::string headers;  // extra header lines, each ending in "\r\n"
+    std::string body;
+  };
+  // `handler(head, body)` answers every request; head is the raw request head.
+  void Handle(std::function<Reply(const std::string& head, const std::string& body)> handler) {
+    std::lock_guard lock(mu_);
+    handler_ = std::move(handler);
+  }
   // The raw text of the last request head received.
   std::string last_head() {
     std::lock_guard lock(mu_);
@@ -114,6 +126,18 @@ class LoopbackServer {
       const std::string path = head.substr(head.find(' ') + 1, head.find(' ', head.find(' ') + 1) -
                                                                   head.find(' ') - 1);
       int status = 200;
+      std::string extra_headers;
+      std::function<Reply(const std::string&, const std::string&)> handler;
+      {
+        std::lock_guard lock(mu_);
+        handler = handler_;
+      }
+      if (handler) {
+        Reply reply = handler(head, body);
+        status = reply.status;
+        extra_headers = std::move(reply.headers);
+        body = std::move(reply.body);
+      }
       {
         std::lock_guard lock(mu_);
         auto it = canned_.find(head.substr(0, head.find(' ')) + " " + path);
@@ -134,7 +158,8 @@ class LoopbackServer {
       const bool head_request = head.starts_with("HEAD ");
       std::string response = "HTTP/1.1 " + std::to_string(status) +
                              " X\r\nX-Echo-Method: " + head.substr(0, head.find(' ')) +
-                             "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+                             "\r\n" + extra_headers +
+                             "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
       if (!head_request) response += body;
       size_t sent = 0;
       while (sent < response.size()) {
@@ -155,6 +180,7 @@ class LoopbackServer {
   std::vector<int> conn_fds_;
   std::string last_head_;
   std::map<std::string, std::pair<int, std::string>> canned_;
+  std::function<Reply(const std::string&, const std::string&)> handler_;
 };
 
 }  // namespace ferry::testing

@@ -1,0 +1,17 @@
+// What a run of image copies did, counted as it happens (shared by every worker).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+namespace ferry::images {
+
+struct CopyCounters {
+  std::atomic<uint64_t> blobs_uploaded{0};
+  std::atomic<uint64_t> blobs_existing{0};  // already in the destination: not sent
+  std::atomic<uint64_t> blobs_mounted{0};   // mounted from another repository of the registry
+  std::atomic<uint64_t> bytes_uploaded{0};
+  std::atomic<uint64_t> manifests_pushed{0};
+};
+
+}  // namespace ferry::images

@@ -6,6 +6,7 @@
 #include "cli/exit_codes.h"
 #include "cli/interrupt.h"
 #include "cli/ls_command.h"
+#include "cli/server_command.h"
 #include "cli/sync_command.h"
 #include "core/log.h"
 
@@ -28,6 +29,8 @@ int main(int argc, char** argv) {
   CLI::App* sync = AddSyncCommand(app, "sync", sync_flags);
   CLI::App* copy = AddSyncCommand(app, "copy", copy_flags);
   CLI::App* check = AddSyncCommand(app, "check", check_flags);
+  ServerFlags server_flags;
+  CLI::App* server = AddServerCommand(app, server_flags);
 
   try {
     app.parse(argc, argv);
@@ -41,6 +44,7 @@ int main(int argc, char** argv) {
   if (sync->parsed()) return RunSyncCommand(sync_flags, *sync);
   if (copy->parsed()) return RunSyncCommand(copy_flags, *copy);
   if (check->parsed()) return RunSyncCommand(check_flags, *check);
+  if (server->parsed()) return RunServerCommand(server_flags);
   ferry::Status status;
   if (ls->parsed()) status = RunLs(ls_flags);
   if (!status.ok()) {

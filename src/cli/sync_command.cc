@@ -60,6 +60,54 @@ void PrintSummary(const engine::RunSummary& s, const SyncFlags& flags) {
 
 }  // namespace
 
+void AddSpecFlags(CLI::App& cmd, job::SyncSpec& spec, bool with_delete) {
+  cmd.add_option("source", spec.source, "s3://bucket[/prefix], NAME:bucket[/prefix] or folder")
+      ->required();
+  cmd.add_option("destination", spec.destination, "same forms as the source")->required();
+  AddEndpointFlags(cmd, "src-", spec.src);
+  AddEndpointFlags(cmd, "dst-", spec.dst);
+  if (with_delete) {
+    cmd.add_flag("--delete", spec.delete_extra, "Delete objects found only in DST");
+    cmd.add_flag("--allow-empty-source", spec.allow_empty_source,
+                 "Let --delete run when the source lists no objects");
+    cmd.add_option("--max-delete", spec.max_delete, "Refuse to delete more than N or P%");
+  }
+  cmd.add_flag("--dry-run", spec.dry_run, "Decide and report, change nothing");
+  cmd.add_option("--compare", spec.compare, "size-etag (default), size-mtime, size, checksum");
+  cmd.add_option("--include", "Only keys matching GLOB (repeatable, in order with --exclude)");
+  cmd.add_option("--exclude", "Skip keys matching GLOB (repeatable)");
+  cmd.add_option("--prefix-list", spec.prefix_list, "File of key prefixes, one per line");
+  cmd.add_option("--modified-after", spec.modified_after, "Only objects modified at/after TIME");
+  cmd.add_option("--modified-before", spec.modified_before, "Only objects modified before TIME");
+  cmd.add_option("--storage-class", spec.storage_class, "Storage class of written objects");
+  cmd.add_option("--sse", spec.sse, "Server-side encryption: AES256 or aws:kms")
+      ->check(CLI::IsMember({"AES256", "aws:kms"}));
+  cmd.add_option("--sse-kms-key-id", spec.sse_kms_key_id, "KMS key for --sse aws:kms");
+  cmd.add_option("--acl", spec.acl, "Canned ACL of written objects");
+  cmd.add_flag("--no-metadata", spec.no_metadata, "Do not copy Content-Type, x-amz-meta-*...");
+  cmd.add_flag("--tags", spec.copy_tags, "Copy object tags too (one more request per object)");
+  cmd.add_flag("--request-payer", spec.request_payer,
+               "Accept requester-pays charges (x-amz-request-payer: requester)");
+  cmd.add_option("--multipart-threshold", spec.multipart_threshold,
+                 "Objects above SIZE go multipart (default 64M)");
+  cmd.add_option("--part-size", spec.part_size, "Part SIZE (default automatic, 16M or more)");
+  cmd.add_option("--transfers", spec.transfers, "Objects and parts in flight (default 64)");
+  cmd.add_option("--memory", spec.memory, "Upper bound on transfer buffers (default 1G)");
+  cmd.add_option("--bwlimit", spec.bwlimit, "Upload at most RATE bytes/s (e.g. 50M)");
+  cmd.add_option("--max-attempts", spec.max_attempts, "Attempts per object (default 5)");
+}
+
+void CollectFilters(const CLI::App& command, job::SyncSpec& spec) {
+  // --include/--exclude apply in the order given, across both flags.
+  size_t include_i = 0, exclude_i = 0;
+  const auto* include = command.get_option_no_throw("--include");
+  const auto* exclude = command.get_option_no_throw("--exclude");
+  for (const CLI::Option* opt : command.parse_order()) {
+    if (opt == include) spec.filters.emplace_back(true, include->results().at(include_i++));
+    if (opt == exclude) spec.filters.emplace_back(false, exclude->results().at(exclude_i++));
+  }
+}
+
 CLI::App* AddSyncCommand(CLI::App& app, const std::string& name, SyncFlags& flags) {
   const char* about = name == "sync"   ? "Make DST match SRC (new and changed objects; --delete "
                                          "removes what is only in DST)"
@@ -67,50 +115,17 @@ CLI::App* AddSyncCommand(CLI::App& app, const std::string& name, SyncFlags& flag
                                          "deletes"
                                        : "Compare SRC and DST and list the differences";
   CLI::App* cmd = app.add_subcommand(name, about);
-  cmd->add_option("source", flags.spec.source, "s3://bucket[/prefix], NAME:bucket[/prefix] or folder")
-      ->required();
-  cmd->add_option("destination", flags.spec.destination, "same forms as the source")->required();
-  AddEndpointFlags(*cmd, "src-", flags.spec.src);
-  AddEndpointFlags(*cmd, "dst-", flags.spec.dst);
+  AddSpecFlags(*cmd, flags.spec, name == "sync");
   cmd->add_option("--config", flags.config_path, "Config file with named endpoints");
-  if (name == "sync") {
-    cmd->add_flag("--delete", flags.spec.delete_extra, "Delete objects found only in DST");
-    cmd->add_flag("--allow-empty-source", flags.spec.allow_empty_source,
-                  "Let --delete run when the source lists no objects");
-    cmd->add_option("--max-delete", flags.spec.max_delete, "Refuse to delete more than N or P%");
-  }
-  cmd->add_flag("--dry-run", flags.spec.dry_run, "Decide and report, change nothing");
-  cmd->add_option("--compare", flags.spec.compare, "size-etag (default), size-mtime, size, checksum");
-  cmd->add_option("--include", "Only keys matching GLOB (repeatable, in order with --exclude)");
-  cmd->add_option("--exclude", "Skip keys matching GLOB (repeatable)");
-  cmd->add_option("--prefix-list", flags.spec.prefix_list, "File of key prefixes, one per line");
-  cmd->add_option("--modified-after", flags.spec.modified_after, "Only objects modified at/after TIME");
-  cmd->add_option("--modified-before", flags.spec.modified_before, "Only objects modified before TIME");
-  cmd->add_option("--storage-class", flags.spec.storage_class, "Storage class of written objects");
-  cmd->add_option("--sse", flags.spec.sse, "Server-side encryption: AES256 or aws:kms")
-      ->check(CLI::IsMember({"AES256", "aws:kms"}));
-  cmd->add_option("--sse-kms-key-id", flags.spec.sse_kms_key_id, "KMS key for --sse aws:kms");
-  cmd->add_option("--acl", flags.spec.acl, "Canned ACL of written objects");
-  cmd->add_flag("--no-metadata", flags.spec.no_metadata, "Do not copy Content-Type, x-amz-meta-*...");
-  cmd->add_flag("--tags", flags.spec.copy_tags, "Copy object tags too (one more request per object)");
-  cmd->add_flag("--request-payer", flags.spec.request_payer,
-                "Accept requester-pays charges (x-amz-request-payer: requester)");
-  cmd->add_option("--multipart-threshold", flags.spec.multipart_threshold,
-                  "Objects above SIZE go multipart (default 64M)");
-  cmd->add_option("--part-size", flags.spec.part_size, "Part SIZE (default automatic, 16M or more)");
-  cmd->add_option("--transfers", flags.spec.transfers, "Objects and parts in flight (default 64)");
-  cmd->add_option("--memory", flags.spec.memory, "Upper bound on transfer buffers (default 1G)");
-  cmd->add_option("--bwlimit", flags.spec.bwlimit, "Upload at most RATE bytes/s (e.g. 50M)");
-  cmd->add_option("--max-attempts", flags.spec.max_attempts, "Attempts per object (default 5)");
   cmd->add_option("--state", flags.state_dir,
                   "Folder for checkpoints (default ~/.local/state/ferry)");
   cmd->add_flag("--progress", flags.progress, "Show live progress (default on a terminal)");
   cmd->add_flag("--no-progress", flags.no_progress, "Never show live progress");
   cmd->add_flag("--json", flags.json, "Print one JSON summary object at the end");
   cmd->add_option("--report", flags.spec.report, "Write a JSON line per object decided to FILE");
-  flags.spec.mode = name == "sync" ? engine::RunMode::kSync
-               : name == "copy" ? engine::RunMode::kCopy
-                                : engine::RunMode::kCheck;
+  flags.spec.mode = name == "sync"   ? engine::RunMode::kSync
+                    : name == "copy" ? engine::RunMode::kCopy
+                                     : engine::RunMode::kCheck;
   return cmd;
 }
 
@@ -120,17 +135,11 @@ int RunSyncCommand(SyncFlags& flags, const CLI::App& command) {
     return ExitCodeFor(st);
   };
   job::SyncSpec& spec = flags.spec;
-  // --include/--exclude apply in the order given, across both flags.
-  size_t include_i = 0, exclude_i = 0;
-  const auto* include = command.get_option_no_throw("--include");
-  const auto* exclude = command.get_option_no_throw("--exclude");
-  for (const CLI::Option* opt : command.parse_order()) {
-    if (opt == include) spec.filters.emplace_back(true, include->results().at(include_i++));
-    if (opt == exclude) spec.filters.emplace_back(false, exclude->results().at(exclude_i++));
-  }
+  CollectFilters(command, spec);
   auto options = job::MakeRunOptions(spec);
   if (!options.ok()) return fail(options.error());
-  options->progress = flags.progress || (!flags.no_progress && !flags.json && isatty(STDERR_FILENO));
+  options->progress =
+      flags.progress || (!flags.no_progress && !flags.json && isatty(STDERR_FILENO));
 
   const bool explicit_config = !flags.config_path.empty();
   const std::string config_path = explicit_config ? flags.config_path : job::DefaultConfigPath();

@@ -20,6 +20,12 @@ struct SyncFlags {
   bool json = false;
 };
 
+// Registers SRC, DST, the endpoint flags of both sides and every run option
+// (--delete and its guards when `with_delete`), bound to `spec`.
+void AddSpecFlags(CLI::App& cmd, job::SyncSpec& spec, bool with_delete);
+// Fills spec.filters from --include/--exclude in the order they were given.
+void CollectFilters(const CLI::App& command, job::SyncSpec& spec);
+
 // Adds `name` ("sync", "copy" or "check") bound to `flags`.
 CLI::App* AddSyncCommand(CLI::App& app, const std::string& name, SyncFlags& flags);
 

@@ -192,8 +192,8 @@ Result<Schedule> Schedule::Parse(const std::string& input) {
   }
   // Day of week as 0 = Sunday .. 6 = Saturday.
   std::vector<bool> wdays(7, false);
-  for (int v = 0; v < static_cast<int>(s.wdays_.allowed.size()); ++v) {
-    if (s.wdays_.allowed[v]) wdays[aws ? (v - 1) % 7 : v % 7] = true;
+  for (int v = aws ? 1 : 0; v < static_cast<int>(s.wdays_.allowed.size()); ++v) {
+    if (s.wdays_.allowed[v]) wdays[aws ? v - 1 : v % 7] = true;
   }
   s.wdays_.allowed = wdays;
   if (fields[4] == "?") s.wdays_.any = true;

@@ -66,6 +66,8 @@ int RunServerCommand(const ServerFlags& flags) {
     options.admin_password = password;
   }
   options.version = "0.1.0";
+  // A client that hangs up mid-answer must not kill the server.
+  signal(SIGPIPE, SIG_IGN);
   auto server = service::Server::Open(options);
   if (!server.ok()) return fail(server.error());
 

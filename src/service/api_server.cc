@@ -160,6 +160,7 @@ ApiServer::ApiServer(ApiContext& api) : api_(api), server_(std::make_unique<http
   s.new_task_queue = [] { return new httplib::ThreadPool(8); };
   s.set_payload_max_length(1 << 20);
   s.set_keep_alive_max_count(100);
+  s.set_tcp_nodelay(true);  // else small answers wait 40 ms for a delayed ACK
 
   s.Get("/api/v1/health", [this](const httplib::Request&, httplib::Response& res) {
     ReplyJson(res, 200, {{"status", "ok"}, {"version", api_.version}});

@@ -63,8 +63,8 @@ Notifier::Notifier(CredentialStore& credentials, TaskStore& tasks)
     : credentials_(credentials), tasks_(tasks), http_(std::make_shared<net::HttpClient>()) {}
 
 void Notifier::RunEnded(const Task& task, const Run& run) {
-  const bool worth_telling =
-      run.state == RunState::kFailed || (run.state == RunState::kCompleted && run.progress.failed > 0);
+  const bool worth_telling = run.state == RunState::kFailed ||
+                             (run.state == RunState::kCompleted && run.progress.failed > 0);
   const NotifySpec& n = task.spec.notify;
   if (!worth_telling || (n.webhook.empty() && n.sns_topic_arn.empty())) return;
   const std::string body = Dump(RunEndedMessage(task, run));

@@ -95,6 +95,7 @@ void Scheduler::Loop() {
     auto wake = tasks_.NextWake();
     lock.lock();
     if (shutdown_) break;
+    bool queued_any = false;
     if (due.ok()) {
       for (Task& task : *due) {
         if (active_.contains(task.id)) continue;
@@ -107,6 +108,7 @@ void Scheduler::Loop() {
           continue;
         }
         EnqueueLocked({task.id, "", "schedule", fire});
+        queued_any = true;
       }
     } else {
       spdlog::error("{}", due.error().ToString());
@@ -115,9 +117,10 @@ void Scheduler::Loop() {
     if (wake.ok() && wake->has_value()) {
       sleep = std::clamp<int64_t>(**wake - NowSeconds(), 0, kMaxSleepSeconds);
     }
-    if (sleep == 0) continue;  // due already: go round once more
-    // Woken early by StartTask (a new next_run_at), a finished run or shutdown.
-    changed_.wait_for(lock, std::chrono::seconds(sleep));
+    if (sleep == 0 && queued_any) continue;  // the wake time read was one just queued
+    // Woken early by StartTask (a new next_run_at), a finished run or shutdown. At
+    // least a second: a due task that could not be queued must not spin this loop.
+    changed_.wait_for(lock, std::chrono::seconds(std::max<int64_t>(sleep, 1)));
   }
 }
 
@@ -259,7 +262,12 @@ Result<Task> Scheduler::StartTask(const std::string& id) {
 }
 
 void Scheduler::WaitIdleLocked(std::unique_lock<std::mutex>& lock, const std::string& task_id) {
-  changed_.wait(lock, [&] { return !active_.contains(task_id); });
+  // The engine ends a stopped run within seconds; a request must not hang on one
+  // that does not (the run still records itself Stopped when it ends).
+  if (!changed_.wait_for(lock, std::chrono::seconds(60),
+                         [&] { return !active_.contains(task_id); })) {
+    spdlog::warn("task {}: its run has not ended 60 s after the stop request", task_id);
+  }
 }
 
 Result<Task> Scheduler::StopTask(const std::string& id) {

@@ -80,7 +80,7 @@ class Scheduler {
   void EnqueueLocked(Job job);
   void Log(const std::string& task_id, const std::string& run_id, const std::string& level,
            const std::string& message);
-  // Waits until `task_id` has no run. REQUIRES: lock holds mu_.
+  // Waits (60 s at most) until `task_id` has no run. REQUIRES: lock holds mu_.
   void WaitIdleLocked(std::unique_lock<std::mutex>& lock, const std::string& task_id);
 
   TaskStore& tasks_;

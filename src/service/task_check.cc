@@ -65,7 +65,8 @@ Status CheckTaskSpec(const TaskSpec& spec, const TaskCheckContext& context) {
   FERRY_RETURN_IF_ERROR(CheckUrl(spec.sync.dst.endpoint, "destination_endpoint.endpoint"));
   FERRY_RETURN_IF_ERROR(CheckUrl(spec.notify.webhook, "notify.webhook"));
   FERRY_RETURN_IF_ERROR(CheckUrl(spec.notify.sns_endpoint, "notify.sns_endpoint"));
-  FERRY_RETURN_IF_ERROR(CheckCredential(spec.src_credential, "source_endpoint.credential", context));
+  FERRY_RETURN_IF_ERROR(
+      CheckCredential(spec.src_credential, "source_endpoint.credential", context));
   FERRY_RETURN_IF_ERROR(
       CheckCredential(spec.dst_credential, "destination_endpoint.credential", context));
   FERRY_RETURN_IF_ERROR(CheckCredential(spec.notify.sns_credential, "notify.sns_credential",

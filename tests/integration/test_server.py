@@ -362,10 +362,11 @@ def test_fixed_rate_schedule_fires_again_and_copies_only_new_objects(server, adm
                            timeout=60), key=lambda r: r["number"])
     assert runs[0]["progress"]["objects_done"] == 3 and runs[0]["trigger"] == "start"
     later = [r for r in runs[1:] if r["progress"]["objects_done"] > 0]
-    assert later[0]["trigger"] == "schedule"
-    assert later[0]["progress"]["objects_done"] == 2  # only the new ones
-    assert later[0]["progress"]["matched"] == 3
-    assert sum(r["progress"]["objects_done"] for r in runs) == 5  # nothing copied twice
+    assert {r["trigger"] for r in runs[1:]} == {"schedule"}
+    assert later[0]["progress"]["matched"] >= 3  # the old objects are seen, not copied
+    # Only the new ones, nothing twice (normally both in the second run).
+    assert sum(r["progress"]["objects_done"] for r in later) == 2
+    assert sum(r["progress"]["objects_done"] for r in runs) == 5
     assert set(objects(dc, dst)) == {"old-0", "old-1", "old-2", "new-0", "new-1"}
     stopped = admin.ok("POST", f"/api/v1/tasks/{task['id']}/stop")
     assert stopped["state"] == "Stopped" and stopped["next_run_at"] is None

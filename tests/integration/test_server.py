@@ -94,6 +94,8 @@ class FerryServer:
             except subprocess.TimeoutExpired:
                 self.kill9()
                 raise
+            # A clean stop exits 0; under ASan/UBSan a memory error or leak would not.
+            assert self.proc.returncode == 0, f"exit {self.proc.returncode}: {self.logs()[-4000:]}"
 
     def logs(self):
         out = []

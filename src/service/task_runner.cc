@@ -1,7 +1,5 @@
 #include "service/task_runner.h"
 
-#include <spdlog/spdlog.h>
-
 #include <filesystem>
 
 #include "state/sqlite_checkpoint_store.h"
@@ -121,27 +119,31 @@ RunOutcome TaskRunner::Execute(const Task& task, LiveRun& live) {
 }
 
 Status TaskRunner::Discard(const Task& task) {
-  const std::string dir = data_dir_ + "/tasks/" + task.id;
-  std::error_code ec;
-  if (std::filesystem::exists(StateDir(task.id), ec)) {
+  auto pending = state::SqliteCheckpointStore::CountUploads(StateDir(task.id));
+  if (!pending.ok()) return std::move(pending).take_error();
+  if (*pending > 0) {
+    // Never leave an upload to bill the user: abort each one, or refuse.
     auto opened = Open(task);
-    if (opened.ok()) {
-      auto uploads = opened->checkpoints->AllUploads();
-      if (uploads.ok()) {
-        for (const auto& u : *uploads) {
-          Status st = opened->stores.destination->AbortMultipart(u.key, u.upload_id, {});
-          if (!st.ok() && st.code() != Code::kNotFound) {
-            return std::move(st).Context("aborting the unfinished upload of '" + u.key +
-                                         "' of task " + task.id);
-          }
-        }
+    if (!opened.ok()) {
+      return Status(Code::kFailedPrecondition,
+                    "task " + task.id + " has " + std::to_string(*pending) +
+                        " unfinished multipart upload(s) that cannot be aborted: " +
+                        opened.error().ToString(),
+                    "fix the task (PUT) so its destination is reachable, then delete it");
+    }
+    auto uploads = opened->checkpoints->AllUploads();
+    if (!uploads.ok()) return std::move(uploads).take_error();
+    for (const auto& u : *uploads) {
+      Status st = opened->stores.destination->AbortMultipart(u.key, u.upload_id, {});
+      if (!st.ok() && st.code() != Code::kNotFound) {
+        return std::move(st).Context("aborting the unfinished upload of '" + u.key +
+                                     "' of task " + task.id);
       }
-    } else {
-      spdlog::warn("task {}: cannot reach its destination to abort unfinished uploads: {}",
-                   task.id, opened.error().ToString());
+      (void)opened->checkpoints->RemoveUpload(u.key);
     }
   }
-  std::filesystem::remove_all(dir, ec);
+  std::error_code ec;
+  std::filesystem::remove_all(data_dir_ + "/tasks/" + task.id, ec);
   return Status::OK();
 }
 

@@ -53,6 +53,17 @@ Result<std::unique_ptr<SqliteCheckpointStore>> SqliteCheckpointStore::Open(const
 
 SqliteCheckpointStore::~SqliteCheckpointStore() { sqlite3_close(db_); }
 
+Result<int64_t> SqliteCheckpointStore::CountUploads(const std::string& dir) {
+  const std::string path = dir + "/state.db";
+  if (!std::filesystem::exists(path)) return int64_t{0};
+  auto store = Open(dir, "");
+  if (!store.ok()) return std::move(store).take_error();
+  std::lock_guard lock((*store)->mu_);
+  Statement s((*store)->db_, "SELECT COUNT(*) FROM uploads");
+  if (s.Step() != SQLITE_ROW) return (*store)->Error("counting upload checkpoints");
+  return s.Int(0);
+}
+
 Status SqliteCheckpointStore::Error(const std::string& what) const {
   return Status::Internal(what + " in the state file '" + path_ + "': " + sqlite3_errmsg(db_));
 }

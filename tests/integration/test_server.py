@@ -434,7 +434,14 @@ def test_stop_checkpoints_uploads_and_delete_aborts_them(server, admin, testbed,
     dc = s3("seaweed_b")
     # Checkpointed, not orphaned: the next start resumes it ...
     assert len(dc.list_multipart_uploads(Bucket=dst).get("Uploads", [])) == 1
+    # ... a delete that cannot abort it is refused rather than orphan it ...
+    admin.ok("DELETE", "/api/v1/credentials/b", status=204)
+    r = admin.call("DELETE", f"/api/v1/tasks/{task['id']}")
+    assert r.status_code == 409, r.text
+    assert "1 unfinished multipart upload(s) that cannot be aborted" in r.json()["error"]["message"]
+    assert len(dc.list_multipart_uploads(Bucket=dst).get("Uploads", [])) == 1
     # ... and deleting the task aborts it.
+    store_credential(admin, testbed, "b", "seaweed_b")
     admin.ok("DELETE", f"/api/v1/tasks/{task['id']}", status=204)
     assert dc.list_multipart_uploads(Bucket=dst).get("Uploads", []) == []
     assert admin.call("GET", f"/api/v1/tasks/{task['id']}").status_code == 404

@@ -22,6 +22,7 @@ struct ApiContext {
   AccountStore& accounts;
   CredentialStore& credentials;
   Scheduler& scheduler;
+  TaskRunner& runner;
   const TaskCheckContext& check;
   std::string version;
 };

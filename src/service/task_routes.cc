@@ -81,6 +81,24 @@ void AddTaskRoutes(httplib::Server& s, ApiContext& api) {
           }
           auto spec = CheckedSpec(api, req);
           if (!spec.ok()) return ReplyError(res, spec.error());
+          // Checkpoints are kept per source/destination pair: a changed pair would
+          // leave the pending uploads of the old one behind, unaborted.
+          auto pending = api.runner.PendingUploads(id);
+          if (!pending.ok()) return ReplyError(res, pending.error());
+          const bool same_sides = spec->sync.source == task->spec.sync.source &&
+                                  spec->sync.destination == task->spec.sync.destination &&
+                                  spec->sync.src == task->spec.sync.src &&
+                                  spec->sync.dst == task->spec.sync.dst &&
+                                  spec->src_credential == task->spec.src_credential &&
+                                  spec->dst_credential == task->spec.dst_credential;
+          if (*pending > 0 && !same_sides) {
+            return ReplyError(
+                res, Status(Code::kFailedPrecondition,
+                            "task " + id + " has " + std::to_string(*pending) +
+                                " unfinished multipart upload(s); its source and destination "
+                                "cannot change until they are finished or aborted",
+                            "start the task to finish them, or delete it to abort them"));
+          }
           task->spec = std::move(*spec);
           Status st = api.tasks.Update(*task);
           if (!st.ok()) return ReplyError(res, st);

@@ -55,6 +55,10 @@ std::string TaskRunner::StateDir(const std::string& task_id) const {
   return data_dir_ + "/tasks/" + task_id + "/state";
 }
 
+Result<int64_t> TaskRunner::PendingUploads(const std::string& task_id) const {
+  return state::SqliteCheckpointStore::CountUploads(StateDir(task_id));
+}
+
 Result<TaskRunner::Opened> TaskRunner::Open(const Task& task) {
   // Checked again: the config file or the stored credentials may have changed.
   FERRY_RETURN_IF_ERROR(CheckTaskSpec(task.spec, context_));
@@ -119,7 +123,7 @@ RunOutcome TaskRunner::Execute(const Task& task, LiveRun& live) {
 }
 
 Status TaskRunner::Discard(const Task& task) {
-  auto pending = state::SqliteCheckpointStore::CountUploads(StateDir(task.id));
+  auto pending = PendingUploads(task.id);
   if (!pending.ok()) return std::move(pending).take_error();
   if (*pending > 0) {
     // Never leave an upload to bill the user: abort each one, or refuse.

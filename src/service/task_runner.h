@@ -35,6 +35,8 @@ class TaskRunner {
   Status Discard(const Task& task);
 
   std::string StateDir(const std::string& task_id) const;
+  // Multipart uploads a stopped or interrupted run of the task left checkpointed.
+  Result<int64_t> PendingUploads(const std::string& task_id) const;
 
  private:
   struct Opened;

@@ -434,6 +434,11 @@ def test_stop_checkpoints_uploads_and_delete_aborts_them(server, admin, testbed,
     dc = s3("seaweed_b")
     # Checkpointed, not orphaned: the next start resumes it ...
     assert len(dc.list_multipart_uploads(Bucket=dst).get("Uploads", [])) == 1
+    # ... its destination cannot change under it ...
+    moved = {k: v for k, v in task.items() if k in (
+        "source", "destination", "source_endpoint", "destination_endpoint", "options")}
+    r = admin.call("PUT", f"/api/v1/tasks/{task['id']}", {**moved, "destination": "s3://elsewhere"})
+    assert r.status_code == 409 and "1 unfinished multipart upload(s)" in r.text
     # ... a delete that cannot abort it is refused rather than orphan it ...
     admin.ok("DELETE", "/api/v1/credentials/b", status=204)
     r = admin.call("DELETE", f"/api/v1/tasks/{task['id']}")

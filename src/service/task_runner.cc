@@ -1,5 +1,6 @@
 #include "service/task_runner.h"
 
+#include <atomic>
 #include <filesystem>
 
 #include "state/sqlite_checkpoint_store.h"
@@ -30,17 +31,27 @@ class ReportingCheckpoints final : public state::CheckpointStore {
   }
   Status RecordFailure(const state::FailureRecord& f) override {
     live_.AddFailure({f.key, f.attempts, f.error});
-    (void)tasks_.AppendLog(live_.task_id, live_.run_id, "error",
-                           "'" + f.key + "' failed after " + std::to_string(f.attempts) +
-                               " attempts: " + f.error);
+    // A run where everything fails must not flood the log: the first ones tell.
+    const uint64_t n = ++logged_;
+    if (n <= kMaxFailuresLogged) {
+      (void)tasks_.AppendLog(live_.task_id, live_.run_id, "error",
+                             "'" + f.key + "' failed after " + std::to_string(f.attempts) +
+                                 " attempts: " + f.error);
+    } else if (n == kMaxFailuresLogged + 1) {
+      (void)tasks_.AppendLog(live_.task_id, live_.run_id, "error",
+                             "more objects failed; the run's progress counts them all");
+    }
     return inner_.RecordFailure(f);
   }
   Status ClearFailure(const std::string& key) override { return inner_.ClearFailure(key); }
 
  private:
+  static constexpr uint64_t kMaxFailuresLogged = 1000;
+
   state::CheckpointStore& inner_;
   LiveRun& live_;
   TaskStore& tasks_;
+  std::atomic<uint64_t> logged_{0};
 };
 
 }  // namespace

@@ -46,11 +46,19 @@ void AddAccountRoutes(httplib::Server& s, ApiContext& api) {
     if (!username.ok()) return ReplyError(res, username.error());
     auto password = StringField(*body, "password");
     if (!password.ok()) return ReplyError(res, password.error());
+    const std::string throttle_key = *username + "|" + req.remote_addr;
+    Status allowed = api.logins.Check(throttle_key, NowSeconds());
+    if (!allowed.ok()) {
+      spdlog::warn("login for '{}' from {} refused: locked out", *username, req.remote_addr);
+      return ReplyError(res, allowed);
+    }
     auto user = api.accounts.CheckPassword(*username, *password);
     if (!user.ok()) {
-      spdlog::warn("failed login for '{}'", *username);
+      spdlog::warn("failed login for '{}' from {}", *username, req.remote_addr);
+      api.logins.Failed(throttle_key, NowSeconds());
       return ReplyError(res, user.error());
     }
+    api.logins.Succeeded(throttle_key);
     auto issued = api.accounts.IssueToken(user->username, "session", "login", kSessionSeconds);
     if (!issued.ok()) return ReplyError(res, issued.error());
     json out = TokenJson(issued->info);

@@ -11,6 +11,7 @@
 #include "core/status.h"
 #include "service/account_store.h"
 #include "service/credential_store.h"
+#include "service/login_throttle.h"
 #include "service/scheduler.h"
 #include "service/task_check.h"
 #include "service/task_store.h"
@@ -25,6 +26,7 @@ struct ApiContext {
   TaskRunner& runner;
   const TaskCheckContext& check;
   std::string version;
+  LoginThrottle logins;
 };
 
 using GuardedHandler =

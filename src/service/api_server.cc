@@ -21,6 +21,7 @@ int HttpStatusFor(Code code) {
     case Code::kNotFound: return 404;
     case Code::kAlreadyExists:
     case Code::kFailedPrecondition: return 409;
+    case Code::kResourceExhausted: return 429;
     case Code::kUnavailable: return 503;
     default: return 500;
   }
@@ -34,6 +35,7 @@ const char* ErrorCodeName(Code code) {
     case Code::kNotFound: return "not_found";
     case Code::kAlreadyExists: return "already_exists";
     case Code::kFailedPrecondition: return "conflict";
+    case Code::kResourceExhausted: return "too_many_requests";
     case Code::kUnavailable: return "unavailable";
     default: return "internal";
   }

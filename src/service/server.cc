@@ -114,7 +114,7 @@ Result<std::unique_ptr<Server>> Server::Open(const ServerOptions& options) {
   };
   p->scheduler = std::make_unique<Scheduler>(*p->tasks, *p->runner, scheduler_options);
   p->api_context.reset(new ApiContext{*p->tasks, *p->accounts, *p->credentials, *p->scheduler,
-                                      *p->runner, p->check, options.version});
+                                      *p->runner, p->check, options.version, {}});
   p->api = std::make_unique<ApiServer>(*p->api_context);
   auto port = p->api->Bind(options.host, options.port);
   if (!port.ok()) return std::move(port).take_error();

@@ -256,6 +256,17 @@ def test_wrong_password_and_revoked_tokens_are_refused(server, admin):
     assert again.call("DELETE", "/api/v1/users/admin").status_code == 409
 
 
+def test_repeated_wrong_passwords_lock_the_user_out_for_a_while(server, admin):
+    admin.ok("POST", "/api/v1/users", {"username": "guessed", "password": "the-right-one",
+                                       "role": "viewer"}, status=201)
+    login = lambda password: requests.post(server.url + "/api/v1/auth/login",
+                                           json={"username": "guessed", "password": password})
+    assert [login(f"guess-{i}").status_code for i in range(5)] == [401] * 5
+    locked = login("the-right-one")
+    assert locked.status_code == 429 and "try again in" in locked.json()["error"]["message"]
+    assert Api(server).login("admin", ADMIN_PASSWORD)  # other users are not affected
+
+
 def test_first_start_prints_a_random_admin_password_once(ferry_bin, tmp_path):
     srv = FerryServer(ferry_bin, str(tmp_path / "srv"), admin_password=None).start()
     try:

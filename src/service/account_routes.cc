@@ -116,6 +116,45 @@ void AddAccountRoutes(httplib::Server& s, ApiContext& api) {
            ReplyJson(res, 201, UserJson(*user));
          }));
 
+  // Admins change anyone's password and role; everyone else their own password.
+  s.Put(R"(/api/v1/users/([^/]+))",
+        Guard(api, Role::kViewer, [&api](const httplib::Request& req, httplib::Response& res,
+                                         const Principal& who) {
+          const std::string name = req.matches[1];
+          auto body = ParseObjectBody(req);
+          if (!body.ok()) return ReplyError(res, body.error());
+          auto password = StringField(*body, "password", false);
+          if (!password.ok()) return ReplyError(res, password.error());
+          auto role_name = StringField(*body, "role", false);
+          if (!role_name.ok()) return ReplyError(res, role_name.error());
+          std::optional<Role> role;
+          if (!role_name->empty()) {
+            role = ParseRole(*role_name);
+            if (!role) {
+              return ReplyError(res, Status::InvalidArgument(
+                                         "role '" + *role_name +
+                                         "' is not admin, operator or viewer"));
+            }
+          }
+          if (who.user.role != Role::kAdmin && (name != who.user.username || role)) {
+            return ReplyError(res, Status::PermissionDenied(
+                                       "this needs the role admin: '" + who.user.username +
+                                           "' may change only their own password",
+                                       "ask an admin"));
+          }
+          if (password->empty() && !role) {
+            return ReplyError(res, Status::InvalidArgument(
+                                       "nothing to change: give 'password' and/or 'role'"));
+          }
+          Status st = api.accounts.UpdateUser(name, *password, role);
+          if (!st.ok()) return ReplyError(res, st);
+          spdlog::info("user '{}' changed by {}{}{}", name, who.user.username,
+                       password->empty() ? "" : " (password)", role ? " (role)" : "");
+          auto user = api.accounts.GetUser(name);
+          if (!user.ok()) return ReplyError(res, user.error());
+          ReplyJson(res, 200, UserJson(*user));
+        }));
+
   s.Delete(R"(/api/v1/users/([^/]+))",
            Guard(api, Role::kAdmin, [&api](const httplib::Request& req, httplib::Response& res,
                                            const Principal& who) {

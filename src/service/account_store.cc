@@ -89,6 +89,57 @@ Status AccountStore::DeleteUser(const std::string& username) {
   return Status::OK();
 }
 
+Status AccountStore::UpdateUser(const std::string& username, const std::string& password,
+                                std::optional<Role> role) {
+  std::string hash;
+  if (!password.empty()) {
+    if (password.size() < 8 || password.size() > 1024) {
+      return Status::InvalidArgument("the password of '" + username +
+                                         "' is too short or too long",
+                                     "8 to 1024 characters");
+    }
+    auto hashed = HashPassword(password);
+    if (!hashed.ok()) return std::move(hashed).take_error();
+    hash = std::move(*hashed);
+  }
+  auto lock = db_.Lock();
+  FERRY_RETURN_IF_ERROR(db_.Exec("BEGIN IMMEDIATE"));
+  auto fail = [&](Status st) {
+    (void)db_.Exec("ROLLBACK");
+    return st;
+  };
+  {
+    Statement s(db_.handle(), "SELECT role FROM users WHERE username=?");
+    s.BindText(1, username);
+    const int rc = s.Step();
+    if (rc == SQLITE_DONE) return fail(Status::NotFound("no user '" + username + "'"));
+    if (rc != SQLITE_ROW) return fail(db_.Error("reading user " + username));
+    if (role && *role != Role::kAdmin && s.Text(0) == "admin") {
+      Statement admins(db_.handle(), "SELECT COUNT(*) FROM users WHERE role='admin'");
+      if (admins.Step() != SQLITE_ROW) return fail(db_.Error("counting admins"));
+      if (admins.Int(0) <= 1) {
+        return fail(Status(Code::kFailedPrecondition,
+                           "'" + username + "' is the last admin and keeps that role",
+                           "make another user admin first"));
+      }
+    }
+  }
+  if (role) {
+    Statement s(db_.handle(), "UPDATE users SET role=? WHERE username=?");
+    s.BindText(1, RoleName(*role)).BindText(2, username);
+    if (s.Step() != SQLITE_DONE) return fail(db_.Error("changing the role of " + username));
+  }
+  if (!hash.empty()) {
+    Statement s(db_.handle(), "UPDATE users SET password_hash=? WHERE username=?");
+    s.BindText(1, hash).BindText(2, username);
+    if (s.Step() != SQLITE_DONE) return fail(db_.Error("changing the password of " + username));
+    Statement end(db_.handle(), "DELETE FROM tokens WHERE username=? AND kind='session'");
+    end.BindText(1, username);
+    if (end.Step() != SQLITE_DONE) return fail(db_.Error("ending the sessions of " + username));
+  }
+  return db_.Exec("COMMIT");
+}
+
 Result<int64_t> AccountStore::CountUsers() {
   auto lock = db_.Lock();
   Statement s(db_.handle(), "SELECT COUNT(*) FROM users");

@@ -52,6 +52,10 @@ class AccountStore {
   Result<User> GetUser(const std::string& username);
   // Also revokes the user's tokens.
   Status DeleteUser(const std::string& username);
+  // A new password (also ends the user's login sessions; API tokens stay) and/or
+  // role; empty/nullopt leaves it. FailedPrecondition if no admin would be left.
+  Status UpdateUser(const std::string& username, const std::string& password,
+                    std::optional<Role> role);
   Result<int64_t> CountUsers();
   Result<int64_t> CountAdmins();
 

@@ -185,7 +185,8 @@ ROUTES = [
     ("POST", "/api/v1/tasks/ID/stop", "operator"), ("GET", "/api/v1/tasks/ID/runs", "viewer"),
     ("GET", "/api/v1/tasks/ID/logs", "viewer"), ("GET", "/api/v1/runs/ID", "viewer"),
     ("GET", "/api/v1/users", "admin"), ("POST", "/api/v1/users", "admin"),
-    ("DELETE", "/api/v1/users/NAME", "admin"), ("GET", "/api/v1/tokens", "viewer"),
+    ("PUT", "/api/v1/users/NAME", "admin"), ("DELETE", "/api/v1/users/NAME", "admin"),
+    ("GET", "/api/v1/tokens", "viewer"),
     ("POST", "/api/v1/tokens", "viewer"), ("DELETE", "/api/v1/tokens/ID", "viewer"),
     ("GET", "/api/v1/credentials", "viewer"), ("POST", "/api/v1/credentials", "operator"),
     ("DELETE", "/api/v1/credentials/NAME", "operator"),
@@ -254,6 +255,24 @@ def test_wrong_password_and_revoked_tokens_are_refused(server, admin):
     # An admin cannot delete their own account (there is always an admin left).
     again = Api(server).login("admin", ADMIN_PASSWORD)
     assert again.call("DELETE", "/api/v1/users/admin").status_code == 409
+
+
+def test_passwords_and_roles_change(server, admin):
+    admin.ok("POST", "/api/v1/users", {"username": "pat", "password": "first-pass",
+                                       "role": "viewer"}, status=201)
+    pat = Api(server).login("pat", "first-pass")
+    # Anyone may change their own password; it ends their login sessions.
+    pat.ok("PUT", "/api/v1/users/pat", {"password": "second-pass"})
+    assert pat.call("GET", "/api/v1/auth/me").status_code == 401
+    pat = Api(server).login("pat", "second-pass")
+    r = pat.call("PUT", "/api/v1/users/pat", {"role": "admin"})
+    assert r.status_code == 403  # but not their role
+    assert admin.ok("PUT", "/api/v1/users/pat", {"role": "operator"})["role"] == "operator"
+    assert pat.ok("GET", "/api/v1/auth/me")["role"] == "operator"
+    r = admin.call("PUT", "/api/v1/users/admin", {"role": "viewer"})
+    assert r.status_code == 409 and "last admin" in r.text
+    assert admin.call("PUT", "/api/v1/users/pat", {"password": "short"}).status_code == 400
+    assert admin.call("PUT", "/api/v1/users/nobody", {"role": "viewer"}).status_code == 404
 
 
 def test_repeated_wrong_passwords_lock_the_user_out_for_a_while(server, admin):

@@ -183,6 +183,7 @@ Status Logs(ApiClient& api, const TaskFlags& flags) {
 CLI::App* AddTaskCommand(CLI::App& app, TaskFlags& flags) {
   CLI::App* task = app.add_subcommand("task", "Tasks of a ferry server (through its REST API)");
   task->require_subcommand(1);
+  task->fallthrough();  // --server and --token also work after the action
   task->add_option("--server", flags.server,
                    "Server URL (default $FERRY_SERVER, else http://127.0.0.1:8080)");
   task->add_option("--token", flags.token, "API token (default $FERRY_TOKEN)");

@@ -694,6 +694,12 @@ def test_ferry_task_cli_drives_the_server(server, admin, ferry_bin):
     assert open(os.path.join(dst, "a.txt")).read() == "hello"
     listing = ferry("task", "list").stdout
     assert task_id in listing and "Completed" in listing and "from-cli" in listing
+    env["FERRY_SERVER"] = "http://127.0.0.1:1"  # --server wins, before or after the action
+    assert task_id in ferry("task", "list", "--server", server.url).stdout
+    assert task_id in ferry("task", "--server", server.url, "list").stdout
+    r = ferry("task", "list")
+    assert r.returncode == 4 and "cannot reach the ferry server at http://127.0.0.1:1" in r.stderr
+    env["FERRY_SERVER"] = server.url
     shown = json.loads(ferry("task", "show", task_id).stdout)
     assert shown["options"]["filters"] == [{"include": "*.txt"}]
     assert shown["runs"][0]["progress"]["objects_done"] == 1

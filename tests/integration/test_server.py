@@ -714,7 +714,8 @@ def test_ferry_task_cli_drives_the_server(server, admin, ferry_bin):
 
 # --- fuzzing ---------------------------------------------------------------------------
 
-def test_openapi_fuzzing_finds_no_server_error(server, admin, tmp_path):
+def test_openapi_fuzzing_finds_no_server_error_and_answers_match_the_document(server, admin,
+                                                                            tmp_path):
     if shutil.which("st") is None and shutil.which("schemathesis") is None:
         pytest.fail("schemathesis is not installed: scripts/install-deps.sh installs it")
     token = admin.ok("POST", "/api/v1/tokens", {"name": "fuzz"}, status=201)["token"]
@@ -725,7 +726,8 @@ def test_openapi_fuzzing_finds_no_server_error(server, admin, tmp_path):
     # task into /start), and neither /start nor logout (which would revoke the token).
     r = subprocess.run(
         [cli, "run", str(schema), "--url", server.url, "-H", f"Authorization: Bearer {token}",
-         "--checks", "not_a_server_error", "--max-examples", "15", "--phases",
+         "--checks", "not_a_server_error,response_schema_conformance,"
+         "status_code_conformance,content_type_conformance", "--max-examples", "15", "--phases",
          "examples,coverage,fuzzing", "--exclude-path-regex", "/start$|/logout$",
          "--max-time", "45", "--seed", "1", "--request-timeout", "20",
          "--suppress-health-check", "all"],

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 
 #include "service/account_store.h"
 #include "service/api_routes.h"

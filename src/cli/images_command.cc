@@ -10,7 +10,7 @@
 #include "auth/chain.h"
 #include "cli/exit_codes.h"
 #include "cli/interrupt.h"
-#include "cli/units.h"
+#include "job/units.h"
 #include "images/docker_config.h"
 #include "images/ecr_api.h"
 #include "images/image_plan.h"
@@ -191,7 +191,7 @@ Result<images::ImageSyncOptions> MakeOptions(const ImagesSyncFlags& flags) {
     return Status::InvalidArgument("--transfers must be 1..256");
   }
   if (flags.max_attempts < 1) return Status::InvalidArgument("--max-attempts must be at least 1");
-  auto chunk = ParseSize(flags.chunk_size, "--chunk-size");
+  auto chunk = job::ParseSize(flags.chunk_size, "--chunk-size");
   if (!chunk.ok()) return std::move(chunk).take_error();
   if (*chunk < (uint64_t{64} << 10) || *chunk > (uint64_t{1} << 30)) {
     return Status::InvalidArgument("--chunk-size " + flags.chunk_size + " is out of range",

@@ -6,7 +6,8 @@
 #include <cstdio>
 #include <string>
 
-#include "cli/location.h"
+#include "cli/endpoint_flags.h"
+#include "job/location.h"
 
 namespace ferry::cli {
 namespace {
@@ -41,15 +42,15 @@ CLI::App* AddLsCommand(CLI::App& app, LsFlags& flags) {
   ls->add_option("location", flags.location, "s3://bucket[/prefix]")->required();
   ls->add_flag("--json", flags.json,
                "One JSON object per line: key, size, last_modified, etag, storage_class");
-  flags.endpoint.AddTo(*ls, "");
+  AddEndpointFlags(*ls, "", flags.endpoint);
   return ls;
 }
 
 Status RunLs(const LsFlags& flags) {
-  auto location = ParseS3Location(flags.location);
+  auto location = job::ParseS3Location(flags.location);
   if (!location.ok()) return std::move(location).take_error();
   auto http = std::make_shared<net::HttpClient>();
-  auto client = MakeS3Client(flags.endpoint, Side::kNone, http);
+  auto client = job::MakeS3Client(flags.endpoint, Side::kNone, http);
   if (!client.ok()) return std::move(client).take_error();
 
   s3::ListObjectsRequest request;

@@ -1,7 +1,9 @@
 // `ferry ls LOCATION`: lists objects, recursively, one line (or JSON object) each.
 #pragma once
 
-#include "cli/endpoint_flags.h"
+#include <string>
+
+#include "job/endpoint_settings.h"
 
 namespace CLI {
 class App;
@@ -11,7 +13,7 @@ namespace ferry::cli {
 
 struct LsFlags {
   std::string location;
-  EndpointFlags endpoint;
+  job::EndpointSettings endpoint;
   bool json = false;
 };
 

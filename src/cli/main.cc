@@ -7,7 +7,9 @@
 #include "cli/images_command.h"
 #include "cli/interrupt.h"
 #include "cli/ls_command.h"
+#include "cli/server_command.h"
 #include "cli/sync_command.h"
+#include "cli/task_command.h"
 #include "core/log.h"
 
 int main(int argc, char** argv) {
@@ -31,6 +33,11 @@ int main(int argc, char** argv) {
   CLI::App* check = AddSyncCommand(app, "check", check_flags);
   ImagesSyncFlags images_flags;
   CLI::App* images_sync = AddImagesCommand(app, images_flags);
+  ServerFlags server_flags;
+  CLI::App* server = AddServerCommand(app, server_flags);
+  TaskFlags task_flags;
+  CLI::App* task = AddTaskCommand(app, task_flags);
+  CLI::App* login = AddLoginCommand(app, task_flags);
 
   try {
     app.parse(argc, argv);
@@ -45,6 +52,9 @@ int main(int argc, char** argv) {
   if (copy->parsed()) return RunSyncCommand(copy_flags, *copy);
   if (check->parsed()) return RunSyncCommand(check_flags, *check);
   if (images_sync->parsed()) return RunImagesSync(images_flags);
+  if (server->parsed()) return RunServerCommand(server_flags);
+  if (task->parsed()) return RunTaskCommand(task_flags, *task);
+  if (login->parsed()) return RunLoginCommand(task_flags);
   ferry::Status status;
   if (ls->parsed()) status = RunLs(ls_flags);
   if (!status.ok()) {

@@ -91,7 +91,8 @@ Result<RunSummary> RunSync(store::ObjectStore& source, store::ObjectStore& desti
   if (!report_or.ok()) return std::move(report_or).take_error();
   ReportWriter& report = **report_or;
 
-  RunCounters counters;
+  RunCounters own_counters;
+  RunCounters& counters = options.counters != nullptr ? *options.counters : own_counters;
   RunSummary summary;
   std::atomic<uint64_t> matched{0}, differences{0}, parts_resumed{0};
 

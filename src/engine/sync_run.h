@@ -21,6 +21,8 @@ namespace ferry::engine {
 
 enum class RunMode { kSync, kCopy, kCheck };
 
+struct RunCounters;  // engine/progress.h
+
 struct RunOptions {
   RunMode mode = RunMode::kSync;
   bool delete_extra = false;         // sync --delete
@@ -39,6 +41,9 @@ struct RunOptions {
   std::string report_path;           // JSON line per decided object; "" = none
   bool progress = false;             // a live line on stderr
   std::shared_ptr<ThrottleSignal> throttle;  // fed by the destination's client
+  // When set, the run counts here, so another thread can read live progress.
+  // REQUIRES: zeroed, and alive until RunSync returns.
+  RunCounters* counters = nullptr;
 };
 
 struct FailedObject {

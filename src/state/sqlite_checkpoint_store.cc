@@ -3,6 +3,8 @@
 #include <sqlite3.h>
 #include <filesystem>
 
+#include "state/sqlite_statement.h"
+
 namespace ferry::state {
 namespace {
 
@@ -19,36 +21,6 @@ CREATE TABLE IF NOT EXISTS failures (
   run TEXT NOT NULL, key BLOB NOT NULL, attempts INTEGER NOT NULL, error TEXT NOT NULL,
   PRIMARY KEY (run, key));
 )sql";
-
-// A prepared statement, finalized on scope exit.
-class Statement {
- public:
-  Statement(sqlite3* db, const char* sql) { sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
-  ~Statement() { sqlite3_finalize(stmt_); }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-
-  bool ok() const { return stmt_ != nullptr; }
-  Statement& Bind(int i, const std::string& text) {
-    sqlite3_bind_blob(stmt_, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Statement& Bind(int i, int64_t value) {
-    sqlite3_bind_int64(stmt_, i, value);
-    return *this;
-  }
-  int Step() { return sqlite3_step(stmt_); }
-  std::string Text(int col) {
-    const void* data = sqlite3_column_blob(stmt_, col);
-    return data == nullptr ? std::string()
-                           : std::string(static_cast<const char*>(data),
-                                         static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
-  }
-  int64_t Int(int col) { return sqlite3_column_int64(stmt_, col); }
-
- private:
-  sqlite3_stmt* stmt_ = nullptr;
-};
 
 }  // namespace
 
@@ -80,6 +52,17 @@ Result<std::unique_ptr<SqliteCheckpointStore>> SqliteCheckpointStore::Open(const
 }
 
 SqliteCheckpointStore::~SqliteCheckpointStore() { sqlite3_close(db_); }
+
+Result<int64_t> SqliteCheckpointStore::CountUploads(const std::string& dir) {
+  const std::string path = dir + "/state.db";
+  if (!std::filesystem::exists(path)) return int64_t{0};
+  auto store = Open(dir, "");
+  if (!store.ok()) return std::move(store).take_error();
+  std::lock_guard lock((*store)->mu_);
+  Statement s((*store)->db_, "SELECT COUNT(*) FROM uploads");
+  if (s.Step() != SQLITE_ROW) return (*store)->Error("counting upload checkpoints");
+  return s.Int(0);
+}
 
 Status SqliteCheckpointStore::Error(const std::string& what) const {
   return Status::Internal(what + " in the state file '" + path_ + "': " + sqlite3_errmsg(db_));

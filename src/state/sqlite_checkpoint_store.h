@@ -19,6 +19,9 @@ class SqliteCheckpointStore final : public CheckpointStore {
                                                              const std::string& run);
   ~SqliteCheckpointStore() override;
 
+  // Multipart uploads checkpointed in `dir`/state.db by any run (0 without a state file).
+  static Result<int64_t> CountUploads(const std::string& dir);
+
   Status SaveUpload(const UploadCheckpoint& upload) override;
   Result<std::optional<UploadCheckpoint>> FindUpload(const std::string& key) override;
   Result<std::vector<UploadCheckpoint>> AllUploads() override;

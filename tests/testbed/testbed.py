@@ -195,9 +195,10 @@ def stop_pids(pids):
             os.killpg(pid, signal.SIGKILL)
 
 
-def start(root, attempts=2):
+def start(root, attempts=3):
     """Starts the servers; a start that fails (a port taken between our probe and
-    the server's bind, say) is retried once on fresh ports."""
+    the server's bind, say: other processes on the machine take ports too) is
+    retried on fresh ports, twice at most."""
     for attempt in range(1, attempts + 1):
         try:
             return start_once(root)

@@ -1,8 +1,8 @@
-#include "cli/location.h"
+#include "job/location.h"
 
 #include <cctype>
 
-namespace ferry::cli {
+namespace ferry::job {
 namespace {
 
 Result<Location> SplitBucket(std::string_view original, std::string_view rest) {
@@ -59,4 +59,4 @@ std::string FolderPrefix(const std::string& prefix) {
   return prefix + "/";
 }
 
-}  // namespace ferry::cli
+}  // namespace ferry::job

@@ -6,7 +6,7 @@
 
 #include "core/status.h"
 
-namespace ferry::cli {
+namespace ferry::job {
 
 struct Location {
   enum class Kind { kS3, kLocal };
@@ -27,4 +27,4 @@ Result<Location> ParseLocation(std::string_view text);
 // rclone's mapping: a prefix names a folder, so "x" and "x/" both mean "x/".
 std::string FolderPrefix(const std::string& prefix);
 
-}  // namespace ferry::cli
+}  // namespace ferry::job

@@ -1,4 +1,4 @@
-#include "cli/units.h"
+#include "job/units.h"
 
 #include <cctype>
 #include <cstdlib>
@@ -6,7 +6,7 @@
 
 #include "core/time_format.h"
 
-namespace ferry::cli {
+namespace ferry::job {
 
 Result<uint64_t> ParseSize(const std::string& text, const std::string& flag) {
   char* end = nullptr;
@@ -37,4 +37,4 @@ Result<int64_t> ParseTime(const std::string& text, const std::string& flag) {
                                  "a UTC date or time: 2026-01-31 or 2026-01-31T12:00:00Z");
 }
 
-}  // namespace ferry::cli
+}  // namespace ferry::job

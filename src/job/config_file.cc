@@ -1,11 +1,11 @@
-#include "cli/config_file.h"
+#include "job/config_file.h"
 
 #include <sys/stat.h>
 
 #include <cstdlib>
 #include <toml++/toml.h>
 
-namespace ferry::cli {
+namespace ferry::job {
 
 std::string DefaultConfigPath() {
   if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg != nullptr && *xdg != '\0') {
@@ -40,30 +40,30 @@ Result<EndpointConfigs> LoadConfig(const std::string& path, bool explicit_path) 
     if (t == nullptr) {
       return Status::InvalidArgument(where + " is not a table", "[endpoints.NAME] sections");
     }
-    EndpointFlags flags;
+    EndpointSettings settings;
     for (const auto& [key, value] : *t) {
       const std::string k(key.str());
       const auto text = value.value<std::string>();
       if (!text) return Status::InvalidArgument(where + ": '" + k + "' must be a string");
-      if (k == "endpoint") flags.endpoint = *text;
-      else if (k == "region") flags.region = *text;
-      else if (k == "profile") flags.profile = *text;
-      else if (k == "secret") flags.secret = *text;
-      else if (k == "provider") flags.provider = *text;
+      if (k == "endpoint") settings.endpoint = *text;
+      else if (k == "region") settings.region = *text;
+      else if (k == "profile") settings.profile = *text;
+      else if (k == "secret") settings.secret = *text;
+      else if (k == "provider") settings.provider = *text;
       else if (k == "addressing") {
         if (*text != "auto" && *text != "path" && *text != "virtual") {
           return Status::InvalidArgument(where + ": addressing must be auto, path or virtual");
         }
-        flags.path_style = *text == "path";
-        flags.virtual_hosted = *text == "virtual";
+        settings.path_style = *text == "path";
+        settings.virtual_hosted = *text == "virtual";
       } else {
         return Status::InvalidArgument(where + ": unknown setting '" + k + "'",
                                        "endpoint, region, addressing, profile, secret, provider");
       }
     }
-    configs[std::string(name.str())] = flags;
+    configs[std::string(name.str())] = settings;
   }
   return configs;
 }
 
-}  // namespace ferry::cli
+}  // namespace ferry::job

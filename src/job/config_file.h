@@ -11,16 +11,16 @@
 #include <map>
 #include <string>
 
-#include "cli/endpoint_flags.h"
 #include "core/status.h"
+#include "job/endpoint_settings.h"
 
-namespace ferry::cli {
+namespace ferry::job {
 
-using EndpointConfigs = std::map<std::string, EndpointFlags>;
+using EndpointConfigs = std::map<std::string, EndpointSettings>;
 
 // Loads `path`; a missing default file is an empty config, a missing explicit one an error.
 Result<EndpointConfigs> LoadConfig(const std::string& path, bool explicit_path);
 
 std::string DefaultConfigPath();
 
-}  // namespace ferry::cli
+}  // namespace ferry::job

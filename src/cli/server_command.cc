@@ -1,0 +1,97 @@
+#include "cli/server_command.h"
+
+#include <CLI/CLI.hpp>
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <thread>
+
+#include "cli/exit_codes.h"
+#include "service/server.h"
+
+namespace ferry::cli {
+namespace {
+
+Status SplitListen(const std::string& listen, std::string& host, int& port) {
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return Status::InvalidArgument("--listen '" + listen + "' is not HOST:PORT",
+                                   "127.0.0.1:8080, 0.0.0.0:8080, or PORT 0 for any free port");
+  }
+  host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  char* end = nullptr;
+  const long p = std::strtol(listen.c_str() + colon + 1, &end, 10);
+  if (*end != '\0' || end == listen.c_str() + colon + 1 || p < 0 || p > 65535) {
+    return Status::InvalidArgument("--listen '" + listen + "' has no valid port", "0..65535");
+  }
+  port = static_cast<int>(p);
+  return Status::OK();
+}
+
+}  // namespace
+
+CLI::App* AddServerCommand(CLI::App& app, ServerFlags& flags) {
+  CLI::App* cmd = app.add_subcommand(
+      "server", "Serve the REST API and run scheduled tasks (one process, one SQLite file)");
+  cmd->add_option("--data", flags.data_dir, "Data folder: database, key, checkpoints")
+      ->required();
+  cmd->add_option("--listen", flags.listen, "HOST:PORT to serve on (default 127.0.0.1:8080)");
+  cmd->add_option("--workers", flags.workers, "Runs at once (default 2)")
+      ->check(CLI::Range(1, 64));
+  cmd->add_option("--config", flags.config_path, "Config file with named endpoints");
+  cmd->add_option("--local-root", flags.local_root,
+                  "Folder under which tasks may read and write local folders (default: none)");
+  return cmd;
+}
+
+int RunServerCommand(const ServerFlags& flags) {
+  auto fail = [](const Status& st) {
+    std::fprintf(stderr, "ferry: %s\n", st.ToString().c_str());
+    return ExitCodeFor(st);
+  };
+  service::ServerOptions options;
+  options.data_dir = flags.data_dir;
+  Status st = SplitListen(flags.listen, options.host, options.port);
+  if (!st.ok()) return fail(st);
+  options.workers = flags.workers;
+  options.config_path = flags.config_path;
+  options.explicit_config = !flags.config_path.empty();
+  options.local_root = flags.local_root;
+  if (const char* password = std::getenv("FERRY_ADMIN_PASSWORD")) {
+    options.admin_password = password;
+  }
+  options.version = "0.1.0";
+  // A client that hangs up mid-answer must not kill the server.
+  signal(SIGPIPE, SIG_IGN);
+  auto server = service::Server::Open(options);
+  if (!server.ok()) return fail(server.error());
+
+  // SIGINT/SIGTERM (blocked in every thread by main) stop the server cleanly:
+  // runs stop at a checkpoint and resume on the next start.
+  std::thread signals([&server] {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGUSR1);
+    int sig = 0;
+    sigwait(&set, &sig);
+    if (sig != SIGUSR1) {
+      std::fprintf(stderr, "ferry server: stopping (runs resume on the next start)\n");
+      (*server)->Stop();
+    }
+  });
+  st = (*server)->Serve();
+  pthread_kill(signals.native_handle(), SIGUSR1);
+  signals.join();
+  server->reset();
+  if (!st.ok()) return fail(st);
+  return kExitOk;
+}
+
+}  // namespace ferry::cli

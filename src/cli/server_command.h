@@ -1,0 +1,25 @@
+// `ferry server --data DIR --listen HOST:PORT`: the API, scheduler and workers.
+#pragma once
+
+#include <string>
+
+namespace CLI {
+class App;
+}
+
+namespace ferry::cli {
+
+struct ServerFlags {
+  std::string data_dir;
+  std::string listen = "127.0.0.1:8080";
+  int workers = 2;
+  std::string config_path;
+  std::string local_root;
+};
+
+CLI::App* AddServerCommand(CLI::App& app, ServerFlags& flags);
+
+// Serves until SIGINT/SIGTERM; returns the exit code.
+int RunServerCommand(const ServerFlags& flags);
+
+}  // namespace ferry::cli

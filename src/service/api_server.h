@@ -1,0 +1,37 @@
+// The REST API under /api/v1 (described by /api/v1/openapi.json) and
+// Prometheus metrics at /metrics, on cpp-httplib's thread pool.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/status.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace ferry::service {
+
+struct ApiContext;
+
+class ApiServer {
+ public:
+  explicit ApiServer(ApiContext& api);
+  ~ApiServer();
+  ApiServer(const ApiServer&) = delete;
+  ApiServer& operator=(const ApiServer&) = delete;
+
+  // Binds `host`:`port` (port 0 = any free port). Returns the bound port.
+  Result<int> Bind(const std::string& host, int port);
+  // Serves until Stop(). REQUIRES: Bind succeeded.
+  void Serve();
+  // Thread-safe; makes Serve return.
+  void Stop();
+
+ private:
+  ApiContext& api_;
+  std::unique_ptr<httplib::Server> server_;
+};
+
+}  // namespace ferry::service

@@ -1,0 +1,99 @@
+// Starts runs when tasks are started or their schedule fires, on a fixed number
+// of worker threads in this process, and finishes them: run records, task
+// state, logs, the run-ended callback (notifications).
+//
+// One loop thread sleeps until the earliest next_run_at of a waiting task (or
+// a change), then queues the due tasks. A task has at most one run at a time.
+// Runs that were Running when the process died are resumed by Start(); a
+// shutdown stops the runs and leaves them Running so that the next start
+// resumes them too.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/status.h"
+#include "service/live_run.h"
+#include "service/task_runner.h"
+#include "service/task_store.h"
+
+namespace ferry::service {
+
+struct SchedulerOptions {
+  int workers = 2;  // runs at once, 1..64
+  // Called on a worker thread after each run is recorded.
+  std::function<void(const Task&, const Run&)> run_ended;
+};
+
+class Scheduler {
+ public:
+  Scheduler(TaskStore& tasks, TaskRunner& runner, SchedulerOptions options);
+  ~Scheduler();
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  // Resumes unfinished runs and starts the loop and the workers.
+  Status Start();
+  // Stops every run (they stay Running, to resume on the next start) and joins.
+  void Shutdown();
+
+  // Once: queues a run now. Rate: the first run now. Cron: Waiting until the
+  // next match. FailedPrecondition when the task is running or queued.
+  Result<Task> StartTask(const std::string& id);
+  // Stops the task's run, if any (waiting for it to end), and its schedule.
+  Result<Task> StopTask(const std::string& id);
+  // StopTask, abort its unfinished uploads, remove it and its runs and logs.
+  Status DeleteTask(const std::string& id);
+  bool IsActive(const std::string& task_id);
+
+  // Live counters of a running run.
+  std::optional<RunProgress> LiveProgress(const std::string& run_id);
+  // For /metrics: runs in progress and their bytes so far.
+  struct Activity {
+    int running = 0;
+    int queued = 0;
+    uint64_t bytes_done = 0;
+    uint64_t objects_done = 0;
+  };
+  Activity CurrentActivity();
+
+ private:
+  struct Job {
+    std::string task_id;
+    std::string resume_run_id;  // resume this run instead of starting a new one
+    std::string trigger;        // start, schedule, resume
+    int64_t fire_time = 0;      // when it was due
+  };
+
+  void Loop();
+  void Work();
+  void Execute(const Job& job, const std::shared_ptr<LiveRun>& live);
+  // REQUIRES: mu_ held.
+  void EnqueueLocked(Job job);
+  void Log(const std::string& task_id, const std::string& run_id, const std::string& level,
+           const std::string& message);
+  // Waits (60 s at most) until `task_id` has no run. REQUIRES: lock holds mu_.
+  void WaitIdleLocked(std::unique_lock<std::mutex>& lock, const std::string& task_id);
+
+  TaskStore& tasks_;
+  TaskRunner& runner_;
+  SchedulerOptions options_;
+
+  std::mutex mu_;
+  std::condition_variable changed_;  // queue, active runs, shutdown
+  bool shutdown_ = false;                                   // guarded by mu_
+  std::deque<Job> queue_;                                   // guarded by mu_
+  std::map<std::string, std::shared_ptr<LiveRun>> active_;  // by task id; guarded by mu_
+  std::thread loop_;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace ferry::service

@@ -1,0 +1,146 @@
+#include "service/server.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <optional>
+
+#include "service/account_store.h"
+#include "service/api_routes.h"
+#include "service/api_server.h"
+#include "service/credential_store.h"
+#include "service/database.h"
+#include "service/notifier.h"
+#include "service/password.h"
+#include "service/scheduler.h"
+#include "service/secret_box.h"
+#include "service/task_runner.h"
+#include "service/task_store.h"
+
+namespace ferry::service {
+
+// Declared in dependency order: destroyed the other way round.
+struct Server::Parts {
+  ServerOptions options;
+  std::unique_ptr<Database> db;
+  std::optional<SecretBox> box;
+  std::unique_ptr<TaskStore> tasks;
+  std::unique_ptr<AccountStore> accounts;
+  std::unique_ptr<CredentialStore> credentials;
+  TaskCheckContext check;
+  std::unique_ptr<Notifier> notifier;
+  std::unique_ptr<TaskRunner> runner;
+  std::unique_ptr<Scheduler> scheduler;
+  std::unique_ptr<ApiContext> api_context;
+  std::unique_ptr<ApiServer> api;
+  int port = 0;
+};
+
+namespace {
+
+Status CreateFirstAdmin(AccountStore& accounts, const std::string& given) {
+  auto users = accounts.CountUsers();
+  if (!users.ok()) return std::move(users).take_error();
+  if (*users > 0) return Status::OK();
+  const std::string password = given.empty() ? RandomPassword() : given;
+  Status st = accounts.CreateUser("admin", password, Role::kAdmin);
+  if (!st.ok()) return std::move(st).Context("creating the first account 'admin' from "
+                                             "FERRY_ADMIN_PASSWORD");
+  if (given.empty()) {
+    // Printed once, on the terminal of the first start; never logged.
+    std::printf("ferry server: created the account 'admin' with the password %s\n"
+                "(shown only now; set FERRY_ADMIN_PASSWORD on the first start to choose it)\n",
+                password.c_str());
+  } else {
+    std::printf("ferry server: created the account 'admin' with the password from "
+                "FERRY_ADMIN_PASSWORD\n");
+  }
+  std::fflush(stdout);
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Server>> Server::Open(const ServerOptions& options) {
+  auto p = std::make_unique<Parts>();
+  p->options = options;
+  std::error_code ec;
+  std::filesystem::create_directories(options.data_dir, ec);
+  if (ec) {
+    return Status::InvalidArgument("cannot create the data folder '" + options.data_dir +
+                                       "': " + ec.message(),
+                                   "--data names a writable folder");
+  }
+  ::chmod(options.data_dir.c_str(), 0700);
+  FERRY_RETURN_IF_ERROR(InitCrypto());
+  auto box = SecretBox::OpenKeyFile(options.data_dir + "/secret.key");
+  if (!box.ok()) return std::move(box).take_error();
+  p->box.emplace(std::move(*box));
+  auto db = Database::Open(options.data_dir + "/ferry.db");
+  if (!db.ok()) return std::move(db).take_error();
+  p->db = std::move(*db);
+  p->tasks = std::make_unique<TaskStore>(*p->db);
+  p->accounts = std::make_unique<AccountStore>(*p->db);
+  p->credentials = std::make_unique<CredentialStore>(*p->db, *p->box);
+  FERRY_RETURN_IF_ERROR(CreateFirstAdmin(*p->accounts, options.admin_password));
+
+  p->check.config_path =
+      options.config_path.empty() ? job::DefaultConfigPath() : options.config_path;
+  auto configs = job::LoadConfig(p->check.config_path, options.explicit_config);
+  if (!configs.ok()) return std::move(configs).take_error();
+  p->check.configs = std::move(*configs);
+  if (!options.local_root.empty()) {
+    const auto root = std::filesystem::weakly_canonical(options.local_root, ec);
+    if (ec || !std::filesystem::is_directory(root)) {
+      return Status::InvalidArgument("--local-root '" + options.local_root +
+                                     "' is not a folder");
+    }
+    p->check.local_root = root.string();
+  }
+  CredentialStore* credentials = p->credentials.get();
+  p->check.credential_exists = [credentials](const std::string& name) {
+    return credentials->Exists(name);
+  };
+
+  p->notifier = std::make_unique<Notifier>(*p->credentials, *p->tasks);
+  p->runner = std::make_unique<TaskRunner>(options.data_dir, p->check, *p->credentials,
+                                           *p->tasks);
+  SchedulerOptions scheduler_options;
+  scheduler_options.workers = options.workers;
+  Notifier* notifier = p->notifier.get();
+  scheduler_options.run_ended = [notifier](const Task& task, const Run& run) {
+    notifier->RunEnded(task, run);
+  };
+  p->scheduler = std::make_unique<Scheduler>(*p->tasks, *p->runner, scheduler_options);
+  p->api_context.reset(new ApiContext{*p->tasks, *p->accounts, *p->credentials, *p->scheduler,
+                                      *p->runner, p->check, options.version, {}});
+  p->api = std::make_unique<ApiServer>(*p->api_context);
+  auto port = p->api->Bind(options.host, options.port);
+  if (!port.ok()) return std::move(port).take_error();
+  p->port = *port;
+  return std::unique_ptr<Server>(new Server(std::move(p)));
+}
+
+Server::Server(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+
+Server::~Server() {
+  if (parts_->scheduler) parts_->scheduler->Shutdown();
+}
+
+int Server::port() const { return parts_->port; }
+
+Status Server::Serve() {
+  FERRY_RETURN_IF_ERROR(parts_->scheduler->Start());
+  std::printf("ferry server: listening on http://%s:%d (data %s)\n", parts_->options.host.c_str(),
+              parts_->port, parts_->options.data_dir.c_str());
+  std::fflush(stdout);
+  parts_->api->Serve();
+  parts_->scheduler->Shutdown();
+  return Status::OK();
+}
+
+void Server::Stop() { parts_->api->Stop(); }
+
+}  // namespace ferry::service

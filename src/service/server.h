@@ -1,0 +1,47 @@
+// `ferry server`: the API, the scheduler and the workers in one process, on one
+// SQLite file in the data folder:
+//
+//   DATA/ferry.db        tasks, runs, logs, users, tokens, sealed credentials
+//   DATA/secret.key      the key that seals stored credentials (0600)
+//   DATA/tasks/ID/state  each task's multipart checkpoints
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/status.h"
+
+namespace ferry::service {
+
+struct ServerOptions {
+  std::string data_dir;             // created if missing
+  std::string host = "127.0.0.1";
+  int port = 8080;                  // 0 = any free port
+  int workers = 2;                  // runs at once
+  std::string config_path;          // named endpoints; "" = the default file
+  bool explicit_config = false;     // a missing explicit config file is an error
+  std::string local_root;           // folders tasks may use; "" = none
+  std::string admin_password;       // for the first start; "" = a random one, printed
+  std::string version;
+};
+
+class Server {
+ public:
+  // Opens the data folder (creating the first admin on an empty one) and binds
+  // the address. Nothing runs until Serve().
+  static Result<std::unique_ptr<Server>> Open(const ServerOptions& options);
+  ~Server();
+
+  int port() const;
+  // Resumes interrupted runs, starts the scheduler and serves until Stop().
+  Status Serve();
+  // Thread-safe: stops the API and the runs (which resume on the next start).
+  void Stop();
+
+ private:
+  struct Parts;
+  explicit Server(std::unique_ptr<Parts> parts);
+  std::unique_ptr<Parts> parts_;
+};
+
+}  // namespace ferry::service

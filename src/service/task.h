@@ -1,0 +1,103 @@
+// A server task: what to replicate (a SyncSpec), when (a Schedule), who to tell
+// when objects fail, and where it is in its lifecycle:
+//
+//   Created --start--> Running --> Completed          (once)
+//                         |  ^---> Waiting --fire--+   (rate, cron)
+//                         |        ^---------------+
+//                         +--> Failed (reason)      (once: a fatal error)
+//   any --stop--> Stopped; Stopped, Completed, Failed --start--> Running again
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "job/sync_spec.h"
+
+namespace ferry::service {
+
+enum class TaskState { kCreated, kRunning, kWaiting, kCompleted, kStopped, kFailed };
+enum class RunState { kRunning, kCompleted, kFailed, kStopped };
+
+const char* TaskStateName(TaskState state);
+std::optional<TaskState> ParseTaskState(const std::string& name);
+const char* RunStateName(RunState state);
+std::optional<RunState> ParseRunState(const std::string& name);
+
+// Who to tell when a run ends with objects that failed every attempt (or fails).
+struct NotifySpec {
+  std::string webhook;        // http(s) URL: a JSON POST
+  std::string sns_topic_arn;  // Amazon SNS Publish
+  std::string sns_region;     // else the topic ARN's region
+  std::string sns_endpoint;   // else https://sns.REGION.amazonaws.com
+  std::string sns_credential; // a stored credential; else the server's credential chain
+};
+
+struct TaskSpec {
+  std::string name;
+  std::string schedule = "once";  // see schedule.h
+  job::SyncSpec sync;
+  std::string src_credential;  // names of stored credentials, "" = none
+  std::string dst_credential;
+  NotifySpec notify;
+};
+
+struct Task {
+  std::string id;
+  TaskSpec spec;
+  TaskState state = TaskState::kCreated;
+  std::string last_error;
+  std::optional<int64_t> next_run_at;  // seconds since the epoch
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+  std::string created_by;
+};
+
+struct FailedObjectRecord {
+  std::string key;
+  int attempts = 0;
+  std::string error;
+};
+
+// Counters of a run, live or final.
+struct RunProgress {
+  uint64_t objects_total = 0;  // to copy, as found so far
+  uint64_t objects_done = 0;
+  uint64_t bytes_total = 0;
+  uint64_t bytes_done = 0;
+  uint64_t listed = 0;
+  uint64_t matched = 0;
+  uint64_t deleted = 0;
+  uint64_t differences = 0;
+  uint64_t failed = 0;
+  uint64_t parts_resumed = 0;
+  bool listing_done = false;
+  double seconds = 0;
+  std::vector<FailedObjectRecord> failures;
+};
+
+struct Run {
+  std::string id;
+  std::string task_id;
+  int64_t number = 0;  // 1, 2, ... per task
+  RunState state = RunState::kRunning;
+  std::string trigger;  // "start", "schedule"
+  int64_t started_at = 0;
+  std::optional<int64_t> ended_at;
+  int64_t resumes = 0;  // times resumed after a server restart
+  RunProgress progress;
+  std::string error;
+};
+
+struct LogEntry {
+  int64_t id = 0;
+  std::string task_id;
+  std::string run_id;
+  int64_t time_ms = 0;
+  std::string level;  // info, warning, error
+  std::string message;
+};
+
+}  // namespace ferry::service

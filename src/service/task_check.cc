@@ -1,0 +1,87 @@
+#include "service/task_check.h"
+
+#include <filesystem>
+
+#include "job/location.h"
+#include "service/schedule.h"
+
+namespace ferry::service {
+namespace {
+
+Status CheckUrl(const std::string& url, const std::string& what) {
+  if (url.empty() || url.starts_with("http://") || url.starts_with("https://")) {
+    return Status::OK();
+  }
+  return Status::InvalidArgument(what + " '" + url + "' is not an http:// or https:// URL");
+}
+
+Status CheckCredential(const std::string& name, const std::string& what,
+                       const TaskCheckContext& context) {
+  if (name.empty()) return Status::OK();
+  if (!context.credential_exists || !context.credential_exists(name)) {
+    return Status::InvalidArgument(what + " names the stored credential '" + name +
+                                       "', which does not exist",
+                                   "POST /api/v1/credentials stores it first");
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Status CheckInsideRoot(const std::string& path, const std::string& root, Side side) {
+  if (root.empty()) {
+    return Status::InvalidArgument(
+               "'" + path + "' is a local folder, and this server does not allow local folders",
+               "use s3:// or NAME:bucket, or start the server with --local-root DIR")
+        .WithSide(side);
+  }
+  std::error_code ec;
+  const auto full = std::filesystem::weakly_canonical(std::filesystem::absolute(path, ec), ec);
+  const std::string normal = full.string();
+  if (ec || !(normal == root || normal.starts_with(root + "/"))) {
+    return Status::InvalidArgument("the local folder '" + path + "' is outside the server's " +
+                                       "--local-root '" + root + "'",
+                                   "a folder under " + root)
+        .WithSide(side);
+  }
+  return Status::OK();
+}
+
+Status CheckTaskSpec(const TaskSpec& spec, const TaskCheckContext& context) {
+  auto schedule = Schedule::Parse(spec.schedule);
+  if (!schedule.ok()) return std::move(schedule).take_error();
+  auto options = job::MakeRunOptions(spec.sync);
+  if (!options.ok()) return std::move(options).take_error();
+  auto sides = job::ResolveSides(spec.sync, context.configs, context.config_path);
+  if (!sides.ok()) return std::move(sides).take_error();
+  if (sides->source.kind == job::Location::Kind::kLocal) {
+    FERRY_RETURN_IF_ERROR(CheckInsideRoot(sides->source.path, context.local_root, Side::kSource));
+  }
+  if (sides->destination.kind == job::Location::Kind::kLocal) {
+    FERRY_RETURN_IF_ERROR(
+        CheckInsideRoot(sides->destination.path, context.local_root, Side::kDestination));
+  }
+  FERRY_RETURN_IF_ERROR(CheckUrl(spec.sync.src.endpoint, "source_endpoint.endpoint"));
+  FERRY_RETURN_IF_ERROR(CheckUrl(spec.sync.dst.endpoint, "destination_endpoint.endpoint"));
+  FERRY_RETURN_IF_ERROR(CheckUrl(spec.notify.webhook, "notify.webhook"));
+  FERRY_RETURN_IF_ERROR(CheckUrl(spec.notify.sns_endpoint, "notify.sns_endpoint"));
+  FERRY_RETURN_IF_ERROR(
+      CheckCredential(spec.src_credential, "source_endpoint.credential", context));
+  FERRY_RETURN_IF_ERROR(
+      CheckCredential(spec.dst_credential, "destination_endpoint.credential", context));
+  FERRY_RETURN_IF_ERROR(CheckCredential(spec.notify.sns_credential, "notify.sns_credential",
+                                        context));
+  const std::string& arn = spec.notify.sns_topic_arn;
+  if (!arn.empty()) {
+    // arn:aws:sns:REGION:ACCOUNT:NAME
+    int colons = 0;
+    for (char c : arn) colons += c == ':';
+    if (!arn.starts_with("arn:") || colons != 5 || arn.find(":sns:") == std::string::npos) {
+      return Status::InvalidArgument("notify.sns_topic_arn '" + arn + "' is not an SNS topic ARN",
+                                     "arn:aws:sns:REGION:ACCOUNT:TOPIC");
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace ferry::service

@@ -1,0 +1,362 @@
+#include "service/task_json.h"
+
+#include <initializer_list>
+#include <set>
+
+namespace ferry::service {
+namespace {
+
+using nlohmann::json;
+
+// Reads the fields of one JSON object, checking types; the first error wins.
+class FieldReader {
+ public:
+  FieldReader(const json& j, std::string path) : j_(j), path_(std::move(path)) {
+    if (!j_.is_object()) status_ = Status::InvalidArgument(Where("") + " must be a JSON object");
+  }
+
+  void String(const char* key, std::string& out) {
+    if (const json* v = Find(key)) {
+      if (v->is_string()) out = v->get<std::string>();
+      else Fail(key, "a string");
+    }
+  }
+  void Bool(const char* key, bool& out) {
+    if (const json* v = Find(key)) {
+      if (v->is_boolean()) out = v->get<bool>();
+      else Fail(key, "true or false");
+    }
+  }
+  void Int(const char* key, int& out, int min, int max) {
+    if (const json* v = Find(key)) {
+      if (v->is_number_integer() && v->get<int64_t>() >= min && v->get<int64_t>() <= max) {
+        out = v->get<int>();
+      } else {
+        Fail(key, "an integer " + std::to_string(min) + ".." + std::to_string(max));
+      }
+    }
+  }
+  void Strings(const char* key, std::vector<std::string>& out) {
+    if (const json* v = Find(key)) {
+      if (!v->is_array()) return Fail(key, "an array of strings");
+      for (const auto& item : *v) {
+        if (!item.is_string()) return Fail(key, "an array of strings");
+        out.push_back(item.get<std::string>());
+      }
+    }
+  }
+  // The object at `key`, or null when absent.
+  const json* Object(const char* key) {
+    const json* v = Find(key);
+    if (v != nullptr && !v->is_object()) {
+      Fail(key, "a JSON object");
+      return nullptr;
+    }
+    return v;
+  }
+  const json* Array(const char* key) {
+    const json* v = Find(key);
+    if (v != nullptr && !v->is_array()) {
+      Fail(key, "an array");
+      return nullptr;
+    }
+    return v;
+  }
+  // Fields not in `known` are errors: a misspelt option must not pass silently.
+  void OnlyKnown(std::initializer_list<const char*> known) {
+    if (!status_.ok() || !j_.is_object()) return;
+    std::set<std::string> names(known.begin(), known.end());
+    for (const auto& [key, value] : j_.items()) {
+      if (!names.contains(key)) {
+        std::string list;
+        for (const char* k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+        status_ = Status::InvalidArgument("unknown field '" + Where(key) + "'", "one of " + list);
+        return;
+      }
+    }
+  }
+  std::string Where(const std::string& key) const {
+    if (path_.empty()) return key.empty() ? "the task" : key;
+    return key.empty() ? path_ : path_ + "." + key;
+  }
+  void Merge(const Status& st) {
+    if (status_.ok() && !st.ok()) status_ = st;
+  }
+  const Status& status() const { return status_; }
+
+ private:
+  const json* Find(const char* key) {
+    if (!status_.ok() || !j_.is_object()) return nullptr;
+    auto it = j_.find(key);
+    if (it == j_.end() || it->is_null()) return nullptr;
+    return &*it;
+  }
+  void Fail(const char* key, const std::string& expected) {
+    if (status_.ok()) status_ = Status::InvalidArgument(Where(key) + " must be " + expected);
+  }
+
+  const json& j_;
+  std::string path_;
+  Status status_;
+};
+
+Status ReadEndpoint(const json& j, const std::string& path, job::EndpointSettings& out,
+                    std::string& credential) {
+  FieldReader r(j, path);
+  r.OnlyKnown({"endpoint", "region", "profile", "secret", "credential", "path_style",
+               "virtual_hosted", "no_sign_request"});
+  r.String("endpoint", out.endpoint);
+  r.String("region", out.region);
+  r.String("profile", out.profile);
+  r.String("secret", out.secret);
+  r.String("credential", credential);
+  r.Bool("path_style", out.path_style);
+  r.Bool("virtual_hosted", out.virtual_hosted);
+  r.Bool("no_sign_request", out.no_sign_request);
+  return r.status();
+}
+
+json EndpointToJson(const job::EndpointSettings& e, const std::string& credential) {
+  return {{"endpoint", e.endpoint},
+          {"region", e.region},
+          {"profile", e.profile},
+          {"secret", e.secret},
+          {"credential", credential},
+          {"path_style", e.path_style},
+          {"virtual_hosted", e.virtual_hosted},
+          {"no_sign_request", e.no_sign_request}};
+}
+
+const char* ModeName(engine::RunMode mode) {
+  switch (mode) {
+    case engine::RunMode::kSync: return "sync";
+    case engine::RunMode::kCopy: return "copy";
+    case engine::RunMode::kCheck: return "check";
+  }
+  return "sync";
+}
+
+json Optional(const std::optional<int64_t>& v) { return v ? json(*v) : json(nullptr); }
+
+}  // namespace
+
+Result<TaskSpec> TaskSpecFromJson(const json& j) {
+  TaskSpec spec;
+  FieldReader r(j, "");
+  r.OnlyKnown({"name", "schedule", "mode", "source", "destination", "source_endpoint",
+               "destination_endpoint", "options", "notify"});
+  r.String("name", spec.name);
+  r.String("schedule", spec.schedule);
+  std::string mode = "sync";
+  r.String("mode", mode);
+  r.String("source", spec.sync.source);
+  r.String("destination", spec.sync.destination);
+  if (const json* e = r.Object("source_endpoint")) {
+    r.Merge(ReadEndpoint(*e, "source_endpoint", spec.sync.src, spec.src_credential));
+  }
+  if (const json* e = r.Object("destination_endpoint")) {
+    r.Merge(ReadEndpoint(*e, "destination_endpoint", spec.sync.dst, spec.dst_credential));
+  }
+  if (const json* o = r.Object("options")) {
+    FieldReader opt(*o, "options");
+    job::SyncSpec& s = spec.sync;
+    opt.OnlyKnown({"delete", "dry_run", "allow_empty_source", "max_delete", "compare",
+                   "filters", "prefixes", "modified_after", "modified_before", "storage_class",
+                   "sse", "sse_kms_key_id", "acl", "no_metadata", "tags", "request_payer",
+                   "multipart_threshold", "part_size", "transfers", "memory", "bwlimit",
+                   "max_attempts"});
+    opt.Bool("delete", s.delete_extra);
+    opt.Bool("dry_run", s.dry_run);
+    opt.Bool("allow_empty_source", s.allow_empty_source);
+    opt.String("max_delete", s.max_delete);
+    opt.String("compare", s.compare);
+    opt.Strings("prefixes", s.prefixes);
+    opt.String("modified_after", s.modified_after);
+    opt.String("modified_before", s.modified_before);
+    opt.String("storage_class", s.storage_class);
+    opt.String("sse", s.sse);
+    opt.String("sse_kms_key_id", s.sse_kms_key_id);
+    opt.String("acl", s.acl);
+    opt.Bool("no_metadata", s.no_metadata);
+    opt.Bool("tags", s.copy_tags);
+    opt.Bool("request_payer", s.request_payer);
+    opt.String("multipart_threshold", s.multipart_threshold);
+    opt.String("part_size", s.part_size);
+    opt.Int("transfers", s.transfers, 1, 1024);
+    opt.String("memory", s.memory);
+    opt.String("bwlimit", s.bwlimit);
+    opt.Int("max_attempts", s.max_attempts, 1, 100);
+    if (const json* filters = opt.Array("filters")) {
+      for (const auto& f : *filters) {
+        const bool ok = f.is_object() && f.size() == 1 &&
+                        (f.contains("include") || f.contains("exclude")) &&
+                        f.begin()->is_string();
+        if (!ok) {
+          opt.Merge(Status::InvalidArgument(
+              "options.filters must be an array of {\"include\": GLOB} or {\"exclude\": GLOB}"));
+          break;
+        }
+        s.filters.emplace_back(f.contains("include"), f.begin()->get<std::string>());
+      }
+    }
+    r.Merge(opt.status());
+  }
+  if (const json* n = r.Object("notify")) {
+    FieldReader nr(*n, "notify");
+    nr.OnlyKnown({"webhook", "sns_topic_arn", "sns_region", "sns_endpoint", "sns_credential"});
+    nr.String("webhook", spec.notify.webhook);
+    nr.String("sns_topic_arn", spec.notify.sns_topic_arn);
+    nr.String("sns_region", spec.notify.sns_region);
+    nr.String("sns_endpoint", spec.notify.sns_endpoint);
+    nr.String("sns_credential", spec.notify.sns_credential);
+    r.Merge(nr.status());
+  }
+  FERRY_RETURN_IF_ERROR(r.status());
+  if (mode == "sync") spec.sync.mode = engine::RunMode::kSync;
+  else if (mode == "copy") spec.sync.mode = engine::RunMode::kCopy;
+  else if (mode == "check") spec.sync.mode = engine::RunMode::kCheck;
+  else return Status::InvalidArgument("mode '" + mode + "' is not sync, copy or check");
+  if (spec.sync.source.empty()) {
+    return Status::InvalidArgument("the task has no source",
+                                   "\"source\": \"s3://bucket[/prefix]\", NAME:bucket or a folder");
+  }
+  if (spec.sync.destination.empty()) {
+    return Status::InvalidArgument("the task has no destination",
+                                   "\"destination\": \"s3://bucket[/prefix]\", NAME:bucket or a "
+                                   "folder");
+  }
+  if (spec.name.empty()) spec.name = spec.sync.source + " -> " + spec.sync.destination;
+  if (spec.name.size() > 200) return Status::InvalidArgument("name is longer than 200 bytes");
+  return spec;
+}
+
+json TaskSpecToJson(const TaskSpec& spec) {
+  const job::SyncSpec& s = spec.sync;
+  json filters = json::array();
+  for (const auto& [include, glob] : s.filters) {
+    filters.push_back({{include ? "include" : "exclude", glob}});
+  }
+  return {
+      {"name", spec.name},
+      {"schedule", spec.schedule},
+      {"mode", ModeName(s.mode)},
+      {"source", s.source},
+      {"destination", s.destination},
+      {"source_endpoint", EndpointToJson(s.src, spec.src_credential)},
+      {"destination_endpoint", EndpointToJson(s.dst, spec.dst_credential)},
+      {"options",
+       {{"delete", s.delete_extra},
+        {"dry_run", s.dry_run},
+        {"allow_empty_source", s.allow_empty_source},
+        {"max_delete", s.max_delete},
+        {"compare", s.compare},
+        {"filters", filters},
+        {"prefixes", s.prefixes},
+        {"modified_after", s.modified_after},
+        {"modified_before", s.modified_before},
+        {"storage_class", s.storage_class},
+        {"sse", s.sse},
+        {"sse_kms_key_id", s.sse_kms_key_id},
+        {"acl", s.acl},
+        {"no_metadata", s.no_metadata},
+        {"tags", s.copy_tags},
+        {"request_payer", s.request_payer},
+        {"multipart_threshold", s.multipart_threshold},
+        {"part_size", s.part_size},
+        {"transfers", s.transfers},
+        {"memory", s.memory},
+        {"bwlimit", s.bwlimit},
+        {"max_attempts", s.max_attempts}}},
+      {"notify",
+       {{"webhook", spec.notify.webhook},
+        {"sns_topic_arn", spec.notify.sns_topic_arn},
+        {"sns_region", spec.notify.sns_region},
+        {"sns_endpoint", spec.notify.sns_endpoint},
+        {"sns_credential", spec.notify.sns_credential}}},
+  };
+}
+
+json TaskToJson(const Task& task) {
+  json j = TaskSpecToJson(task.spec);
+  j["id"] = task.id;
+  j["state"] = TaskStateName(task.state);
+  j["last_error"] = task.last_error;
+  j["next_run_at"] = Optional(task.next_run_at);
+  j["created_at"] = task.created_at;
+  j["updated_at"] = task.updated_at;
+  j["created_by"] = task.created_by;
+  return j;
+}
+
+json ProgressToJson(const RunProgress& p) {
+  json failures = json::array();
+  for (const auto& f : p.failures) {
+    failures.push_back({{"key", f.key}, {"attempts", f.attempts}, {"error", f.error}});
+  }
+  const double rate = p.seconds > 0 ? static_cast<double>(p.bytes_done) / p.seconds : 0;
+  json eta = nullptr;
+  if (p.listing_done && rate > 0 && p.bytes_total >= p.bytes_done) {
+    eta = static_cast<double>(p.bytes_total - p.bytes_done) / rate;
+  } else if (p.listing_done && p.bytes_total <= p.bytes_done) {
+    eta = 0.0;
+  }
+  return {{"objects_total", p.objects_total},
+          {"objects_done", p.objects_done},
+          {"bytes_total", p.bytes_total},
+          {"bytes_done", p.bytes_done},
+          {"listed", p.listed},
+          {"matched", p.matched},
+          {"deleted", p.deleted},
+          {"differences", p.differences},
+          {"failed", p.failed},
+          {"parts_resumed", p.parts_resumed},
+          {"listing_done", p.listing_done},
+          {"seconds", p.seconds},
+          {"throughput_bytes_per_second", rate},
+          {"eta_seconds", eta},
+          {"failures", failures}};
+}
+
+Result<RunProgress> ProgressFromJson(const json& j) {
+  RunProgress p;
+  if (!j.is_object()) return p;
+  auto u = [&](const char* key) { return j.value(key, uint64_t{0}); };
+  p.objects_total = u("objects_total");
+  p.objects_done = u("objects_done");
+  p.bytes_total = u("bytes_total");
+  p.bytes_done = u("bytes_done");
+  p.listed = u("listed");
+  p.matched = u("matched");
+  p.deleted = u("deleted");
+  p.differences = u("differences");
+  p.failed = u("failed");
+  p.parts_resumed = u("parts_resumed");
+  p.listing_done = j.value("listing_done", false);
+  p.seconds = j.value("seconds", 0.0);
+  if (auto it = j.find("failures"); it != j.end() && it->is_array()) {
+    for (const auto& f : *it) {
+      p.failures.push_back({f.value("key", ""), f.value("attempts", 0), f.value("error", "")});
+    }
+  }
+  return p;
+}
+
+json RunToJson(const Run& run) {
+  return {{"id", run.id},
+          {"task_id", run.task_id},
+          {"number", run.number},
+          {"state", RunStateName(run.state)},
+          {"trigger", run.trigger},
+          {"started_at", run.started_at},
+          {"ended_at", Optional(run.ended_at)},
+          {"resumes", run.resumes},
+          {"error", run.error},
+          {"progress", ProgressToJson(run.progress)}};
+}
+
+json LogToJson(const LogEntry& e) {
+  return {{"id", e.id},         {"task_id", e.task_id}, {"run_id", e.run_id},
+          {"time_ms", e.time_ms}, {"level", e.level},   {"message", e.message}};
+}
+
+}  // namespace ferry::service

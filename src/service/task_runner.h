@@ -1,0 +1,51 @@
+// Runs one run of a task in this process: resolves the spec (named endpoints,
+// stored credentials), opens the stores, and calls the engine with the task's
+// own checkpoint folder (DATA/tasks/ID/state), so a run that was interrupted,
+// even by kill -9, resumes its multipart uploads next time.
+#pragma once
+
+#include <string>
+
+#include "core/status.h"
+#include "service/credential_store.h"
+#include "service/live_run.h"
+#include "service/task.h"
+#include "service/task_check.h"
+#include "service/task_store.h"
+
+namespace ferry::service {
+
+struct RunOutcome {
+  Status status;  // OK: the run ended (objects may have failed); else why it did not
+  RunProgress progress;
+};
+
+class TaskRunner {
+ public:
+  TaskRunner(std::string data_dir, const TaskCheckContext& context, CredentialStore& credentials,
+             TaskStore& tasks)
+      : data_dir_(std::move(data_dir)), context_(context), credentials_(credentials),
+        tasks_(tasks) {}
+
+  // Runs to the end or until `live.stop` is requested (then status is Cancelled).
+  RunOutcome Execute(const Task& task, LiveRun& live);
+
+  // Aborts the multipart uploads a stopped task left checkpointed and removes its
+  // state folder. Called when the task is deleted.
+  Status Discard(const Task& task);
+
+  std::string StateDir(const std::string& task_id) const;
+  // Multipart uploads a stopped or interrupted run of the task left checkpointed.
+  Result<int64_t> PendingUploads(const std::string& task_id) const;
+
+ private:
+  struct Opened;
+  Result<Opened> Open(const Task& task);
+
+  std::string data_dir_;
+  const TaskCheckContext& context_;
+  CredentialStore& credentials_;
+  TaskStore& tasks_;
+};
+
+}  // namespace ferry::service

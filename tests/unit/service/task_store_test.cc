@@ -1,0 +1,125 @@
+#include "service/task_store.h"
+
+#include <gtest/gtest.h>
+
+#include "service/credential_store.h"
+#include "service/password.h"
+#include "service/secret_box.h"
+#include "service/task_check.h"
+
+namespace ferry::service {
+namespace {
+
+class TaskStoreTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(InitCrypto().ok());
+    auto db = Database::Open(testing::TempDir() + "/tasks_" + RandomHex(6) + ".db");
+    ASSERT_TRUE(db.ok());
+    db_ = std::move(*db);
+    store_ = std::make_unique<TaskStore>(*db_);
+  }
+
+  Task MakeTask(const std::string& id) {
+    Task t;
+    t.id = id;
+    t.spec.sync.source = "s3://a";
+    t.spec.sync.destination = "s3://b";
+    t.spec.name = "t " + id;
+    t.created_at = t.updated_at = NowSeconds();
+    t.created_by = "admin";
+    return t;
+  }
+
+  std::unique_ptr<Database> db_;
+  std::unique_ptr<TaskStore> store_;
+};
+
+TEST_F(TaskStoreTest, TasksRunsAndDueTimes) {
+  Task t = MakeTask("t1");
+  ASSERT_TRUE(store_->Insert(t).ok());
+  t.state = TaskState::kWaiting;
+  t.next_run_at = 100;
+  ASSERT_TRUE(store_->Update(t).ok());
+  EXPECT_TRUE(store_->Due(99)->empty());
+  ASSERT_EQ(store_->Due(100)->size(), 1u);
+  EXPECT_EQ(**store_->NextWake(), 100);
+
+  service::Run r1{.id = "r1", .task_id = "t1", .trigger = "start", .started_at = 1};
+  service::Run r2{.id = "r2", .task_id = "t1", .trigger = "schedule", .started_at = 2};
+  ASSERT_TRUE(store_->InsertRun(r1).ok());
+  ASSERT_TRUE(store_->InsertRun(r2).ok());
+  EXPECT_EQ(r2.number, 2);
+  EXPECT_EQ(store_->UnfinishedRuns()->size(), 2u);
+  r1.state = RunState::kCompleted;
+  r1.progress.objects_done = 3;
+  r1.progress.failures.push_back({"k", 5, "boom"});
+  ASSERT_TRUE(store_->UpdateRun(r1).ok());
+  auto back = store_->GetRun("r1");
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->progress.objects_done, 3u);
+  ASSERT_EQ(back->progress.failures.size(), 1u);
+  EXPECT_EQ(back->progress.failures[0].error, "boom");
+  EXPECT_EQ(store_->UnfinishedRuns()->size(), 1u);
+  auto runs = store_->ListRuns("t1", 10);
+  ASSERT_EQ(runs->size(), 2u);
+  EXPECT_EQ((*runs)[0].id, "r2");  // newest first
+
+  ASSERT_TRUE(store_->Delete("t1").ok());
+  EXPECT_EQ(store_->GetRun("r1").status().code(), Code::kNotFound);  // cascaded
+  EXPECT_EQ(store_->Get("t1").status().code(), Code::kNotFound);
+}
+
+TEST_F(TaskStoreTest, LogsPageAndFilter) {
+  ASSERT_TRUE(store_->Insert(MakeTask("t1")).ok());
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(store_->AppendLog("t1", i < 3 ? "r1" : "r2", i % 2 ? "error" : "info",
+                                  "line " + std::to_string(i))
+                    .ok());
+  }
+  LogQuery q{.task_id = "t1", .limit = 2};
+  auto page1 = store_->Logs(q);
+  ASSERT_EQ(page1->size(), 2u);
+  q.after_id = page1->back().id;
+  auto page2 = store_->Logs(q);
+  ASSERT_EQ(page2->size(), 2u);
+  EXPECT_EQ((*page2)[0].message, "line 2");
+  EXPECT_EQ(store_->Logs({.task_id = "t1", .run_id = "r2"})->size(), 2u);
+  EXPECT_EQ(store_->Logs({.task_id = "t1", .min_level = "error"})->size(), 2u);
+}
+
+TEST_F(TaskStoreTest, CredentialsAreSealedAndChecksNameThem) {
+  auto box = SecretBox::OpenKeyFile(testing::TempDir() + "/k_" + RandomHex(6));
+  ASSERT_TRUE(box.ok());
+  CredentialStore creds(*db_, *box);
+  auth::Credentials keys;
+  keys.access_key_id = "AKIDEXAMPLE";
+  keys.secret_access_key = "very-secret";
+  ASSERT_TRUE(creds.Put("prod", keys, "admin").ok());
+  EXPECT_EQ(creds.Get("prod")->secret_access_key, "very-secret");
+  EXPECT_EQ(creds.Put("bad name", keys, "admin").code(), Code::kInvalidArgument);
+
+  TaskCheckContext context;
+  context.credential_exists = [&](const std::string& n) { return creds.Exists(n); };
+  TaskSpec spec;
+  spec.sync.source = "s3://a";
+  spec.sync.destination = "s3://b";
+  spec.src_credential = "prod";
+  EXPECT_TRUE(CheckTaskSpec(spec, context).ok());
+  spec.dst_credential = "missing";
+  Status st = CheckTaskSpec(spec, context);
+  EXPECT_NE(st.message().find("'missing', which does not exist"), std::string::npos);
+  spec.dst_credential.clear();
+  spec.sync.destination = "/tmp/x";
+  st = CheckTaskSpec(spec, context);
+  EXPECT_NE(st.message().find("does not allow local folders"), std::string::npos);
+  context.local_root = "/srv/data";
+  EXPECT_NE(CheckTaskSpec(spec, context).message().find("outside"), std::string::npos);
+  spec.sync.destination = "/srv/data/../etc";
+  EXPECT_FALSE(CheckTaskSpec(spec, context).ok());
+  spec.sync.destination = "/srv/data/x";
+  EXPECT_TRUE(CheckTaskSpec(spec, context).ok());
+}
+
+}  // namespace
+}  // namespace ferry::service

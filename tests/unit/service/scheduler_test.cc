@@ -136,10 +136,10 @@ TEST_F(SchedulerTest, RunLeftRunningByACrashIsResumedOnStart) {
 TEST_F(SchedulerTest, AFatalErrorFailsAOneTimeTaskWithTheReason) {
   StartScheduler();
   Task t = MakeTask("once");
-  fs::remove_all(root_ / "dst");  // the destination folder is gone
+  fs::remove_all(root_ / "src");  // the source folder is gone
   ASSERT_TRUE(scheduler_->StartTask(t.id).ok());
   Task failed = WaitFor(t.id, TaskState::kFailed);
-  EXPECT_NE(failed.last_error.find("dst"), std::string::npos) << failed.last_error;
+  EXPECT_NE(failed.last_error.find("src"), std::string::npos) << failed.last_error;
   auto runs = tasks_->ListRuns(t.id, 10);
   EXPECT_EQ((*runs)[0].state, RunState::kFailed);
   EXPECT_EQ((*runs)[0].error, failed.last_error);

@@ -33,17 +33,20 @@ Result<engine::RunOptions> MakeRunOptions(const SyncSpec& spec) {
   o.dry_run = spec.dry_run;
   o.allow_empty_source = spec.allow_empty_source;
   if (!spec.max_delete.empty()) {
-    if (spec.max_delete.back() == '%') {
-      char* end = nullptr;
-      o.max_delete_percent = std::strtod(spec.max_delete.c_str(), &end);
-      if (end == spec.max_delete.c_str() || *o.max_delete_percent < 0) {
-        return Status::InvalidArgument("invalid --max-delete '" + spec.max_delete + "'",
-                                       "a count (1000) or a percentage (10%)");
-      }
+    const std::string& text = spec.max_delete;
+    const bool percent = text.back() == '%';
+    char* end = nullptr;
+    const double value = std::strtod(text.c_str(), &end);
+    const char* expected_end = text.c_str() + text.size() - (percent ? 1 : 0);
+    if (end != expected_end || end == text.c_str() || value < 0 || (percent && value > 100) ||
+        (!percent && value != static_cast<double>(static_cast<uint64_t>(value)))) {
+      return Status::InvalidArgument("invalid --max-delete '" + text + "'",
+                                     "a count of objects (1000) or a percentage from 0% to 100% (10%)");
+    }
+    if (percent) {
+      o.max_delete_percent = value;
     } else {
-      auto n = ParseSize(spec.max_delete, "--max-delete");
-      if (!n.ok()) return std::move(n).take_error();
-      o.max_delete_count = *n;
+      o.max_delete_count = static_cast<uint64_t>(value);
     }
   }
   auto compare = engine::ParseCompareMode(spec.compare);

@@ -12,6 +12,7 @@ Writes docs/BENCHMARKS.md.
   python3 bench/bench.py --small 2000 --large-mib 64 --noop 5000 --list 20000 --repeat 1  # smoke
 """
 import argparse
+import concurrent.futures
 import datetime
 import json
 import os
@@ -86,12 +87,20 @@ class Fill:
         return path
 
     def start(self, server, bucket, keys, size, header=None, connections=64):
+        """Starts the PUTs; returns an object whose wait() ends when they are done."""
         paths = os.path.join(self.work, f"paths-{uuid.uuid4().hex[:8]}")
         loadgen.write_paths(paths, server, "PUT", bucket, keys, header)
-        conns = connections if size <= 16 * MIB else 4
-        threads = 2 if size <= 16 * MIB else 1  # each wrk thread holds the body twice
+        if size > 16 * MIB:  # wrk holds a body in memory twice per thread: curl streams it
+            with open(paths) as f:
+                lines = f.read().split()
+            body = self.body(size)
+            pool = concurrent.futures.ThreadPoolExecutor(1)
+            job = pool.submit(loadgen.curl_load, server, lines, "PUT", body, True, 0, 4)
+            pool.shutdown(wait=False)
+            return type("CurlFill", (), {"wait": staticmethod(lambda timeout=None: job.result())})()
+        threads = min(2, len(keys))  # a wrk thread with no path would never finish
         return loadgen.Wrk(server, paths, "PUT", body_file=self.body(size), header=header,
-                           once=True, threads=threads, connections=conns)
+                           once=True, threads=threads, connections=max(connections, threads))
 
     def verify(self, server, bucket, keys, size, header=None):
         listed = set(ferry_ls(server, bucket))
@@ -255,8 +264,11 @@ def version(cmd):
 
 
 def ceiling(servers, pids, work, src_bucket, get_keys, put_size, seconds, connections):
-    """The servers alone: wrk GETs the workload's objects from A while another wrk PUTs
-    objects of put_size to B, both for `seconds`. Returns rates and CPU shares."""
+    """The servers alone: wrk (curl for large bodies) GETs the workload's objects from A
+    for `seconds`, then PUTs objects of put_size to B for `seconds`. A copy needs one of
+    each per object, and both sides share the same 2 cores, so the copy's ceiling is
+    1 / (1/GETs + 1/PUTs): the time of one GET plus the time of one PUT, each at the
+    rate the servers reach alone."""
     a, b = servers["seaweed_a"], servers["seaweed_b"]
     bucket = f"ceiling-{uuid.uuid4().hex[:8]}"
     client(b).create_bucket(Bucket=bucket)
@@ -264,21 +276,31 @@ def ceiling(servers, pids, work, src_bucket, get_keys, put_size, seconds, connec
     loadgen.write_paths(gets, a, "GET", src_bucket, get_keys)
     loadgen.write_paths(puts, b, "PUT", bucket, [f"c/{i:08d}" for i in range(200000)])
     body = Fill(work).body(put_size)
-    srv0 = [cpu_seconds(p) for p in pids]
-    t0 = time.monotonic()
-    threads = 2 if put_size <= 16 * MIB else 1
-    g = loadgen.Wrk(a, gets, "GET", seconds=seconds, connections=connections)
-    p = loadgen.Wrk(b, puts, "PUT", body_file=body, seconds=seconds, threads=threads,
-                    connections=connections)
-    rg, rp = g.wait(), p.wait()
-    wall = time.monotonic() - t0
-    srv = [cpu_seconds(pid) - s for pid, s in zip(pids, srv0)]
+    large = put_size > 1 * MIB  # wrk hands every response body to its script
+
+    def phase(server, paths, method):
+        srv0, t0 = sum(cpu_seconds(p) for p in pids), time.monotonic()
+        if large:
+            with open(paths) as f:
+                lines = f.read().split()
+            r = loadgen.curl_load(server, lines, method, body if method == "PUT" else None,
+                                  False, seconds, connections)
+        else:
+            r = loadgen.Wrk(server, paths, method, body_file=body if method == "PUT" else None,
+                            seconds=seconds, connections=connections).wait()
+        r["cores"] = (sum(cpu_seconds(p) for p in pids) - srv0) / (time.monotonic() - t0)
+        return r
+    rg = phase(a, gets, "GET")
+    rp = phase(b, puts, "PUT")
     drop_bucket(b, bucket)
     get_rate, put_rate = rg["ok"] / rg["seconds"], rp["ok"] / rp["seconds"]
-    return {"get_per_s": get_rate, "put_per_s": put_rate, "pairs_per_s": min(get_rate, put_rate),
-            "get_bytes_per_s": rg["bytes"] / rg["seconds"],
-            "put_bytes_per_s": rp["ok"] * put_size / rp["seconds"],
-            "errors": rg["bad"] + rp["bad"], "server_cpu_share": sum(srv) / wall}
+    get_bps = rg["bytes"] / rg["seconds"]
+    put_bps = rp["ok"] * put_size / rp["seconds"]
+    return {"get_per_s": get_rate, "put_per_s": put_rate,
+            "pairs_per_s": 1 / (1 / get_rate + 1 / put_rate) if get_rate and put_rate else 0,
+            "get_bytes_per_s": get_bps, "put_bytes_per_s": put_bps,
+            "copy_bytes_per_s": 1 / (1 / get_bps + 1 / put_bps) if get_bps and put_bps else 0,
+            "errors": rg["bad"] + rp["bad"], "get_cores": rg["cores"], "put_cores": rp["cores"]}
 
 
 def callgrind(tools, src, dst_server, objects, work):
@@ -356,11 +378,29 @@ def main():
     parser.add_argument("--out", default=os.path.join(REPO, "docs", "BENCHMARKS.md"))
     parser.add_argument("--explain", default=os.path.join(REPO, "bench", "analysis.md"),
                         help="hand-written analysis appended to the page, if the file exists")
+    parser.add_argument("--from-json", metavar="FILE",
+                        help="write the page again from the raw figures of an earlier run")
     args = parser.parse_args()
+    if args.from_json:
+        with open(args.from_json) as f:
+            raw = json.load(f)
+        saved = argparse.Namespace(**{**raw["args"], "out": args.out, "explain": args.explain})
+        results = {tuple(k.split("/", 1)): v for k, v in raw["results"].items()}
+        write_report(saved, results, raw["workloads"], raw["ceilings"], raw["notes"],
+                     min(saved.small, saved.slow_peer_max))
+        return
     chosen = set(args.workloads.split(","))
 
-    started, load_before = time.monotonic(), loadavg()
     work = tempfile.mkdtemp(prefix="ferry-bench-")
+    try:
+        run(args, chosen, work)
+    finally:
+        loadgen.stop_all()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run(args, chosen, work):
+    started, load_before = time.monotonic(), loadavg()
     results = {}  # (workload, tool) -> list of measurement dicts
     ceilings = {}  # workload -> list of ceiling dicts
     notes = {"load_before": load_before, "netem": netem_probe()}
@@ -382,8 +422,10 @@ def main():
                     pass  # the same bucket filled in several sizes
             for i in range(0, len(jobs), 2):
                 running = [(j, fill.start(j[0], j[1], j[2], j[3], j[4])) for j in jobs[i:i + 2]]
-                for _, w in running:
-                    w.wait()
+                for j, w in running:
+                    # Generous: a fill runs at 1,000-8,000 objects/s; what is missing
+                    # after it is put again by verify().
+                    w.wait(timeout=120 + len(j[2]) / 200)
             again = sum(fill.verify(*j) for j in jobs)
             n = sum(len(j[2]) for j in jobs)
             print(f"bench: filled {n} objects in {time.monotonic() - t0:.1f} s "
@@ -393,6 +435,13 @@ def main():
         small_keys = [f"d{i % 100:02d}/obj-{i:07d}" for i in range(args.small)]
         n_slow = min(args.small, args.slow_peer_max)
         jobs = []
+        if "noop" in chosen:
+            # Both sides hold the same bytes and the same rclone mtime metadata, as after
+            # a sync by any of the tools: a resync has nothing to do. First, so that the
+            # two fills (one per server) run at the same time.
+            keys = [f"d{i % 1000:03d}/obj-{i:07d}" for i in range(args.noop)]
+            mtime = "X-Amz-Meta-Mtime: 1764000000"
+            jobs += [(a, "bench-noop", keys, 1 * KIB, mtime), (b, "bench-noop", keys, 1 * KIB, mtime)]
         if "small" in chosen:
             jobs += [(a, "bench-small", small_keys, 16 * KIB, None),
                      (a, "bench-small-subset", small_keys[:n_slow], 16 * KIB, None)]
@@ -413,11 +462,6 @@ def main():
             workloads["mixed"] = ("bench-mixed", total_n, total_b, ["ferry", *PEERS])
             notes["mixed"] = [(max(1, int(c * args.mixed_scale)), s) for c, s in MIXED]
         if "noop" in chosen:
-            # Both sides hold the same bytes and the same rclone mtime metadata, as after
-            # a sync by any of the tools: a resync has nothing to do.
-            keys = [f"d{i % 1000:03d}/obj-{i:07d}" for i in range(args.noop)]
-            mtime = "X-Amz-Meta-Mtime: 1764000000"
-            jobs += [(a, "bench-noop", keys, 1 * KIB, mtime), (b, "bench-noop", keys, 1 * KIB, mtime)]
             workloads["noop"] = ("bench-noop", args.noop, 0, ["ferry", "rclone", "rclone_tuned"])
         print(f"bench: generating data; load {loadavg()}", flush=True)
         notes["fill_s"] = fill_many(jobs)
@@ -453,16 +497,22 @@ def main():
                     print(f"bench: rep {rep + 1} {workload:5} {name:13} wall {m['wall']:7.2f} s "
                           f"cpu {m['cpu']:6.2f} s rss {m['rss']:6.0f} MiB servers {m['srv']:6.2f} s"
                           f"  load {loadavg()}", flush=True)
-                if workload == "small":
-                    ceilings.setdefault("small", []).append(ceiling(
-                        servers, pids, work, bucket, small_keys, 16 * KIB,
-                        args.ceiling_seconds, 64))
-                    print(f"bench: rep {rep + 1} ceiling small {ceilings['small'][-1]}", flush=True)
-                if workload == "large":
-                    ceilings.setdefault("large", []).append(ceiling(
-                        servers, pids, work, bucket, [f"large-{i}" for i in range(args.large_count)],
-                        16 * MIB, max(args.ceiling_seconds, 10), 8))
-                    print(f"bench: rep {rep + 1} ceiling large {ceilings['large'][-1]}", flush=True)
+                try:
+                    if workload == "small":
+                        ceilings.setdefault("small", []).append(ceiling(
+                            servers, pids, work, bucket, small_keys, 16 * KIB,
+                            args.ceiling_seconds, 64))
+                    if workload == "large":
+                        ceilings.setdefault("large", []).append(ceiling(
+                            servers, pids, work, bucket,
+                            [f"large-{i}" for i in range(args.large_count)],
+                            16 * MIB, max(args.ceiling_seconds, 10), 8))
+                    if workload in ceilings:
+                        print(f"bench: rep {rep + 1} ceiling {workload} {ceilings[workload][-1]}",
+                              flush=True)
+                except Exception as e:  # the tools' figures stand without it
+                    loadgen.stop_all()
+                    print(f"bench: ceiling {workload} failed: {e}", flush=True)
         if args.callgrind_objects and "small" in chosen:
             n = min(args.callgrind_objects, n_slow)
             cg_src = "bench-small-subset"
@@ -470,7 +520,10 @@ def main():
                 cg_src = "bench-callgrind"
                 fill_many([(a, cg_src, small_keys[:n], 16 * KIB, None)])
             print("bench: callgrind", flush=True)
-            notes["callgrind"] = callgrind(tools, cg_src, b, n, work)
+            try:
+                notes["callgrind"] = callgrind(tools, cg_src, b, n, work)
+            except Exception as e:  # reported on the page
+                notes["callgrind"] = {"error": str(e)[-500:]}
             print(f"bench: callgrind {notes['callgrind'].get('ir_per_object')}", flush=True)
     notes["load_after"] = loadavg()
     notes["minutes"] = (time.monotonic() - started) / 60
@@ -479,7 +532,6 @@ def main():
                    "ceilings": ceilings, "workloads": workloads,
                    "results": {f"{w}/{n}": r for (w, n), r in results.items()}}, f, indent=1)
     write_report(args, results, workloads, ceilings, notes, n_slow)
-    shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

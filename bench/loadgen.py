@@ -7,10 +7,21 @@ import datetime
 import hashlib
 import hmac
 import os
+import select
 import signal
 import subprocess
 import time
 import urllib.parse
+
+RUNNING = set()  # wrk processes not yet waited for: stop_all() ends them on failure
+
+
+def stop_all():
+    for proc in list(RUNNING):
+        proc.kill()
+        proc.wait()
+    RUNNING.clear()
+
 
 LUA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "s3_load.lua")
 
@@ -75,18 +86,28 @@ class Wrk:
             ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "120s",
              "-s", LUA, server["endpoint"]],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        RUNNING.add(self.proc)
 
-    def wait(self):
-        """Returns {"ok", "bad", "seconds", "bytes"}; a fill ends when every thread is done."""
+    def wait(self, timeout=None):
+        """Returns {"ok", "bad", "seconds", "bytes"}; a fill ends when every thread is done,
+        or after `timeout` seconds (a request that timed out is never answered: the
+        caller lists what arrived and puts the rest again)."""
         if self.once:
-            finished = 0
-            for line in self.proc.stderr:
-                if "WRK_THREAD_DONE" in line:
-                    finished += 1
-                    if finished == self.threads:
-                        self.proc.send_signal(signal.SIGINT)  # wrk prints its summary on SIGINT
-                        break
+            finished, buffered = 0, ""
+            deadline = time.monotonic() + (timeout or 1e9)
+            fd = self.proc.stderr.fileno()
+            while finished < self.threads and time.monotonic() < deadline:
+                ready, _, _ = select.select([fd], [], [], 1.0)
+                if not ready:
+                    continue
+                chunk = os.read(fd, 4096).decode(errors="replace")
+                if not chunk:
+                    break
+                buffered += chunk
+                finished = buffered.count("WRK_THREAD_DONE")
+            self.proc.send_signal(signal.SIGINT)  # wrk prints its summary on SIGINT
         out, err = self.proc.communicate()
+        RUNNING.discard(self.proc)
         elapsed = time.monotonic() - self.started
         for line in out.splitlines():
             if line.startswith("WRK_RESULT"):
@@ -95,3 +116,39 @@ class Wrk:
                         "seconds": float(fields["seconds"]) if not self.once else elapsed,
                         "bytes": int(fields["bytes"])}
         raise RuntimeError(f"wrk failed ({self.proc.returncode}): {out[-500:]} {err[-500:]}")
+
+
+def curl_load(server, paths, method, body_file=None, once=False, seconds=60, connections=4):
+    """Large objects: wrk keeps a body in a Lua string (LuaJIT refuses 1 GiB) and
+    buffers each response for its script, so these go through curl, one process per
+    request, `connections` at a time. Returns the same dict as Wrk.wait()."""
+    import concurrent.futures
+    import itertools
+    import threading
+    lock, totals = threading.Lock(), {"ok": 0, "bad": 0, "bytes": 0}
+    jobs = iter(paths) if once else itertools.cycle(paths)
+    started = time.monotonic()
+    deadline = started + seconds
+
+    def worker():
+        while once or time.monotonic() < deadline:
+            with lock:
+                path = next(jobs, None)
+            if path is None:
+                return
+            url = server["endpoint"] + path
+            cmd = ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{size_download} "
+                   "%{size_upload}", "-X", method, url]
+            if method == "PUT":
+                # No "Expect: 100-continue": curl would wait up to 1 s for a 100 per PUT.
+                cmd += ["-T", body_file, "-H", "Content-Type:", "-H", "Expect:"]
+            out = subprocess.run(cmd, capture_output=True, text=True).stdout.split()
+            code, down, up = (int(out[0]), int(out[1]), int(out[2])) if len(out) == 3 else (0, 0, 0)
+            with lock:
+                totals["ok" if 200 <= code < 300 else "bad"] += 1
+                totals["bytes"] += down + up
+    with concurrent.futures.ThreadPoolExecutor(connections) as pool:
+        for f in [pool.submit(worker) for _ in range(connections)]:
+            f.result()
+    totals["seconds"] = time.monotonic() - started
+    return totals

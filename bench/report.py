@@ -160,12 +160,14 @@ def write_report(args, results, workloads, ceilings, notes, n_slow):
     # The ceiling.
     lines += ["## The ceiling: the servers alone", "",
               "wrk (C, epoll; `bench/s3_load.lua` on SigV4-presigned URLs that bench/loadgen.py "
-              "signs beforehand, so the client does next to no work per request) GETs the "
-              "workload's objects from server A while a second wrk PUTs objects to server B, "
-              "both at once, as a copy does. A copy needs one GET and one PUT per object, so "
-              "the ceiling is the smaller of the two rates. Median of the rounds.", "",
-              "| workload | GETs/s (A) | PUTs/s (B) | GET MB/s | PUT MB/s | servers' CPU "
-              "(cores) | ferry, same run | ferry / ceiling |",
+              "signs beforehand, so the client does next to no work per request; curl for "
+              "bodies above 1 MiB, which wrk would buffer) GETs the workload's objects from "
+              "server A for a few seconds, then PUTs objects to server B. A copy needs one GET "
+              "and one PUT per object and both servers share the same 2 cores, so the copy's "
+              "ceiling is 1 / (1/GET rate + 1/PUT rate). Median of the rounds; cores is "
+              "what the two SeaweedFS processes used (/proc/PID/stat) during each half.", "",
+              "| workload | GETs/s alone (cores) | PUTs/s alone (cores) | GET MB/s | PUT MB/s "
+              "| copy ceiling | ferry, same run | ferry / ceiling |",
               "|---|---|---|---|---|---|---|---|"]
     for workload, conns in (("small", 64), ("large", 8)):
         runs = ceilings.get(workload)
@@ -175,19 +177,20 @@ def write_report(args, results, workloads, ceilings, notes, n_slow):
         def cmed(key):
             return statistics.median(r[key] for r in runs)
         if workload == "small":
-            ferry_fig = rate("small", "ferry")
-            ceil = cmed("pairs_per_s")
-            label = f"16 KiB, {conns} connections each"
+            ferry_fig, ceil = rate("small", "ferry"), cmed("pairs_per_s")
+            label = f"16 KiB, {conns} connections"
+            ceil_text = f"{ceil:.0f} objects/s"
             ferry_text = f"{ferry_fig:.0f} objects/s" if ferry_fig else "-"
         else:
-            ferry_fig = mbps("large", "ferry")
-            ceil = min(cmed("get_bytes_per_s"), cmed("put_bytes_per_s")) / 1e6
-            label = f"GET {args.large_mib} MiB objects, PUT 16 MiB, {conns} connections each"
+            ferry_fig, ceil = mbps("large", "ferry"), cmed("copy_bytes_per_s") / 1e6
+            label = f"GET the {args.large_mib:,} MiB objects, PUT 16 MiB ones, {conns} connections"
+            ceil_text = f"{ceil:.1f} MB/s"
             ferry_text = f"{ferry_fig:.1f} MB/s" if ferry_fig else "-"
         share = f"{100 * ferry_fig / ceil:.0f}%" if ferry_fig and ceil else "-"
-        lines.append(f"| {label} | {cmed('get_per_s'):.1f} | {cmed('put_per_s'):.1f} | "
+        lines.append(f"| {label} | {cmed('get_per_s'):.1f} ({cmed('get_cores'):.2f}) | "
+                     f"{cmed('put_per_s'):.1f} ({cmed('put_cores'):.2f}) | "
                      f"{cmed('get_bytes_per_s') / 1e6:.1f} | {cmed('put_bytes_per_s') / 1e6:.1f} "
-                     f"| {cmed('server_cpu_share'):.2f} | {ferry_text} | {share} |")
+                     f"| {ceil_text} | {ferry_text} | {share} |")
     lines.append("")
 
     cg = notes.get("callgrind")

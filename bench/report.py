@@ -132,7 +132,9 @@ def write_report(args, results, workloads, ceilings, notes, n_slow):
             speedup = "-"
             if name != "ferry" and rate(workload, "ferry"):
                 speedup = f"{rate(workload, 'ferry') / rate(workload, name):.2f}x"
-            lines.append(f"| {LABELS[name]} | {wall:.2f} | {rate(workload, name):.0f} | "
+            r = rate(workload, name)
+            r_text = f"{r:.0f}" if r >= 10 else f"{r:.3f}"
+            lines.append(f"| {LABELS[name]} | {wall:.2f} | {r_text} | "
                          f"{mbps(workload, name):.1f} | {med(workload, name, 'cpu'):.2f} | "
                          f"{med(workload, name, 'rss'):.0f} | {med(workload, name, 'srv'):.2f} "
                          f"| {speedup} |")

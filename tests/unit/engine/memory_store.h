@@ -6,11 +6,11 @@
 #include <map>
 #include <string>
 
-#include "store/object_store.h"
+#include "unit/engine/unsupported_store.h"
 
 namespace ferry::testing {
 
-class MemoryStore final : public store::ObjectStore {
+class MemoryStore final : public UnsupportedStore {
  public:
   explicit MemoryStore(bool folder_first = false) : folder_first_(folder_first) {}
 
@@ -20,7 +20,6 @@ class MemoryStore final : public store::ObjectStore {
   int level_calls = 0;
 
   std::string Describe() const override { return "memory"; }
-  Status Probe(std::stop_token) override { return Status::OK(); }
 
   Status List(const store::ListRange& range, const store::PageSink& sink,
               std::stop_token) override {
@@ -66,41 +65,6 @@ class MemoryStore final : public store::ObjectStore {
     return level;
   }
 
-  Result<store::ObjectMeta> Head(const std::string&, std::stop_token) override {
-    return Status::NotSupported("Head");
-  }
-  Result<store::ObjectMeta> Read(const std::string&, uint64_t, uint64_t, const store::ByteSink&,
-                                 std::stop_token) override {
-    return Status::NotSupported("Read");
-  }
-  Result<std::string> Put(const std::string&, std::string_view, const store::ObjectMeta&,
-                          const store::WriteSettings&, const std::string&,
-                          std::stop_token) override {
-    return Status::NotSupported("Put");
-  }
-  Result<std::string> BeginMultipart(const std::string&, const store::ObjectMeta&,
-                                     const store::WriteSettings&, std::stop_token) override {
-    return Status::NotSupported("multipart");
-  }
-  Result<std::string> PutPart(const std::string&, const std::string&, int, uint64_t,
-                              std::string_view, const std::string&, std::stop_token) override {
-    return Status::NotSupported("multipart");
-  }
-  Result<std::string> CompleteMultipart(const std::string&, const std::string&,
-                                        const std::vector<store::PartEtag>&,
-                                        std::stop_token) override {
-    return Status::NotSupported("multipart");
-  }
-  Status AbortMultipart(const std::string&, const std::string&, std::stop_token) override {
-    return Status::NotSupported("multipart");
-  }
-  Result<std::vector<store::PartEtag>> ListUploadedParts(const std::string&, const std::string&,
-                                                         std::stop_token) override {
-    return Status::NotSupported("multipart");
-  }
-  Status Delete(const std::vector<std::string>&, std::stop_token) override {
-    return Status::NotSupported("Delete");
-  }
 
  private:
   // Maps each '/' to a byte below every other, so folders sort before files.

@@ -8,60 +8,13 @@
 #include <string>
 
 #include "s3/checksum.h"
+#include "unit/engine/unsupported_store.h"
 
 namespace ferry::engine {
 namespace {
 
-// Every operation NotSupported; the fakes below override what a PUT copy uses.
-class UnsupportedStore : public store::ObjectStore {
- public:
-  std::string Describe() const override { return "fake"; }
-  Status Probe(std::stop_token) override { return Status::OK(); }
-  Status List(const store::ListRange&, const store::PageSink&, std::stop_token) override {
-    return Status::NotSupported("List");
-  }
-  Result<store::Level> ListLevel(const std::string&, size_t, std::stop_token) override {
-    return Status::NotSupported("ListLevel");
-  }
-  Result<store::ObjectMeta> Head(const std::string&, std::stop_token) override {
-    return Status::NotSupported("Head");
-  }
-  Result<store::ObjectMeta> Read(const std::string&, uint64_t, uint64_t, const store::ByteSink&,
-                                 std::stop_token) override {
-    return Status::NotSupported("Read");
-  }
-  Result<std::string> Put(const std::string&, std::string_view, const store::ObjectMeta&,
-                          const store::WriteSettings&, const std::string&,
-                          std::stop_token) override {
-    return Status::NotSupported("Put");
-  }
-  Result<std::string> BeginMultipart(const std::string&, const store::ObjectMeta&,
-                                     const store::WriteSettings&, std::stop_token) override {
-    return Status::NotSupported("multipart");
-  }
-  Result<std::string> PutPart(const std::string&, const std::string&, int, uint64_t,
-                              std::string_view, const std::string&, std::stop_token) override {
-    return Status::NotSupported("multipart");
-  }
-  Result<std::string> CompleteMultipart(const std::string&, const std::string&,
-                                        const std::vector<store::PartEtag>&,
-                                        std::stop_token) override {
-    return Status::NotSupported("multipart");
-  }
-  Status AbortMultipart(const std::string&, const std::string&, std::stop_token) override {
-    return Status::NotSupported("multipart");
-  }
-  Result<std::vector<store::PartEtag>> ListUploadedParts(const std::string&, const std::string&,
-                                                         std::stop_token) override {
-    return Status::NotSupported("multipart");
-  }
-  Status Delete(const std::vector<std::string>&, std::stop_token) override {
-    return Status::NotSupported("Delete");
-  }
-};
-
 // A source holding `bytes` under key "k" that claims `etag` for them.
-class Source final : public UnsupportedStore {
+class Source final : public testing::UnsupportedStore {
  public:
   Source(std::string bytes, std::string etag) : bytes_(std::move(bytes)), etag_(std::move(etag)) {}
   Result<store::ObjectMeta> Read(const std::string&, uint64_t, uint64_t,
@@ -78,7 +31,7 @@ class Source final : public UnsupportedStore {
 };
 
 // Checks Content-MD5 as S3 does (BadDigest is DataLoss) and answers the MD5 as ETag.
-class Destination final : public UnsupportedStore {
+class Destination final : public testing::UnsupportedStore {
  public:
   explicit Destination(bool checks_md5) : checks_md5_(checks_md5) {}
   bool HasMd5Etags() const override { return checks_md5_; }

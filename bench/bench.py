@@ -255,14 +255,6 @@ def drop_bucket(server, bucket):
         print(f"bench: could not remove {bucket}: {e}", flush=True)
 
 
-def version(cmd):
-    try:
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=20)
-        return (out.stdout or out.stderr).strip().splitlines()[0]
-    except Exception as e:  # a missing tool is reported, not fatal
-        return f"unavailable ({e})"
-
-
 def ceiling(servers, pids, work, src_bucket, get_keys, put_size, seconds, connections):
     """The servers alone: wrk (curl for large bodies) GETs the workload's objects from A
     for `seconds`, then PUTs objects of put_size to B for `seconds`. A copy needs one of

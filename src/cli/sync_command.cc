@@ -89,9 +89,9 @@ void AddSpecFlags(CLI::App& cmd, job::SyncSpec& spec, bool with_delete) {
   cmd.add_flag("--request-payer", spec.request_payer,
                "Accept requester-pays charges (x-amz-request-payer: requester)");
   cmd.add_option("--multipart-threshold", spec.multipart_threshold,
-                 "Objects above SIZE go multipart (default 64M)");
+                 "Objects above SIZE go multipart (default 200M, at most 5G)");
   cmd.add_option("--part-size", spec.part_size, "Part SIZE (default automatic, 16M or more)");
-  cmd.add_option("--transfers", spec.transfers, "Objects and parts in flight (default 64)");
+  cmd.add_option("--transfers", spec.transfers, "Objects in flight (default 256)");
   cmd.add_option("--memory", spec.memory, "Upper bound on transfer buffers (default 1G)");
   cmd.add_option("--bwlimit", spec.bwlimit, "Upload at most RATE bytes/s (e.g. 50M)");
   cmd.add_option("--max-attempts", spec.max_attempts, "Attempts per object (default 5)");

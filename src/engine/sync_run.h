@@ -33,7 +33,7 @@ struct RunOptions {
   CompareMode compare = CompareMode::kSizeEtag;
   KeyFilter filter;
   TransferOptions transfer;
-  int transfers = 64;                // objects in flight at most (parts: transfers / 8, 4..16)
+  int transfers = 256;               // objects in flight at most (parts: transfers / 8, 4..16)
   uint64_t memory = uint64_t{1} << 30;  // upper bound on transfer buffers
   uint64_t bwlimit = 0;              // bytes per second uploaded, 0 = unlimited
   int max_attempts = 5;              // per object

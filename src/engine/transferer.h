@@ -26,7 +26,9 @@
 namespace ferry::engine {
 
 struct TransferOptions {
-  uint64_t multipart_threshold = uint64_t{64} << 20;  // objects above this go multipart
+  // Objects above this go multipart. Below it one PUT carries the source's MD5 ETag
+  // as Content-MD5 and ferry hashes nothing; a multipart copy hashes every part.
+  uint64_t multipart_threshold = uint64_t{200} << 20;
   uint64_t part_size = 0;                             // 0 = automatic (PlanParts)
   bool copy_metadata = true;   // Content-Type, Cache-Control, ..., x-amz-meta-*
   bool copy_tags = false;      // --tags: one GetObjectTagging per copied object

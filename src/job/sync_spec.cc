@@ -83,6 +83,11 @@ Result<engine::RunOptions> MakeRunOptions(const SyncSpec& spec) {
   o.transfer.copy_tags = spec.copy_tags;
   auto threshold = ParseSize(spec.multipart_threshold, "--multipart-threshold");
   if (!threshold.ok()) return std::move(threshold).take_error();
+  if (*threshold > (uint64_t{5} << 30)) {
+    return Status::InvalidArgument("--multipart-threshold " + spec.multipart_threshold +
+                                       " is out of range",
+                                   "S3 takes at most 5 GiB in one PUT; larger objects go multipart");
+  }
   o.transfer.multipart_threshold = *threshold;
   if (!spec.part_size.empty()) {
     auto part = ParseSize(spec.part_size, "--part-size");

@@ -42,9 +42,9 @@ struct SyncSpec {
   bool no_metadata = false;
   bool request_payer = false;
   bool copy_tags = false;
-  std::string multipart_threshold = "64M";
+  std::string multipart_threshold = "200M";
   std::string part_size;  // "" = automatic
-  int transfers = 64;     // 1..1024
+  int transfers = 256;    // 1..1024
   std::string memory = "1G";
   std::string bwlimit;  // "" = unlimited
   int max_attempts = 5;

@@ -1,7 +1,9 @@
 #include "net/http_client.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
@@ -11,6 +13,10 @@
 #include <thread>
 #include <unordered_map>
 #include <vector>
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "net/curl_handles.h"
 
@@ -152,12 +158,27 @@ int OnSeek(void* user, curl_off_t offset, int origin) {
 
 }  // namespace
 
+// The driver's loop: curl's socket interface on epoll. Each turn touches only
+// the sockets that are ready and the transfers that asked to stop, so hundreds of
+// transfers in flight cost no more per event than a few (curl_multi_perform and
+// curl_multi_poll would walk every transfer and socket at every wake-up).
 class HttpClient::Driver {
  public:
   explicit Driver(HttpClientOptions options) : options_(std::move(options)) {
     GlobalInitOnce();
     if (options_.ca_bundle.empty()) options_.ca_bundle = DefaultCaBundle();
+    epoll_.reset(epoll_create1(EPOLL_CLOEXEC));
+    wakeup_.reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = wakeup_.get();
+    epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, wakeup_.get(), &ev);
+
     multi_.reset(curl_multi_init());
+    curl_multi_setopt(multi_.get(), CURLMOPT_SOCKETFUNCTION, OnSocket);
+    curl_multi_setopt(multi_.get(), CURLMOPT_SOCKETDATA, this);
+    curl_multi_setopt(multi_.get(), CURLMOPT_TIMERFUNCTION, OnTimer);
+    curl_multi_setopt(multi_.get(), CURLMOPT_TIMERDATA, this);
     if (options_.max_connections_per_host > 0) {
       curl_multi_setopt(multi_.get(), CURLMOPT_MAX_HOST_CONNECTIONS,
                         options_.max_connections_per_host);
@@ -174,8 +195,11 @@ class HttpClient::Driver {
       std::lock_guard lock(synced_.mu);
       synced_.shutting_down = true;
     }
-    curl_multi_wakeup(multi_.get());
+    Wake();
     thread_.join();
+    // The transfers' handles leave the multi handle before it is cleaned up.
+    threaded_.spare.clear();
+    multi_.reset();
   }
 
   void Submit(HttpRequest request, Callback done, std::stop_token stop,
@@ -185,22 +209,43 @@ class HttpClient::Driver {
     t->done = std::move(done);
     t->stop = std::move(stop);
     t->not_before = not_before;
+    t->id = ++next_id_;
+    // A stop request tells the driver which transfer to abort. Registered before
+    // synced_.mu is taken: on a token already stopped the callback runs right here.
+    t->on_stop.emplace(t->stop, std::function<void()>([this, id = t->id] {
+      {
+        std::lock_guard lock(synced_.mu);
+        synced_.stopped.push_back(id);
+      }
+      Wake();
+    }));
     {
       std::lock_guard lock(synced_.mu);
-      if (synced_.shutting_down) {
-        t->done(Status::Cancelled("HTTP client is shutting down"));
-        return;
+      if (!synced_.shutting_down) {
+        synced_.submitted.push_back(std::move(t));
       }
-      t->id = ++synced_.next_id;
-      t->on_stop.emplace(t->stop, std::function<void()>([m = multi_.get()] {
-        curl_multi_wakeup(m);
-      }));
-      synced_.submitted.push_back(std::move(t));
     }
-    curl_multi_wakeup(multi_.get());
+    if (t) {
+      t->on_stop.reset();
+      t->done(Status::Cancelled("HTTP client is shutting down"));
+      return;
+    }
+    Wake();
   }
 
  private:
+  class Fd {
+   public:
+    void reset(int fd) { fd_ = fd; }
+    int get() const { return fd_; }
+    ~Fd() {
+      if (fd_ >= 0) close(fd_);
+    }
+
+   private:
+    int fd_ = -1;
+  };
+
   struct ByStartTime {
     bool operator()(const std::unique_ptr<Transfer>& a, const std::unique_ptr<Transfer>& b) const {
       return a->not_before > b->not_before;
@@ -211,23 +256,62 @@ class HttpClient::Driver {
   struct ThreadedData {
     std::unordered_map<uint64_t, std::unique_ptr<Transfer>> active;
     std::vector<std::unique_ptr<Transfer>> delayed;  // heap ordered by ByStartTime
+    std::vector<EasyHandle> spare;                   // finished handles, reset for reuse
+    std::optional<Clock::time_point> curl_deadline;  // when curl wants a timeout call
   };
 
   // State shared with callers, guarded by mu.
   struct SyncedData {
     std::mutex mu;
     std::vector<std::unique_ptr<Transfer>> submitted;
-    uint64_t next_id = 0;
+    std::vector<uint64_t> stopped;  // transfers whose callers asked to stop
     bool shutting_down = false;
   };
 
+  void Wake() {
+    const uint64_t one = 1;
+    (void)!write(wakeup_.get(), &one, sizeof one);
+  }
+
+  // curl asks to watch (or stop watching) a socket.
+  static int OnSocket(CURL*, curl_socket_t fd, int what, void* user, void*) {
+    auto* self = static_cast<Driver*>(user);
+    const int ep = self->epoll_.get();
+    if (what == CURL_POLL_REMOVE) {
+      epoll_ctl(ep, EPOLL_CTL_DEL, fd, nullptr);
+      return 0;
+    }
+    epoll_event ev{};
+    ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0u) | (what & CURL_POLL_OUT ? EPOLLOUT : 0u);
+    ev.data.fd = fd;
+    // curl may report a socket again after a reconnect on the same number: MOD or ADD.
+    if (epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev) != 0 && errno == ENOENT) {
+      epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+    }
+    return 0;
+  }
+
+  // curl asks to be called back after timeout_ms (-1: no timer).
+  static int OnTimer(CURLM*, long timeout_ms, void* user) {
+    auto* self = static_cast<Driver*>(user);
+    if (timeout_ms < 0) {
+      self->threaded_.curl_deadline.reset();
+    } else {
+      self->threaded_.curl_deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    }
+    return 0;
+  }
+
   void Run() {
+    std::vector<epoll_event> events(256);
     for (;;) {
       std::vector<std::unique_ptr<Transfer>> incoming;
+      std::vector<uint64_t> stopped;
       bool shutting_down = false;
       {
         std::lock_guard lock(synced_.mu);
         incoming.swap(synced_.submitted);
+        stopped.swap(synced_.stopped);
         shutting_down = synced_.shutting_down;
       }
       for (auto& t : incoming) {
@@ -235,20 +319,30 @@ class HttpClient::Driver {
         std::push_heap(threaded_.delayed.begin(), threaded_.delayed.end(), ByStartTime{});
       }
       if (shutting_down) break;
-
+      for (uint64_t id : stopped) AbortStopped(id);
       StartDueTransfers();
-      int running = 0;
-      curl_multi_perform(multi_.get(), &running);
-      CollectFinished();
-      AbortStopped();
 
-      int timeout_ms = 1000;
-      if (!threaded_.delayed.empty()) {
-        const auto wait = threaded_.delayed.front()->not_before - Clock::now();
-        timeout_ms = static_cast<int>(std::clamp<int64_t>(
-            std::chrono::duration_cast<std::chrono::milliseconds>(wait).count(), 0, 1000));
+      const int ready =
+          epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()), WaitMs());
+      int running = 0;
+      for (int i = 0; i < ready; ++i) {
+        const int fd = events[i].data.fd;
+        if (fd == wakeup_.get()) {
+          uint64_t count = 0;
+          (void)!read(fd, &count, sizeof count);
+          continue;
+        }
+        const uint32_t e = events[i].events;
+        const int flags = (e & EPOLLIN ? CURL_CSELECT_IN : 0) |
+                          (e & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
+                          (e & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
+        curl_multi_socket_action(multi_.get(), fd, flags, &running);
       }
-      curl_multi_poll(multi_.get(), nullptr, 0, timeout_ms, nullptr);
+      if (threaded_.curl_deadline && *threaded_.curl_deadline <= Clock::now()) {
+        threaded_.curl_deadline.reset();
+        curl_multi_socket_action(multi_.get(), CURL_SOCKET_TIMEOUT, 0, &running);
+      }
+      CollectFinished();
     }
     for (auto& [id, t] : threaded_.active) {
       curl_multi_remove_handle(multi_.get(), t->easy.get());
@@ -257,6 +351,15 @@ class HttpClient::Driver {
     threaded_.active.clear();
     for (auto& t : threaded_.delayed) t->done(Status::Cancelled("HTTP client is shutting down"));
     threaded_.delayed.clear();
+  }
+
+  // Until the earliest of curl's timer and the next delayed start, at most 1 s.
+  int WaitMs() const {
+    auto until = Clock::now() + std::chrono::seconds(1);
+    if (threaded_.curl_deadline) until = std::min(until, *threaded_.curl_deadline);
+    if (!threaded_.delayed.empty()) until = std::min(until, threaded_.delayed.front()->not_before);
+    const auto wait = std::chrono::ceil<std::chrono::milliseconds>(until - Clock::now()).count();
+    return static_cast<int>(std::clamp<int64_t>(wait, 0, 1000));
   }
 
   void StartDueTransfers() {
@@ -290,6 +393,7 @@ class HttpClient::Driver {
       curl_multi_remove_handle(multi_.get(), msg->easy_handle);
       auto node = threaded_.active.extract(raw->id);
       Transfer& t = *node.mapped();
+      t.on_stop.reset();
       if (result == CURLE_OK) {
         curl_easy_getinfo(t.easy.get(), CURLINFO_RESPONSE_CODE, &t.response.status);
         t.done(std::move(t.response));
@@ -298,24 +402,46 @@ class HttpClient::Driver {
       } else {
         t.done(TransportError(result, t.error, t.request));
       }
+      Recycle(t);
     }
   }
 
-  void AbortStopped() {
-    for (auto it = threaded_.active.begin(); it != threaded_.active.end();) {
+  // Ends a transfer whose caller asked to stop, whether running or waiting to start.
+  void AbortStopped(uint64_t id) {
+    if (auto it = threaded_.active.find(id); it != threaded_.active.end()) {
       Transfer& t = *it->second;
-      if (t.stop.stop_requested()) {
-        curl_multi_remove_handle(multi_.get(), t.easy.get());
-        t.done(Status::Cancelled());
-        it = threaded_.active.erase(it);
-      } else {
-        ++it;
-      }
+      t.on_stop.reset();
+      curl_multi_remove_handle(multi_.get(), t.easy.get());
+      t.done(Status::Cancelled());
+      Recycle(t);
+      threaded_.active.erase(it);
+      return;
     }
+    auto& heap = threaded_.delayed;
+    auto it = std::find_if(heap.begin(), heap.end(), [id](const auto& t) { return t->id == id; });
+    if (it == heap.end()) return;  // already finished
+    std::unique_ptr<Transfer> t = std::move(*it);
+    heap.erase(it);
+    std::make_heap(heap.begin(), heap.end(), ByStartTime{});
+    t->on_stop.reset();
+    t->done(Status::Cancelled());
+  }
+
+  // Keeps a finished transfer's easy handle for the next request: curl_easy_reset
+  // clears its options but keeps its buffers and caches, so no request allocates one anew.
+  void Recycle(Transfer& t) {
+    if (!t.easy || threaded_.spare.size() >= kMaxSpareHandles) return;
+    curl_easy_reset(t.easy.get());
+    threaded_.spare.push_back(std::move(t.easy));
   }
 
   Status Configure(Transfer& t) {
-    t.easy.reset(curl_easy_init());
+    if (!threaded_.spare.empty()) {
+      t.easy = std::move(threaded_.spare.back());
+      threaded_.spare.pop_back();
+    } else {
+      t.easy.reset(curl_easy_init());
+    }
     if (!t.easy) return Status::Internal("curl_easy_init failed");
     CURL* h = t.easy.get();
     const HttpRequest& r = t.request;
@@ -385,10 +511,15 @@ class HttpClient::Driver {
     return Status::OK();
   }
 
+  static constexpr size_t kMaxSpareHandles = 1024;
+
   HttpClientOptions options_;
-  MultiHandle multi_;
+  Fd epoll_;
+  Fd wakeup_;  // an eventfd in the epoll set: Submit and stop requests wake the loop
+  std::atomic<uint64_t> next_id_{0};
   SyncedData synced_;
   ThreadedData threaded_;
+  MultiHandle multi_;
   std::thread thread_;
 };
 

@@ -13,7 +13,7 @@
 //                "prefixes": ["a/"], "modified_after": "2026-01-01",
 //                "modified_before": "", "storage_class": "", "sse": "", "sse_kms_key_id": "",
 //                "acl": "", "no_metadata": false, "tags": false, "request_payer": false,
-//                "multipart_threshold": "64M", "part_size": "", "transfers": 64,
+//                "multipart_threshold": "200M", "part_size": "", "transfers": 256,
 //                "memory": "1G", "bwlimit": "", "max_attempts": 5},
 //    "notify": {"webhook": "https://...", "sns_topic_arn": "arn:aws:sns:...",
 //               "sns_region": "", "sns_endpoint": "", "sns_credential": ""}}

@@ -284,7 +284,8 @@ def test_kill_9_mid_multipart_then_resume(s3, bucket, side_args, ferry_bin, run_
                       Config=TransferConfig(multipart_threshold=8 * MIB, multipart_chunksize=8 * MIB))
     state = tmp_path / "state"
     args = [ferry_bin, "sync", f"s3://{src}", f"s3://{dst}", *side_args("src", "seaweed_a"),
-            *side_args("dst", "moto"), "--part-size", "5M", "--transfers", "2", "--state",
+            *side_args("dst", "moto"), "--multipart-threshold", "8M", "--part-size", "5M",
+            "--transfers", "2", "--state",
             str(state), "--json"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
@@ -374,7 +375,8 @@ def test_ctrl_c_stops_cleanly_and_the_rerun_resumes(s3, bucket, side_args, ferry
     s3("seaweed_a").upload_fileobj(io.BytesIO(data), src, "big.bin",
                                    Config=TransferConfig(multipart_chunksize=8 * MIB))
     args = [ferry_bin, "sync", f"s3://{src}", f"s3://{dst}", *side_args("src", "seaweed_a"),
-            *side_args("dst", "moto"), "--transfers", "8", "--state", str(tmp_path / "st"),
+            *side_args("dst", "moto"), "--multipart-threshold", "8M", "--transfers", "8",
+            "--state", str(tmp_path / "st"),
             "--json", "--bwlimit", "20M"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)

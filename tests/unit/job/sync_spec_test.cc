@@ -32,5 +32,20 @@ TEST(MakeRunOptions, MaxDeleteOutOfRangeOrMalformedIsRefused) {
   }
 }
 
+TEST(MakeRunOptions, MultipartThresholdAboveTheSinglePutLimitIsRefused) {
+  SyncSpec spec;
+  spec.multipart_threshold = "5G";
+  auto at_limit = MakeRunOptions(spec);
+  ASSERT_TRUE(at_limit.ok()) << at_limit.error().ToString();
+  EXPECT_EQ(at_limit->transfer.multipart_threshold, uint64_t{5} << 30);
+
+  spec.multipart_threshold = "6G";
+  auto over = MakeRunOptions(spec);
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.error().code(), Code::kInvalidArgument);
+  EXPECT_NE(over.error().message().find("--multipart-threshold 6G"), std::string::npos)
+      << over.error().ToString();
+}
+
 }  // namespace
 }  // namespace ferry::job

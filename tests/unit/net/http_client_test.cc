@@ -188,6 +188,35 @@ TEST(HttpClient, DelayedStartWaitsWithoutBlockingOthers) {
   EXPECT_GE(delayed_done.get_future().get() - start, std::chrono::milliseconds(300));
 }
 
+TEST(HttpClient, StopTokenCancelsARequestStillWaitingToStart) {
+  LoopbackServer server;
+  HttpClient client;
+  std::stop_source stop;
+  std::promise<Status> result;
+  HttpRequest req;
+  req.url = server.url("/d");
+  const auto start = std::chrono::steady_clock::now();
+  client.Start(
+      req, [&](Result<HttpResponse> r) { result.set_value(r.status()); }, stop.get_token(),
+      start + std::chrono::seconds(30));
+  stop.request_stop();
+  EXPECT_EQ(result.get_future().get().code(), Code::kCancelled);
+  // Ended by the stop, not by its start time coming round.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+}
+
+TEST(HttpClient, AlreadyStoppedTokenCancelsWithoutSending) {
+  LoopbackServer server;
+  HttpClient client;
+  std::stop_source stop;
+  stop.request_stop();
+  HttpRequest req;
+  req.url = server.url("/never");
+  auto r = client.Send(req, stop.get_token());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), Code::kCancelled);
+}
+
 TEST(HttpClient, DestructorCancelsPendingRequests) {
   LoopbackServer server;
   std::promise<Status> result;

@@ -18,6 +18,7 @@ import json
 import os
 import platform
 import re
+import select
 import shutil
 import statistics
 import subprocess
@@ -49,6 +50,11 @@ LABELS = {"ferry": "ferry (defaults)", "rclone": "rclone (defaults)",
           "awscli": "aws s3 sync (two steps)", "s3cmd": "s3cmd sync (two steps)",
           "rclone_check": "rclone check (defaults)"}
 PEERS = ["rclone", "rclone_tuned", "awscli", "s3cmd"]
+# (6) WAN: the tools that run WAN small on all of (1)'s objects; the others run on
+# --wan-peer-max of them (under 80 ms RTT rclone's 4 transfers and s3cmd's one at a time
+# would take an hour for 20,000).
+WAN_FULL = ("ferry", "rclone_tuned")
+DELAY_PROXY = os.path.join(REPO, "bench", "delay_proxy.py")
 
 
 def client(server):
@@ -329,6 +335,80 @@ def callgrind(tools, src, dst_server, objects, work):
             "top": top, "wall": wall}
 
 
+def start_proxy(upstream, delay_ms, window_mib, log, timeout=15):
+    """Starts bench/delay_proxy.py in front of `upstream` (http://HOST:PORT); returns
+    (process, endpoint) once it has printed the port it listens on."""
+    hostport = upstream.split("://", 1)[1].rstrip("/")
+    err = open(log, "ab")
+    proc = subprocess.Popen([sys.executable, DELAY_PROXY, "--upstream", hostport,
+                             "--delay-ms", str(delay_ms), "--window-mib", str(window_mib)],
+                            stdout=subprocess.PIPE, stderr=err)
+    err.close()
+    deadline = time.monotonic() + timeout
+    line = b""
+    while not line.endswith(b"\n"):
+        left = deadline - time.monotonic()
+        if left <= 0 or proc.poll() is not None:
+            proc.kill()
+            proc.wait()
+            with open(log, errors="replace") as f:
+                raise RuntimeError(f"delay_proxy for {upstream} not ready: {f.read()[-1000:]}")
+        ready, _, _ = select.select([proc.stdout], [], [], min(left, 0.5))
+        if ready:
+            chunk = os.read(proc.stdout.fileno(), 64)
+            if not chunk:
+                continue  # EOF: poll() notices the exit
+            line += chunk
+    return proc, f"http://127.0.0.1:{int(line)}"
+
+
+def stop_proxies(procs):
+    for p in procs:
+        if p.poll() is None:
+            p.terminate()
+    for p in procs:
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+def measure_rtt(server, endpoints, bucket, key, n=20):
+    """Milliseconds per GET of a 1-byte object (median of n sequential requests), on a
+    fresh connection each time and on one reused connection, for each endpoint (the
+    server direct and through its proxy)."""
+    import http.client
+    out = {}
+    for label, endpoint in endpoints.items():
+        url = client({**server, "endpoint": endpoint}).generate_presigned_url(
+            "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=3600)
+        hostport, path = url.split("://", 1)[1].split("/", 1)
+        host, port = hostport.rsplit(":", 1)
+
+        def get(conn):
+            t0 = time.monotonic()
+            conn.request("GET", "/" + path)
+            r = conn.getresponse()
+            r.read()
+            if r.status != 200:
+                raise RuntimeError(f"GET {endpoint}/{bucket}/{key}: {r.status}")
+            return (time.monotonic() - t0) * 1000
+        fresh = []
+        for _ in range(n):
+            t0 = time.monotonic()
+            conn = http.client.HTTPConnection(host, int(port), timeout=30)
+            get(conn)
+            fresh.append((time.monotonic() - t0) * 1000)
+            conn.close()
+        conn = http.client.HTTPConnection(host, int(port), timeout=30)
+        get(conn)  # the handshake, not timed
+        reused = [get(conn) for _ in range(n)]
+        conn.close()
+        out[label] = {"fresh_ms": statistics.median(fresh), "reused_ms": statistics.median(reused)}
+    return out
+
+
 def netem_probe():
     """WAN profile prerequisite: netem in a throwaway network namespace."""
     ns = f"ferrybench{os.getpid()}"
@@ -366,7 +446,16 @@ def main():
     parser.add_argument("--callgrind-objects", type=int, default=2000)
     parser.add_argument("--ceiling-seconds", type=int, default=8)
     parser.add_argument("--workloads", default="small,large,mixed,noop,list",
-                        help="comma-separated subset to run")
+                        help="comma-separated subset to run (also wan_small, wan_large)")
+    parser.add_argument("--wan", action="store_true",
+                        help="(6) also run wan_small and wan_large: (1) and (2) through "
+                             "bench/delay_proxy.py, --wan-delay-ms each way")
+    parser.add_argument("--wan-delay-ms", type=float, default=40)
+    parser.add_argument("--wan-window-mib", type=float, default=8,
+                        help="(6) bytes in flight per connection and direction")
+    parser.add_argument("--wan-peer-max", type=int, default=2000,
+                        help="(6) every tool but ferry and rclone tuned runs WAN small on "
+                             "this many of the 16 KiB objects")
     parser.add_argument("--out", default=os.path.join(REPO, "docs", "BENCHMARKS.md"))
     parser.add_argument("--explain", default=os.path.join(REPO, "bench", "analysis.md"),
                         help="hand-written analysis appended to the page, if the file exists")
@@ -382,6 +471,8 @@ def main():
                      min(saved.small, saved.slow_peer_max))
         return
     chosen = set(args.workloads.split(","))
+    if args.wan:
+        chosen |= {"wan_small", "wan_large"}
 
     work = tempfile.mkdtemp(prefix="ferry-bench-")
     try:
@@ -434,16 +525,28 @@ def run(args, chosen, work):
             keys = [f"d{i % 1000:03d}/obj-{i:07d}" for i in range(args.noop)]
             mtime = "X-Amz-Meta-Mtime: 1764000000"
             jobs += [(a, "bench-noop", keys, 1 * KIB, mtime), (b, "bench-noop", keys, 1 * KIB, mtime)]
-        if "small" in chosen:
-            jobs += [(a, "bench-small", small_keys, 16 * KIB, None),
-                     (a, "bench-small-subset", small_keys[:n_slow], 16 * KIB, None)]
-            workloads["small"] = ("bench-small", args.small, args.small * 16 * KIB,
-                                  ["ferry", *PEERS])
-        if "large" in chosen:
+        n_wan = min(args.small, args.wan_peer_max)
+        wan_subset = None  # the bucket WAN small's slower tools copy from
+        if "small" in chosen or "wan_small" in chosen:
+            jobs += [(a, "bench-small", small_keys, 16 * KIB, None)]
+            if "small" in chosen:
+                jobs += [(a, "bench-small-subset", small_keys[:n_slow], 16 * KIB, None)]
+                workloads["small"] = ("bench-small", args.small, args.small * 16 * KIB,
+                                      ["ferry", *PEERS])
+            if "wan_small" in chosen:
+                if n_wan == args.small:
+                    wan_subset = "bench-small"
+                elif n_wan == n_slow and "small" in chosen:
+                    wan_subset = "bench-small-subset"
+                else:
+                    wan_subset = "bench-wan-subset"
+                    jobs += [(a, wan_subset, small_keys[:n_wan], 16 * KIB, None)]
+        if "large" in chosen or "wan_large" in chosen:
             jobs += [(a, "bench-large", [f"large-{i}" for i in range(args.large_count)],
                       args.large_mib * MIB, None)]
-            workloads["large"] = ("bench-large", args.large_count,
-                                  args.large_count * args.large_mib * MIB, ["ferry", *PEERS])
+            if "large" in chosen:
+                workloads["large"] = ("bench-large", args.large_count,
+                                      args.large_count * args.large_mib * MIB, ["ferry", *PEERS])
         if "mixed" in chosen:
             total_n, total_b = 0, 0
             for count, size in MIXED:
@@ -463,60 +566,21 @@ def run(args, chosen, work):
                                               (b, "bench-list", keys, 0, None)])
             workloads["list"] = ("bench-list", args.list, 0,
                                  ["ferry_check"] + ([] if args.no_rclone_check else ["rclone_check"]))
-
-        for rep in range(args.repeat):
-            for workload, (bucket, count, nbytes, names) in workloads.items():
-                if rep == 0:
-                    notes[f"load_{workload}"] = loadavg()
-                for name in names:  # alternate tools within each repetition
-                    src = bucket
-                    if workload == "small" and name in ("awscli", "s3cmd"):
-                        src = "bench-small-subset"
-                    if workload in ("noop", "list"):
-                        dst = bucket
-                    else:
-                        dst = f"dst-{uuid.uuid4().hex[:10]}"
-                        client(b).create_bucket(Bucket=dst)
-                    try:
-                        m = getattr(tools, name)(src, dst)
-                    except Exception as e:
-                        print(f"bench: {name} {workload} failed: {e}", flush=True)
-                        continue
-                    finally:
-                        if workload in ("large", "mixed"):
-                            drop_bucket(b, dst)
-                    results.setdefault((workload, name), []).append(m)
-                    print(f"bench: rep {rep + 1} {workload:5} {name:13} wall {m['wall']:7.2f} s "
-                          f"cpu {m['cpu']:6.2f} s rss {m['rss']:6.0f} MiB servers {m['srv']:6.2f} s"
-                          f"  load {loadavg()}", flush=True)
-                try:
-                    if workload == "small":
-                        ceilings.setdefault("small", []).append(ceiling(
-                            servers, pids, work, bucket, small_keys, 16 * KIB,
-                            args.ceiling_seconds, 64))
-                    if workload == "large":
-                        ceilings.setdefault("large", []).append(ceiling(
-                            servers, pids, work, bucket,
-                            [f"large-{i}" for i in range(args.large_count)],
-                            16 * MIB, max(args.ceiling_seconds, 10), 8))
-                    if workload in ceilings:
-                        print(f"bench: rep {rep + 1} ceiling {workload} {ceilings[workload][-1]}",
-                              flush=True)
-                except Exception as e:  # the tools' figures stand without it
-                    loadgen.stop_all()
-                    print(f"bench: ceiling {workload} failed: {e}", flush=True)
-        if args.callgrind_objects and "small" in chosen:
-            n = min(args.callgrind_objects, n_slow)
-            cg_src = "bench-small-subset"
-            if n < n_slow:
-                cg_src = "bench-callgrind"
-                fill_many([(a, cg_src, small_keys[:n], 16 * KIB, None)])
-            print("bench: callgrind", flush=True)
-            try:
-                notes["callgrind"] = callgrind(tools, cg_src, b, n, work)
-            except Exception as e:  # reported on the page
-                notes["callgrind"] = {"error": str(e)[-500:]}
-            print(f"bench: callgrind {notes['callgrind'].get('ir_per_object')}", flush=True)
+        if "wan_small" in chosen:
+            workloads["wan_small"] = ("bench-small", args.small, args.small * 16 * KIB,
+                                      ["ferry", *PEERS])
+        if "wan_large" in chosen:
+            workloads["wan_large"] = ("bench-large", args.large_count,
+                                      args.large_count * args.large_mib * MIB, ["ferry", *PEERS])
+        proxies = []
+        try:
+            wan_tools = None
+            if "wan_small" in chosen or "wan_large" in chosen:
+                wan_tools = start_wan(args, servers, pids, work, proxies, notes, n_wan, wan_subset)
+            measure(args, servers, pids, work, tools, wan_tools, proxies, workloads, results,
+                    ceilings, notes, small_keys, wan_subset, fill_many, chosen, n_slow)
+        finally:
+            stop_proxies(proxies)
     notes["load_after"] = loadavg()
     notes["minutes"] = (time.monotonic() - started) / 60
     with open(os.path.splitext(args.out)[0] + ".json", "w") as f:  # the raw figures
@@ -524,6 +588,99 @@ def run(args, chosen, work):
                    "ceilings": ceilings, "workloads": workloads,
                    "results": {f"{w}/{n}": r for (w, n), r in results.items()}}, f, indent=1)
     write_report(args, results, workloads, ceilings, notes, n_slow)
+
+
+def start_wan(args, servers, pids, work, proxies, notes, n_wan, wan_subset):
+    """(6) One delay proxy in front of each server; returns a Tools that talks to the
+    servers through them. Measures the round trip the proxies add."""
+    a = servers["seaweed_a"]
+    wan_servers = {}
+    for name in ("seaweed_a", "seaweed_b"):
+        proc, endpoint = start_proxy(servers[name]["endpoint"], args.wan_delay_ms,
+                                     args.wan_window_mib, os.path.join(work, f"proxy-{name}.log"))
+        proxies.append(proc)
+        wan_servers[name] = {**servers[name], "endpoint": endpoint}
+    s3 = client(a)
+    try:
+        s3.create_bucket(Bucket="bench-wan-rtt")
+    except Exception:
+        pass
+    s3.put_object(Bucket="bench-wan-rtt", Key="one-byte", Body=b"x")
+    rtt = measure_rtt(a, {"direct": a["endpoint"],
+                          "proxy": wan_servers["seaweed_a"]["endpoint"]},
+                      "bench-wan-rtt", "one-byte")
+    notes["wan"] = {"delay_ms": args.wan_delay_ms, "window_mib": args.wan_window_mib,
+                    "peer_objects": n_wan, "peer_bucket": wan_subset, "full": list(WAN_FULL),
+                    "rtt": rtt, "netem": notes.get("netem")}
+    print(f"bench: WAN proxies {[s['endpoint'] for s in wan_servers.values()]}, "
+          f"GET of 1 byte (ms, median of 20): {rtt}", flush=True)
+    return Tools(wan_servers, pids, work)
+
+
+def measure(args, servers, pids, work, tools, wan_tools, proxies, workloads, results,
+            ceilings, notes, small_keys, wan_subset, fill_many, chosen, n_slow):
+    a, b = servers["seaweed_a"], servers["seaweed_b"]
+    for rep in range(args.repeat):
+        for workload, (bucket, count, nbytes, names) in workloads.items():
+            if rep == 0:
+                notes[f"load_{workload}"] = loadavg()
+            wan = workload.startswith("wan_")
+            for name in names:  # alternate tools within each repetition
+                src = bucket
+                if workload == "small" and name in ("awscli", "s3cmd"):
+                    src = "bench-small-subset"
+                if workload == "wan_small" and name not in WAN_FULL:
+                    src = wan_subset
+                if workload in ("noop", "list"):
+                    dst = bucket
+                else:
+                    dst = f"dst-{uuid.uuid4().hex[:10]}"
+                    client(b).create_bucket(Bucket=dst)
+                try:
+                    if wan:
+                        p0 = sum(cpu_seconds(p.pid) for p in proxies)
+                    m = getattr(wan_tools if wan else tools, name)(src, dst)
+                    if wan:  # the delay lines' own CPU, apart from the servers'
+                        m["proxy"] = sum(cpu_seconds(p.pid) for p in proxies) - p0
+                except Exception as e:
+                    print(f"bench: {name} {workload} failed: {e}", flush=True)
+                    continue
+                finally:
+                    if workload in ("large", "mixed", "wan_large"):
+                        drop_bucket(b, dst)
+                results.setdefault((workload, name), []).append(m)
+                print(f"bench: rep {rep + 1} {workload:5} {name:13} wall {m['wall']:7.2f} s "
+                      f"cpu {m['cpu']:6.2f} s rss {m['rss']:6.0f} MiB servers {m['srv']:6.2f} s"
+                      + (f" proxies {m['proxy']:6.2f} s" if wan else "")
+                      + f"  load {loadavg()}", flush=True)
+            try:
+                if workload == "small":
+                    ceilings.setdefault("small", []).append(ceiling(
+                        servers, pids, work, bucket, small_keys, 16 * KIB,
+                        args.ceiling_seconds, 64))
+                if workload == "large":
+                    ceilings.setdefault("large", []).append(ceiling(
+                        servers, pids, work, bucket,
+                        [f"large-{i}" for i in range(args.large_count)],
+                        16 * MIB, max(args.ceiling_seconds, 10), 8))
+                if workload in ceilings:
+                    print(f"bench: rep {rep + 1} ceiling {workload} {ceilings[workload][-1]}",
+                          flush=True)
+            except Exception as e:  # the tools' figures stand without it
+                loadgen.stop_all()
+                print(f"bench: ceiling {workload} failed: {e}", flush=True)
+    if args.callgrind_objects and "small" in chosen:
+        n = min(args.callgrind_objects, n_slow)
+        cg_src = "bench-small-subset"
+        if n < n_slow:
+            cg_src = "bench-callgrind"
+            fill_many([(a, cg_src, small_keys[:n], 16 * KIB, None)])
+        print("bench: callgrind", flush=True)
+        try:
+            notes["callgrind"] = callgrind(tools, cg_src, b, n, work)
+        except Exception as e:  # reported on the page
+            notes["callgrind"] = {"error": str(e)[-500:]}
+        print(f"bench: callgrind {notes['callgrind'].get('ir_per_object')}", flush=True)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,9 @@ LABELS = {"ferry": "ferry (defaults)", "rclone": "rclone (defaults)",
           "ferry_check": "ferry check (defaults)", "rclone_check": "rclone check (defaults)"}
 TITLES = {"small": "(1) 16 KiB objects", "large": "(2) large objects",
           "mixed": "(3) mixed bucket", "noop": "(4) no-op resync",
-          "list": "(5) listing and comparing"}
+          "list": "(5) listing and comparing",
+          "wan_small": "(6a) WAN: 16 KiB objects", "wan_large": "(6b) WAN: large objects"}
+WAN_FULL_DEFAULT = ("ferry", "rclone_tuned")  # older JSON: what bench.py ran WAN small with
 
 
 def version(cmd):
@@ -36,8 +38,12 @@ def write_report(args, results, workloads, ceilings, notes, n_slow):
         runs = results.get((workload, name))
         return statistics.median(r[key] for r in runs) if runs else None
 
+    wan = notes.get("wan") or {}
+
     def count_of(workload, name):
         count = workloads[workload][1]
+        if workload == "wan_small" and name not in wan.get("full", WAN_FULL_DEFAULT):
+            return wan["peer_objects"]
         return n_slow if (workload == "small" and name in ("awscli", "s3cmd")) else count
 
     def rate(workload, name):
@@ -70,6 +76,12 @@ def write_report(args, results, workloads, ceilings, notes, n_slow):
         cmd += f" --workloads {args.workloads}"
     if args.no_rclone_check:
         cmd += " --no-rclone-check"
+    if "wan_small" in workloads or "wan_large" in workloads:
+        cmd += (f" --wan-peer-max {getattr(args, 'wan_peer_max', wan.get('peer_objects'))}"
+                f" --wan-delay-ms {wan.get('delay_ms', 40):g}"
+                f" --wan-window-mib {wan.get('window_mib', 8):g}")
+        if getattr(args, "wan", False):
+            cmd += " --wan"
     now = datetime.datetime.now(datetime.timezone.utc)
     mixed_text = ", ".join(f"{c:,} x {size_text(s)}" for c, s in notes.get("mixed", []))
     lines = [
@@ -107,8 +119,33 @@ def write_report(args, results, workloads, ceilings, notes, n_slow):
         "bytes, one body per size.",
         "",
     ]
+    def table(workload, names, proxies=False):
+        extra = " proxies CPU s |" if proxies else ""
+        rows = ["| tool | wall s | objects/s | MB/s | CPU s | peak RSS MiB | servers CPU s "
+                "|" + extra + " ferry's speed-up |",
+                "|---|---|---|---|---|---|---|" + ("---|" if proxies else "") + "---|"]
+        for name in names:
+            wall = med(workload, name, "wall")
+            if wall is None:
+                rows.append(f"| {LABELS[name]} | failed | | | | | |" + (" |" if proxies else "")
+                            + " |")
+                continue
+            speedup = "-"
+            if name != "ferry" and rate(workload, "ferry"):
+                speedup = f"{rate(workload, 'ferry') / rate(workload, name):.2f}x"
+            r = rate(workload, name)
+            r_text = f"{r:.0f}" if r >= 10 else f"{r:.3f}"
+            if workload == "wan_small" and count_of(workload, name) != workloads[workload][1]:
+                r_text += f" (of {count_of(workload, name):,})"
+            proxy_text = f" {med(workload, name, 'proxy'):.2f} |" if proxies else ""
+            rows.append(f"| {LABELS[name]} | {wall:.2f} | {r_text} | "
+                        f"{mbps(workload, name):.1f} | {med(workload, name, 'cpu'):.2f} | "
+                        f"{med(workload, name, 'rss'):.0f} | {med(workload, name, 'srv'):.2f} "
+                        f"|{proxy_text} {speedup} |")
+        return rows + [""]
+
     for workload, (bucket, count, nbytes, names) in workloads.items():
-        if workload == "list":
+        if workload == "list" or workload.startswith("wan_"):
             continue
         title = TITLES[workload]
         if workload == "small":
@@ -120,25 +157,7 @@ def write_report(args, results, workloads, ceilings, notes, n_slow):
         elif workload == "noop":
             title += (f" of {count:,} unchanged 1 KiB objects (both sides hold the same "
                       "bytes and rclone's mtime metadata, as after a sync)")
-        lines += [f"## {title}", "",
-                  "| tool | wall s | objects/s | MB/s | CPU s | peak RSS MiB | servers CPU s "
-                  "| ferry's speed-up |",
-                  "|---|---|---|---|---|---|---|---|"]
-        for name in names:
-            wall = med(workload, name, "wall")
-            if wall is None:
-                lines.append(f"| {LABELS[name]} | failed | | | | | | |")
-                continue
-            speedup = "-"
-            if name != "ferry" and rate(workload, "ferry"):
-                speedup = f"{rate(workload, 'ferry') / rate(workload, name):.2f}x"
-            r = rate(workload, name)
-            r_text = f"{r:.0f}" if r >= 10 else f"{r:.3f}"
-            lines.append(f"| {LABELS[name]} | {wall:.2f} | {r_text} | "
-                         f"{mbps(workload, name):.1f} | {med(workload, name, 'cpu'):.2f} | "
-                         f"{med(workload, name, 'rss'):.0f} | {med(workload, name, 'srv'):.2f} "
-                         f"| {speedup} |")
-        lines.append("")
+        lines += [f"## {title}", ""] + table(workload, names)
     if "list" in workloads:
         count = workloads["list"][1]
         lines += [f"## (5) listing and comparing {count:,} objects per side", "",
@@ -210,15 +229,7 @@ def write_report(args, results, workloads, ceilings, notes, n_slow):
                 lines.append(f"| {ir:,} | {pct:.1f}% | `{fn}` |")
             lines.append("")
 
-    lines += ["## (6) WAN profile", ""]
-    if notes.get("netem"):
-        lines += ["Not run: it needs `tc ... netem` and this machine's kernel lacks it. "
-                  f"{notes['netem']} (the kernel's config has `# CONFIG_NET_SCH_NETEM is not "
-                  "set`; there is no module to load). The figures the issue asks for (workloads "
-                  "1 and 2 with 40 ms each way) stay open until the harness runs on a kernel "
-                  "with netem.", ""]
-    else:
-        lines += ["netem is available here but the WAN profile is not implemented yet.", ""]
+    lines += wan_section(args, workloads, notes, table)
 
     # Targets.
     def best_peer(workload, fn, names, better):
@@ -238,8 +249,24 @@ def write_report(args, results, workloads, ceilings, notes, n_slow):
         rows.append(("1 GiB MB/s ≥ 1.2x the best peer",
                      f"{r:.2f}x {LABELS[who]} ({mbps('large', 'ferry'):.1f} against {peer:.1f})",
                      "met" if r >= 1.2 else "not met"))
-    rows.append(("WAN 16 KiB objects/s ≥ 3x", "not run (no netem)", "open"))
-    rows.append(("WAN 1 GiB MB/s ≥ 1.5x", "not run (no netem)", "open"))
+    if "wan_small" in workloads and rate("wan_small", "ferry"):
+        peer, who = best_peer("wan_small", rate, PEER_NAMES, max)
+        r = rate("wan_small", "ferry") / peer
+        rows.append(("WAN 16 KiB objects/s ≥ 3x the best peer",
+                     f"{r:.2f}x {LABELS[who]} ({rate('wan_small', 'ferry'):.0f} against "
+                     f"{peer:.0f})", "met" if r >= 3 else "not met"))
+    else:
+        rows.append(("WAN 16 KiB objects/s ≥ 3x", "not in this run", "open"))
+    if "wan_large" in workloads and mbps("wan_large", "ferry"):
+        peer, who = best_peer("wan_large", mbps, PEER_NAMES, max)
+        r = mbps("wan_large", "ferry") / peer
+        rows.append(("WAN 1 GiB MB/s ≥ 1.5x the best peer",
+                     f"{r:.2f}x {LABELS[who]} ({mbps('wan_large', 'ferry'):.1f} against "
+                     f"{peer:.1f})" + ("" if args.large_mib == 1024 else
+                                       f" at {args.large_mib:,} MiB objects"),
+                     "met" if r >= 1.5 else "not met"))
+    else:
+        rows.append(("WAN 1 GiB MB/s ≥ 1.5x", "not in this run", "open"))
     if "noop" in workloads and med("noop", "ferry", "wall"):
         walls = [(med("noop", n, "wall"), n) for n in ("rclone", "rclone_tuned")
                  if med("noop", n, "wall")]
@@ -288,3 +315,68 @@ def write_report(args, results, workloads, ceilings, notes, n_slow):
 
 
 PEER_NAMES = ["rclone", "rclone_tuned", "awscli", "s3cmd"]
+
+
+def wan_section(args, workloads, notes, table):
+    """(6): workloads (1) and (2) again through bench/delay_proxy.py."""
+    wan = notes.get("wan")
+    if not wan or not ("wan_small" in workloads or "wan_large" in workloads):
+        netem = notes.get("netem") or (wan or {}).get("netem")
+        return ["## (6) WAN profile", "",
+                "Not in this run: `bench/bench.py --wan` (or `--workloads wan_small,wan_large`) "
+                "runs workloads (1) and (2) again through a user-space delay line, "
+                "bench/delay_proxy.py" + (f" (netem is not available here: {netem})" if netem
+                                          else "") + ".", ""]
+    d, win = wan["delay_ms"], wan["window_mib"]
+    rtt = wan["rtt"]
+    window_rate = win * MIB / (2 * d / 1000) / 1e6
+    netem = wan.get("netem") or notes.get("netem")
+    lines = ["## (6) WAN profile: (1) and (2) with {:g} ms each way".format(d), "",
+             "Method: " + ("netem is not available on this machine (the kernel has no "
+                           f"CONFIG_NET_SCH_NETEM: {netem.rstrip('.')}), so the delay is made in "
+                           "user space. " if netem else "The delay is made in user space. ")
+             + "bench.py starts one bench/delay_proxy.py process (Python asyncio) in front of "
+             "each SeaweedFS server and points every tool at the proxies, then stops them "
+             "after the run. For each connection a tool opens, the proxy opens one to the "
+             f"server and relays both directions through a delay line: every chunk read is "
+             f"written to the other side no earlier than {d:g} ms after it was read, so a "
+             f"request and its response cost one round trip of {2 * d:g} ms. It also emulates "
+             "the handshake (what a client sends in the first round trip after connecting "
+             f"reaches the server one RTT later, so a new connection costs {2 * d:g} ms more "
+             "than a reused one) and the TCP window: at most "
+             f"{win:g} MiB per connection and direction is in flight (read and not yet "
+             f"acknowledged, one RTT), so one connection carries at most {win:g} MiB / RTT = "
+             f"{window_rate:.0f} MB/s, as on a long fat pipe with a typical autotuned Linux "
+             "window. It does not emulate loss, jitter, reordering, slow start or a bandwidth "
+             "limit, so tools that open many connections are not penalised as they would be "
+             "by congestion. The proxies run as their own processes: their CPU (proxies CPU s) "
+             "is apart from the tool's and the servers', but on the same 2 cores. "
+             "Same data as (1) and (2) (same buckets); "
+             f"{', '.join(LABELS[n] for n in wan.get('full', WAN_FULL_DEFAULT))} copy all of "
+             "(1)'s objects, the other tools (at most 4 transfers for rclone's defaults, one "
+             f"at a time for s3cmd) the first {wan['peer_objects']:,} (objects/s is "
+             "from the count each tool copied).", "",
+             "Round trip measured before the run: median of 20 sequential GETs of a 1-byte "
+             "object from server A (Python http.client, presigned URL), on a new connection "
+             "for each GET and on one reused connection:", "",
+             "| path | new connection ms | reused connection ms |", "|---|---|---|"]
+    for label, text in (("direct", "direct"), ("proxy", "through the proxy")):
+        if label in rtt:
+            lines.append(f"| {text} | {rtt[label]['fresh_ms']:.1f} | "
+                         f"{rtt[label]['reused_ms']:.1f} |")
+    if "direct" in rtt and "proxy" in rtt:
+        lines += ["", f"The proxy adds {rtt['proxy']['reused_ms'] - rtt['direct']['reused_ms']:.1f}"
+                  f" ms per request on a reused connection ({2 * d:g} ms intended) and "
+                  f"{rtt['proxy']['fresh_ms'] - rtt['direct']['fresh_ms']:.1f} ms on a new one "
+                  f"({4 * d:g} ms intended)."]
+    lines.append("")
+    if "wan_small" in workloads:
+        count = workloads["wan_small"][1]
+        lines += [f"## {TITLES['wan_small']} ({count:,}), {d:g} ms each way", ""]
+        lines += table("wan_small", workloads["wan_small"][3], proxies=True)
+    if "wan_large" in workloads:
+        count = workloads["wan_large"][1]
+        lines += [f"## {TITLES['wan_large']} ({count} x {args.large_mib:,} MiB), {d:g} ms "
+                  "each way", ""]
+        lines += table("wan_large", workloads["wan_large"][3], proxies=True)
+    return lines

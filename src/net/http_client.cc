@@ -12,6 +12,7 @@
 #include <optional>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <sys/epoll.h>
@@ -219,10 +220,13 @@ class HttpClient::Driver {
       }
       Wake();
     }));
+    bool wake = false;
     {
       std::lock_guard lock(synced_.mu);
       if (!synced_.shutting_down) {
         synced_.submitted.push_back(std::move(t));
+        // A driver that is awake takes the request at its next turn: no system call.
+        wake = std::exchange(synced_.sleeping, false);
       }
     }
     if (t) {
@@ -230,7 +234,7 @@ class HttpClient::Driver {
       t->done(Status::Cancelled("HTTP client is shutting down"));
       return;
     }
-    Wake();
+    if (wake) Wake();
   }
 
  private:
@@ -266,6 +270,7 @@ class HttpClient::Driver {
     std::vector<std::unique_ptr<Transfer>> submitted;
     std::vector<uint64_t> stopped;  // transfers whose callers asked to stop
     bool shutting_down = false;
+    bool sleeping = false;  // the driver waits in epoll_wait for a Wake()
   };
 
   void Wake() {
@@ -310,6 +315,7 @@ class HttpClient::Driver {
       bool shutting_down = false;
       {
         std::lock_guard lock(synced_.mu);
+        synced_.sleeping = false;
         incoming.swap(synced_.submitted);
         stopped.swap(synced_.stopped);
         shutting_down = synced_.shutting_down;
@@ -322,8 +328,17 @@ class HttpClient::Driver {
       for (uint64_t id : stopped) AbortStopped(id);
       StartDueTransfers();
 
-      const int ready =
-          epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()), WaitMs());
+      int wait_ms = WaitMs();
+      {
+        std::lock_guard lock(synced_.mu);
+        if (!synced_.submitted.empty()) {
+          wait_ms = 0;  // new requests arrived during this turn: start them first
+        } else {
+          synced_.sleeping = true;
+        }
+      }
+      const int ready = epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()),
+                                   wait_ms);
       int running = 0;
       for (int i = 0; i < ready; ++i) {
         const int fd = events[i].data.fd;

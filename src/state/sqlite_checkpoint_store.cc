@@ -48,7 +48,12 @@ Result<std::unique_ptr<SqliteCheckpointStore>> SqliteCheckpointStore::Open(const
     sqlite3_close(db);
     return Status::Internal("cannot prepare the state file '" + path + "': " + why);
   }
-  return std::unique_ptr<SqliteCheckpointStore>(new SqliteCheckpointStore(db, path, run));
+  std::unique_ptr<SqliteCheckpointStore> store(new SqliteCheckpointStore(db, path, run));
+  Statement failed(db, "SELECT key FROM failures WHERE run = ?");
+  failed.Bind(1, run);
+  while (failed.ok() && failed.Step() == SQLITE_ROW) store->failed_.insert(failed.Text(0));
+  if (!failed.ok()) return store->Error("reading recorded failures");
+  return store;
 }
 
 SqliteCheckpointStore::~SqliteCheckpointStore() { sqlite3_close(db_); }
@@ -148,14 +153,17 @@ Status SqliteCheckpointStore::RecordFailure(const FailureRecord& f) {
   Statement s(db_, "INSERT OR REPLACE INTO failures VALUES (?,?,?,?)");
   s.Bind(1, run_).Bind(2, f.key).Bind(3, f.attempts).Bind(4, f.error);
   if (!s.ok() || s.Step() != SQLITE_DONE) return Error("recording a failure");
+  failed_.insert(f.key);
   return Status::OK();
 }
 
 Status SqliteCheckpointStore::ClearFailure(const std::string& key) {
   std::lock_guard lock(mu_);
+  if (!failed_.contains(key)) return Status::OK();
   Statement s(db_, "DELETE FROM failures WHERE run=? AND key=?");
   s.Bind(1, run_).Bind(2, key);
   if (!s.ok() || s.Step() != SQLITE_DONE) return Error("clearing a failure");
+  failed_.erase(key);
   return Status::OK();
 }
 

@@ -4,6 +4,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_set>
 
 #include "state/checkpoint_store.h"
 
@@ -40,6 +41,9 @@ class SqliteCheckpointStore final : public CheckpointStore {
   sqlite3* db_;
   std::string path_;
   std::string run_;
+  // Keys with a recorded failure in this run: a copied object clears its record
+  // without a write transaction when it has none (nearly always).
+  std::unordered_set<std::string> failed_;  // guarded by mu_
 };
 
 }  // namespace ferry::state

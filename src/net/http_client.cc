@@ -173,7 +173,13 @@ class HttpClient::Driver {
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.fd = wakeup_.get();
-    epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, wakeup_.get(), &ev);
+    if (epoll_.get() < 0 || wakeup_.get() < 0 ||
+        epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, wakeup_.get(), &ev) != 0) {
+      broken_ = Status::Unavailable(std::string("cannot set up the HTTP client: ") +
+                                        std::strerror(errno),
+                                    "the open file limit (ulimit -n)");
+      return;  // no driver thread: every request fails with broken_
+    }
 
     multi_.reset(curl_multi_init());
     curl_multi_setopt(multi_.get(), CURLMOPT_SOCKETFUNCTION, OnSocket);
@@ -197,7 +203,7 @@ class HttpClient::Driver {
       synced_.shutting_down = true;
     }
     Wake();
-    thread_.join();
+    if (thread_.joinable()) thread_.join();
     // The transfers' handles leave the multi handle before it is cleaned up.
     threaded_.spare.clear();
     multi_.reset();
@@ -210,6 +216,10 @@ class HttpClient::Driver {
     t->done = std::move(done);
     t->stop = std::move(stop);
     t->not_before = not_before;
+    if (!broken_.ok()) {
+      t->done(broken_);
+      return;
+    }
     t->id = ++next_id_;
     // A stop request tells the driver which transfer to abort. Registered before
     // synced_.mu is taken: on a token already stopped the callback runs right here.
@@ -531,6 +541,7 @@ class HttpClient::Driver {
   HttpClientOptions options_;
   Fd epoll_;
   Fd wakeup_;  // an eventfd in the epoll set: Submit and stop requests wake the loop
+  Status broken_;  // set when the loop could not be set up
   std::atomic<uint64_t> next_id_{0};
   SyncedData synced_;
   ThreadedData threaded_;

@@ -96,11 +96,11 @@ def write_report(args, results, workloads, ceilings, notes, n_slow):
         f"{platform.system()} {platform.release()}. Source and destination are two SeaweedFS "
         "S3 gateways (`weed server`, tests/testbed) on the same machine: the servers share the "
         "2 cores with the tool, so these are figures of the whole system, not of the tool "
-        "alone. Another engineer was compiling C++ on the same machine during the run: load "
-        f"average (1, 5, 15 min) {notes['load_before']} before, {notes['load_after']} after"
+        "alone. Load average (1, 5, 15 min) "
+        f"{notes['load_before']} before the run, {notes['load_after']} after"
         + "".join(f"; {w} began at {notes['load_' + w]}" for w in workloads
                   if "load_" + w in notes) + ". Tools alternate within each round, so "
-        "that load falls on all of them alike.",
+        "any other load falls on all of them alike.",
         "",
         "Versions: " + "; ".join([
             version([FERRY, "--version"]), version(["rclone", "version"]),

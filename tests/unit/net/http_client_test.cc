@@ -8,6 +8,8 @@
 #include <mutex>
 #include <set>
 
+#include <sys/resource.h>
+
 #include "unit/net/loopback_server.h"
 
 namespace ferry::net {
@@ -215,6 +217,26 @@ TEST(HttpClient, AlreadyStoppedTokenCancelsWithoutSending) {
   auto r = client.Send(req, stop.get_token());
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code(), Code::kCancelled);
+}
+
+TEST(HttpClient, WithoutFileDescriptorsEveryRequestFailsNamingTheLimit) {
+  rlimit saved{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
+  rlimit none = saved;
+  none.rlim_cur = 0;  // no new descriptor can be made: epoll_create1 and eventfd fail
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &none), 0);
+  auto client = std::make_unique<HttpClient>();
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
+
+  HttpRequest req;
+  req.url = "http://127.0.0.1:9/never";
+  auto r = client->Send(req);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), Code::kUnavailable);
+  EXPECT_NE(r.error().message().find("cannot set up the HTTP client"), std::string::npos)
+      << r.error().ToString();
+  EXPECT_NE(r.error().hint().find("ulimit -n"), std::string::npos) << r.error().ToString();
+  client.reset();  // no driver thread to join: must not hang or crash
 }
 
 TEST(HttpClient, DestructorCancelsPendingRequests) {

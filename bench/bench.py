@@ -8,7 +8,7 @@ the ceiling (the servers alone under wrk, an independent C load generator on pre
 URLs), the servers' own CPU, and ferry's instructions per object under callgrind.
 Writes docs/BENCHMARKS.md.
 
-  python3 bench/bench.py                 # the issue's sizes
+  python3 bench/bench.py --wan           # the issue's sizes and the WAN profile (75 min)
   python3 bench/bench.py --small 2000 --large-mib 64 --noop 5000 --list 20000 --repeat 1  # smoke
 """
 import argparse
@@ -453,7 +453,7 @@ def main():
     parser.add_argument("--wan-delay-ms", type=float, default=40)
     parser.add_argument("--wan-window-mib", type=float, default=8,
                         help="(6) bytes in flight per connection and direction")
-    parser.add_argument("--wan-peer-max", type=int, default=2000,
+    parser.add_argument("--wan-peer-max", type=int, default=500,
                         help="(6) every tool but ferry and rclone tuned runs WAN small on "
                              "this many of the 16 KiB objects")
     parser.add_argument("--out", default=os.path.join(REPO, "docs", "BENCHMARKS.md"))

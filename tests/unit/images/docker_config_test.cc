@@ -5,6 +5,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <string>
+
+#include <unistd.h>
 
 #include "core/base64.h"
 
@@ -15,7 +18,10 @@ class DockerConfigTest : public ::testing::Test {
  protected:
   void Write(const std::string& text) { std::ofstream(path_) << text; }
   void TearDown() override { std::filesystem::remove(path_); }
-  std::string path_ = ::testing::TempDir() + "/ferry-docker-config-test.json";
+  // One file per test and process: ctest runs these tests in parallel processes.
+  std::string path_ = ::testing::TempDir() + "/ferry-docker-config-" + std::to_string(getpid()) +
+                      "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name() +
+                      ".json";
 };
 
 TEST_F(DockerConfigTest, FindsTheLoginOfAHost) {

@@ -211,15 +211,15 @@ class HttpClient::Driver {
 
   void Submit(HttpRequest request, Callback done, std::stop_token stop,
               Clock::time_point not_before) {
+    if (!broken_.ok()) {
+      done(broken_);
+      return;
+    }
     auto t = std::make_unique<Transfer>();
     t->request = std::move(request);
     t->done = std::move(done);
     t->stop = std::move(stop);
     t->not_before = not_before;
-    if (!broken_.ok()) {
-      t->done(broken_);
-      return;
-    }
     t->id = ++next_id_;
     // A stop request tells the driver which transfer to abort. Registered before
     // synced_.mu is taken: on a token already stopped the callback runs right here.

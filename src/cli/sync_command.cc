@@ -34,6 +34,8 @@ void PrintSummary(const engine::RunSummary& s, const SyncFlags& flags) {
                         {"differences", s.differences},
                         {"failed", s.failed},
                         {"parts_resumed", s.parts_resumed},
+                        {"unverified", s.unverified},
+                        {"deletes_refused", s.deletes_refused},
                         {"seconds", s.seconds}};
     nlohmann::json failures = nlohmann::json::array();
     for (const auto& f : s.failures) {
@@ -42,15 +44,17 @@ void PrintSummary(const engine::RunSummary& s, const SyncFlags& flags) {
     j["failures"] = failures;
     std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else {
+    auto n = [](uint64_t v) { return static_cast<unsigned long long>(v); };
     std::printf(
         "listed %llu (destination %llu) · identical %llu · copied %llu (%llu bytes) · deleted "
         "%llu · differences %llu · failed %llu · %.1f s\n",
-        static_cast<unsigned long long>(s.listed_source),
-        static_cast<unsigned long long>(s.listed_destination),
-        static_cast<unsigned long long>(s.matched), static_cast<unsigned long long>(s.copied),
-        static_cast<unsigned long long>(s.bytes), static_cast<unsigned long long>(s.deleted),
-        static_cast<unsigned long long>(s.differences),
-        static_cast<unsigned long long>(s.failed), s.seconds);
+        n(s.listed_source), n(s.listed_destination), n(s.matched), n(s.copied), n(s.bytes),
+        n(s.deleted), n(s.differences), n(s.failed), s.seconds);
+    if (s.unverified > 0) {
+      std::printf("%llu copied object%s could not be verified: their source ETag is no checksum "
+                  "ferry can recompute (SSE-KMS, or a part layout the source does not tell)\n",
+                  n(s.unverified), s.unverified == 1 ? "" : "s");
+    }
   }
   for (const auto& f : s.failures) {
     std::fprintf(stderr, "ferry: failed after %d attempt%s: %s: %s\n", f.attempts,
@@ -159,6 +163,15 @@ int RunSyncCommand(SyncFlags& flags, const CLI::App& command) {
     checkpoints = std::move(*opened);
   }
 
+  // check and --dry-run name each key that differs, one line each, as rclone check does.
+  options->on_difference = [&](const engine::Difference& d) {
+    if (flags.json) return;  // one summary object only; the report has every key
+    const char* verb = spec.mode == engine::RunMode::kCheck ? ""
+                       : d.is_delete                         ? "would delete: "
+                                                             : "would copy: ";
+    std::printf("%s: %s%s\n", d.key.c_str(), verb, d.what.c_str());
+  };
+
   std::stop_source interrupt;
   Result<engine::RunSummary> summary = Status::Internal("not run");
   {
@@ -168,6 +181,7 @@ int RunSyncCommand(SyncFlags& flags, const CLI::App& command) {
   }
   if (!summary.ok()) return fail(summary.error());
   PrintSummary(*summary, flags);
+  if (!summary->delete_refusal.ok()) return fail(summary->delete_refusal);
   if (summary->failed > 0) return kExitPartial;
   if (spec.mode == engine::RunMode::kCheck && summary->differences > 0) return kExitDifferences;
   return kExitOk;

@@ -42,6 +42,7 @@ void PrintSummary(const engine::RunSummary& s, const SyncFlags& flags) {
       failures.push_back({{"key", f.key}, {"attempts", f.attempts}, {"error", f.error}});
     }
     j["failures"] = failures;
+    j["requests"] = {{"source", s.source_requests}, {"destination", s.destination_requests}};
     std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else {
     auto n = [](uint64_t v) { return static_cast<unsigned long long>(v); };

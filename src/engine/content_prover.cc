@@ -2,7 +2,6 @@
 
 #include "engine/etag_hasher.h"
 #include "engine/part_plan.h"
-#include "engine/source_etag.h"
 #include "engine/transfer_checks.h"
 
 namespace ferry::engine {
@@ -13,7 +12,7 @@ Result<Verdict> ContentProver::Prove(const store::ObjectEntry& src, const store:
     auto head = destination_.Head(dst.key, stop);
     if (!head.ok()) return std::move(head).take_error();
     const auto& metadata = head->content.metadata;
-    auto it = metadata.find(kSourceEtagMetadata);
+    auto it = metadata.find(store::kSourceEtagMetadata);
     if (it != metadata.end() && it->second == src.etag) {
       return Verdict{true, "recorded source etag matches"};
     }

@@ -20,6 +20,9 @@ Decision Compare(const store::ObjectEntry& src, const store::ObjectEntry& dst, C
                                      std::to_string(dst.size));
   }
   if (mode == CompareMode::kSize) return decide(Action::kSkip, "same size");
+  if (!src.etag.empty() && src.etag == dst.recorded_etag) {
+    return decide(Action::kSkip, "recorded source etag matches");
+  }
   const bool both_etags = !src.etag.empty() && !dst.etag.empty();
   if ((mode == CompareMode::kSizeEtag || mode == CompareMode::kChecksum) && both_etags) {
     if (src.etag == dst.etag) return decide(Action::kSkip, "same size and etag");

@@ -344,6 +344,8 @@ Result<RunSummary> RunSync(store::ObjectStore& source, store::ObjectStore& desti
   summary.parts_resumed = parts_resumed;
   summary.unverified = unverified;
   summary.failures = run.TakeFailures();
+  summary.source_requests = source.RequestCounts();
+  summary.destination_requests = destination.RequestCounts();
   summary.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return summary;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stop_token>
@@ -75,6 +76,8 @@ struct RunSummary {
   uint64_t unverified = 0;    // copied, but no checksum could prove the bytes (see Transferer)
   uint64_t deletes_refused = 0;
   double seconds = 0;
+  // Requests by operation on each side (one service with one set of keys: the same counts).
+  std::map<std::string, uint64_t> source_requests, destination_requests;
   std::vector<FailedObject> failures;  // each with its last error
   // Why the deletes were refused (the source listed nothing, --max-delete); the
   // copies were made and are counted above. OK when nothing was refused.

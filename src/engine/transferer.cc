@@ -4,7 +4,6 @@
 
 #include <algorithm>
 
-#include "engine/source_etag.h"
 #include "engine/transfer_checks.h"
 #include "s3/checksum.h"
 
@@ -46,11 +45,11 @@ store::ObjectMeta Transferer::MetaToWrite(const store::ObjectMeta& m,
   out.mtime_ms = m.mtime_ms;
   if (options_.copy_metadata) {
     out.content = m.content;
-    out.content.metadata.erase(kSourceEtagMetadata);
+    out.content.metadata.erase(store::kSourceEtagMetadata);
   } else if (auto it = m.content.metadata.find("mtime"); it != m.content.metadata.end()) {
     out.content.metadata["mtime"] = it->second;  // a folder's times survive without metadata
   }
-  if (record_source_etag && !m.etag.empty()) out.content.metadata[kSourceEtagMetadata] = m.etag;
+  if (record_source_etag && !m.etag.empty()) out.content.metadata[store::kSourceEtagMetadata] = m.etag;
   return out;
 }
 

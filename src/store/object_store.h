@@ -29,7 +29,14 @@ struct ObjectEntry {
   std::string etag;          // S3 ETag without quotes; empty where the backend has none
   int64_t mtime_ms = 0;      // last modification, ms since the epoch
   std::string storage_class;
+  // The source ETag ferry recorded when it wrote this copy, where a listing can
+  // tell it (a folder's extended attribute), while the copy is unchanged since.
+  std::string recorded_etag;
 };
+
+// The user metadata key under which a copy whose own ETag cannot equal its
+// source's records the source's (x-amz-meta-ferry-source-etag on S3).
+inline constexpr const char* kSourceEtagMetadata = "ferry-source-etag";
 
 // Everything of an object besides its bytes that ferry copies.
 struct ObjectMeta {
@@ -155,6 +162,9 @@ class ObjectStore {
     (void)key, (void)stop;
     return Status::NotSupported("object tags");
   }
+
+  // Requests sent so far by operation, for the run's summary; empty for a folder.
+  virtual std::map<std::string, uint64_t> RequestCounts() const { return {}; }
 
   // True when ETags are MD5-based (S3), so size+ETag comparisons are meaningful.
   virtual bool HasMd5Etags() const { return false; }

@@ -48,6 +48,10 @@ class S3Store final : public ObjectStore {
   Status Delete(const std::vector<std::string>& keys, std::stop_token stop) override;
   Result<std::string> GetTagging(const std::string& key, std::stop_token stop) override;
   bool HasMd5Etags() const override { return true; }
+  // The client's counts: stores that share a client (one service, one set of keys) share them.
+  std::map<std::string, uint64_t> RequestCounts() const override {
+    return client_->RequestCounts();
+  }
 
   const std::string& bucket() const { return bucket_; }
 

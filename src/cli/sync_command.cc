@@ -67,39 +67,62 @@ void PrintSummary(const engine::RunSummary& s, const SyncFlags& flags) {
 
 void AddSpecFlags(CLI::App& cmd, job::SyncSpec& spec, bool with_delete) {
   cmd.add_option("source", spec.source, "s3://bucket[/prefix], NAME:bucket[/prefix] or folder")
-      ->required();
-  cmd.add_option("destination", spec.destination, "same forms as the source")->required();
+      ->required()
+      ->type_name("SRC");
+  cmd.add_option("destination", spec.destination, "same forms as the source")
+      ->required()
+      ->type_name("DST");
   AddEndpointFlags(cmd, "src-", spec.src);
   AddEndpointFlags(cmd, "dst-", spec.dst);
   if (with_delete) {
     cmd.add_flag("--delete", spec.delete_extra, "Delete objects found only in DST");
     cmd.add_flag("--allow-empty-source", spec.allow_empty_source,
                  "Let --delete run when the source lists no objects");
-    cmd.add_option("--max-delete", spec.max_delete, "Refuse to delete more than N or P%");
+    cmd.add_option("--max-delete", spec.max_delete,
+                   "With --delete: refuse to delete more than N objects or P% of DST")
+        ->type_name("N|P%");
   }
-  cmd.add_flag("--dry-run", spec.dry_run, "Decide and report, change nothing");
-  cmd.add_option("--compare", spec.compare, "size-etag (default), size-mtime, size, checksum");
-  cmd.add_option("--include", "Only keys matching GLOB (repeatable, in order with --exclude)");
-  cmd.add_option("--exclude", "Skip keys matching GLOB (repeatable)");
-  cmd.add_option("--prefix-list", spec.prefix_list, "File of key prefixes, one per line");
-  cmd.add_option("--modified-after", spec.modified_after, "Only objects modified at/after TIME");
-  cmd.add_option("--modified-before", spec.modified_before, "Only objects modified before TIME");
-  cmd.add_option("--storage-class", spec.storage_class, "Storage class of written objects");
-  cmd.add_option("--sse", spec.sse, "Server-side encryption: AES256 or aws:kms")
+  cmd.add_flag("--dry-run", spec.dry_run, "Decide and name each difference, change nothing");
+  cmd.add_option("--compare", spec.compare,
+                 "size-etag (default; part-layout aware), size-mtime, size, or checksum "
+                 "(proves equal content, reading bytes where no checksum can)")
+      ->type_name("MODE");
+  cmd.add_option("--include", "Only keys matching GLOB (repeatable, in order with --exclude)")
+      ->type_name("GLOB");
+  cmd.add_option("--exclude", "Skip keys matching GLOB (repeatable)")->type_name("GLOB");
+  cmd.add_option("--prefix-list", spec.prefix_list, "Only keys under the prefixes in FILE, one per line")
+      ->type_name("FILE");
+  cmd.add_option("--modified-after", spec.modified_after,
+                 "Only objects modified at/after TIME (2026-01-31, 2026-01-31T12:00:00Z)")
+      ->type_name("TIME");
+  cmd.add_option("--modified-before", spec.modified_before, "Only objects modified before TIME")
+      ->type_name("TIME");
+  cmd.add_option("--storage-class", spec.storage_class, "Storage class of written objects")
+      ->type_name("CLASS");
+  cmd.add_option("--sse", spec.sse, "Server-side encryption of written objects")
       ->check(CLI::IsMember({"AES256", "aws:kms"}));
-  cmd.add_option("--sse-kms-key-id", spec.sse_kms_key_id, "KMS key for --sse aws:kms");
-  cmd.add_option("--acl", spec.acl, "Canned ACL of written objects");
+  cmd.add_option("--sse-kms-key-id", spec.sse_kms_key_id, "KMS key for --sse aws:kms")
+      ->type_name("KEY");
+  cmd.add_option("--acl", spec.acl, "Canned ACL of written objects (private, bucket-owner-full-control, ...)")
+      ->type_name("ACL");
   cmd.add_flag("--no-metadata", spec.no_metadata, "Do not copy Content-Type, x-amz-meta-*...");
   cmd.add_flag("--tags", spec.copy_tags, "Copy object tags too (one more request per object)");
   cmd.add_flag("--request-payer", spec.request_payer,
                "Accept requester-pays charges (x-amz-request-payer: requester)");
   cmd.add_option("--multipart-threshold", spec.multipart_threshold,
-                 "Objects above SIZE go multipart (default 200M, at most 5G)");
-  cmd.add_option("--part-size", spec.part_size, "Part SIZE (default automatic, 16M or more)");
-  cmd.add_option("--transfers", spec.transfers, "Objects in flight (default 256)");
-  cmd.add_option("--memory", spec.memory, "Upper bound on transfer buffers (default 1G)");
-  cmd.add_option("--bwlimit", spec.bwlimit, "Upload at most RATE bytes/s (e.g. 50M)");
-  cmd.add_option("--max-attempts", spec.max_attempts, "Attempts per object (default 5)");
+                 "Single-part sources above SIZE go multipart (default 200M, at most 5G); "
+                 "multipart sources keep their layout")
+      ->type_name("SIZE");
+  cmd.add_option("--part-size", spec.part_size,
+                 "Part SIZE for ferry's own layouts (default automatic, 16M or more)")
+      ->type_name("SIZE");
+  cmd.add_option("--transfers", spec.transfers, "Objects in flight (default 256)")->type_name("N");
+  cmd.add_option("--memory", spec.memory, "Upper bound on transfer buffers (default 1G)")
+      ->type_name("SIZE");
+  cmd.add_option("--bwlimit", spec.bwlimit, "Upload at most RATE bytes/s (e.g. 50M)")
+      ->type_name("RATE");
+  cmd.add_option("--max-attempts", spec.max_attempts, "Attempts per object (default 5)")
+      ->type_name("N");
 }
 
 void CollectFilters(const CLI::App& command, job::SyncSpec& spec) {
@@ -121,17 +144,37 @@ CLI::App* AddSyncCommand(CLI::App& app, const std::string& name, SyncFlags& flag
                                        : "Compare SRC and DST and list the differences";
   CLI::App* cmd = app.add_subcommand(name, about);
   AddSpecFlags(*cmd, flags.spec, name == "sync");
-  cmd->add_option("--config", flags.config_path, "Config file with named endpoints");
+  AddEndpointFlags(*cmd, "", flags.both);
+  cmd->add_option("--config", flags.config_path,
+                  "Config file with named endpoints (default ~/.config/ferry/ferry.toml)")
+      ->type_name("FILE");
   cmd->add_option("--state", flags.state_dir,
-                  "Folder for checkpoints (default ~/.local/state/ferry)");
+                  "Folder for checkpoints (default ~/.local/state/ferry)")
+      ->type_name("DIR");
   cmd->add_flag("--progress", flags.progress, "Show live progress (default on a terminal)");
   cmd->add_flag("--no-progress", flags.no_progress, "Never show live progress");
   cmd->add_flag("--json", flags.json, "Print one JSON summary object at the end");
-  cmd->add_option("--report", flags.spec.report, "Write a JSON line per object decided to FILE");
+  cmd->add_option("--report", flags.spec.report, "Write a JSON line per object decided to FILE")
+      ->type_name("FILE");
   flags.spec.mode = name == "sync"   ? engine::RunMode::kSync
                     : name == "copy" ? engine::RunMode::kCopy
                                      : engine::RunMode::kCheck;
   return cmd;
+}
+
+// Flags that contradict each other are refused rather than silently ignored
+// (options that need another, as --max-delete needs --delete, are refused by
+// job::MakeRunOptions, for server tasks too).
+Status CheckFlagCombinations(const SyncFlags& flags) {
+  const job::SyncSpec& spec = flags.spec;
+  FERRY_RETURN_IF_ERROR(job::CheckCredentialChoice(flags.both, "--"));
+  FERRY_RETURN_IF_ERROR(job::CheckCredentialChoice(spec.src, "--src-"));
+  FERRY_RETURN_IF_ERROR(job::CheckCredentialChoice(spec.dst, "--dst-"));
+  if (flags.progress && flags.no_progress) {
+    return Status::InvalidArgument("--progress and --no-progress contradict each other",
+                                   "give one of them");
+  }
+  return Status::OK();
 }
 
 int RunSyncCommand(SyncFlags& flags, const CLI::App& command) {
@@ -140,6 +183,9 @@ int RunSyncCommand(SyncFlags& flags, const CLI::App& command) {
     return ExitCodeFor(st);
   };
   job::SyncSpec& spec = flags.spec;
+  if (Status st = CheckFlagCombinations(flags); !st.ok()) return fail(st);
+  spec.src = spec.src.Over(flags.both);
+  spec.dst = spec.dst.Over(flags.both);
   CollectFilters(command, spec);
   auto options = job::MakeRunOptions(spec);
   if (!options.ok()) return fail(options.error());

@@ -151,7 +151,8 @@ CLI::App* AddSyncCommand(CLI::App& app, const std::string& name, SyncFlags& flag
   cmd->add_option("--state", flags.state_dir,
                   "Folder for checkpoints (default ~/.local/state/ferry)")
       ->type_name("DIR");
-  cmd->add_flag("--progress", flags.progress, "Show live progress (default on a terminal)");
+  cmd->add_flag("--progress", flags.progress,
+                "Show live progress (default on a terminal; elsewhere a line every 10 s)");
   cmd->add_flag("--no-progress", flags.no_progress, "Never show live progress");
   cmd->add_flag("--json", flags.json, "Print one JSON summary object at the end");
   cmd->add_option("--report", flags.spec.report, "Write a JSON line per object decided to FILE")
@@ -189,8 +190,11 @@ int RunSyncCommand(SyncFlags& flags, const CLI::App& command) {
   CollectFilters(command, spec);
   auto options = job::MakeRunOptions(spec);
   if (!options.ok()) return fail(options.error());
-  options->progress =
-      flags.progress || (!flags.no_progress && !flags.json && isatty(STDERR_FILENO));
+  // On a terminal a line redrawn in place; asked for elsewhere, a line every 10 s.
+  const bool terminal = isatty(STDERR_FILENO);
+  if (flags.progress || (!flags.no_progress && !flags.json && terminal)) {
+    options->progress = terminal ? engine::ProgressStyle::kTerminal : engine::ProgressStyle::kLines;
+  }
 
   const bool explicit_config = !flags.config_path.empty();
   const std::string config_path = explicit_config ? flags.config_path : job::DefaultConfigPath();

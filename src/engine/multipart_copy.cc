@@ -51,12 +51,14 @@ Result<TransferOutcome> Transferer::CopyInParts(const store::ObjectEntry& object
     const uint64_t offset = plan.Offset(n);
     const uint64_t length = plan.Length(n, size);
     if (stop_parts.stop_requested()) return Status::Cancelled();
+    InFlightBytes in_flight(counters_);
     std::string buffer;
     buffer.reserve(length);
     auto read = source_.Read(
         object.key, offset, length,
         [&](std::string_view chunk) {
           buffer.append(chunk);
+          if (!stored) in_flight.Add(chunk.size());
           return true;
         },
         stop_parts.get_token());

@@ -15,6 +15,7 @@
 #include "core/throttle_signal.h"
 #include "engine/differ.h"
 #include "engine/filter.h"
+#include "engine/progress.h"
 #include "engine/transferer.h"
 #include "state/checkpoint_store.h"
 #include "store/object_store.h"
@@ -22,8 +23,6 @@
 namespace ferry::engine {
 
 enum class RunMode { kSync, kCopy, kCheck };
-
-struct RunCounters;  // engine/progress.h
 
 // A key that differs, as `check` and --dry-run name it.
 struct Difference {
@@ -48,7 +47,7 @@ struct RunOptions {
   int max_attempts = 5;              // per object
   int list_parallelism = 8;          // sections listed at once per side
   std::string report_path;           // JSON line per decided object; "" = none
-  bool progress = false;             // a live line on stderr
+  ProgressStyle progress = ProgressStyle::kOff;  // a live line on stderr
   std::shared_ptr<ThrottleSignal> throttle;  // fed by the destination's client
   // When set, the run counts here, so another thread can read live progress.
   // REQUIRES: zeroed, and alive until RunSync returns.

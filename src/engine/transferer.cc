@@ -129,12 +129,14 @@ Result<TransferOutcome> Transferer::CopyServerSide(const store::ObjectEntry& obj
 Result<TransferOutcome> Transferer::CopyWhole(const store::ObjectEntry& object,
                                               std::stop_token stop) {
   BudgetLease lease(budget_, std::max<uint64_t>(object.size, 1));
+  InFlightBytes in_flight(counters_);
   std::string data;
   data.reserve(object.size);
   auto meta = source_.Read(
       object.key, 0, 0,
       [&](std::string_view chunk) {
         data.append(chunk);
+        in_flight.Add(chunk.size());
         return true;
       },
       stop);

@@ -59,9 +59,28 @@ struct TransferOutcome {
 
 const char* TransferMethodName(TransferMethod method);
 
-// Counts bytes as they are written, for progress.
+// Counts bytes for progress: written (done), and read for writes not yet done.
 struct TransferCounters {
   std::atomic<uint64_t> bytes_done{0};
+  std::atomic<uint64_t> bytes_in_flight{0};
+};
+
+// The bytes one read adds to bytes_in_flight, taken back when it goes out of scope
+// (the write ended, or the attempt failed).
+class InFlightBytes {
+ public:
+  explicit InFlightBytes(TransferCounters& counters) : counters_(counters) {}
+  ~InFlightBytes() { counters_.bytes_in_flight -= added_; }
+  InFlightBytes(const InFlightBytes&) = delete;
+  InFlightBytes& operator=(const InFlightBytes&) = delete;
+  void Add(uint64_t n) {
+    counters_.bytes_in_flight += n;
+    added_ += n;
+  }
+
+ private:
+  TransferCounters& counters_;
+  uint64_t added_ = 0;
 };
 
 class Transferer {

@@ -126,6 +126,11 @@ Result<std::string> SecretProvider::ReadSecretText(std::stop_token stop) {
   return doc["SecretString"].get<std::string>();
 }
 
+std::optional<Credentials> SecretProvider::Cached() {
+  std::lock_guard lock(mu_);
+  return cached_;
+}
+
 Result<Credentials> SecretProvider::Get(std::stop_token stop) {
   {
     std::lock_guard lock(mu_);

@@ -22,11 +22,4 @@ std::chrono::nanoseconds RateLimiter::Reserve(uint64_t bytes) {
       std::chrono::duration<double>(-tokens_ / static_cast<double>(rate_)));
 }
 
-bool RateLimiter::Acquire(uint64_t bytes, std::stop_token stop) {
-  const auto wait = Reserve(bytes);
-  if (wait.count() == 0) return true;
-  std::unique_lock lock(mu_);
-  return !cv_.wait_for(lock, stop, wait, [] { return false; }) && !stop.stop_requested();
-}
-
 }  // namespace ferry

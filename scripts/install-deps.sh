@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything ferry needs to build and test, idempotently.
-# Debian packages via apt (docker-registry and skopeo for the image tests), test
-# harness via pip (bcrypt writes the registries' htpasswd files), clang and its
-# sanitizer and libFuzzer runtimes for the fuzz targets. Safe to run again.
+# Debian packages via apt (docker-registry and skopeo for the image tests; rclone,
+# s3cmd and the AWS CLI write test sources in their own part layouts; clang and its
+# sanitizer and libFuzzer runtimes for the fuzz targets), test harness via pip
+# (bcrypt writes the registries' htpasswd files). Safe to run again.
 set -euo pipefail
 
 APT_PACKAGES=(
@@ -11,6 +12,7 @@ APT_PACKAGES=(
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
   libtomlplusplus-dev libgtest-dev libgmock-dev
   docker-registry skopeo
+  rclone s3cmd awscli
   libcpp-httplib-dev libsodium-dev
   clang libclang-rt-14-dev
 )

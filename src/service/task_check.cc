@@ -60,7 +60,7 @@ Status CheckCredential(const std::string& name, const std::string& what,
   if (!info.ok()) {
     return Status::InvalidArgument(what + " names the stored credential '" + name +
                                        "', which does not exist",
-                                   "POST /api/v1/credentials stores it first");
+                                   "store it first: ferry credential add, or POST /api/v1/credentials");
   }
   if (actor.role != Role::kAdmin && info->owner != actor.username) {
     return Status::PermissionDenied(what + " names the stored credential '" + name +

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
@@ -104,6 +105,44 @@ std::string Printable(const std::string& text) {
     else out += c;
   }
   return out;
+}
+
+// The source ETag ferry records on a file (as an S3 destination keeps it in
+// metadata), with the size and mtime the file had then: a later listing trusts
+// it only while both are unchanged, so a file edited since is compared anew.
+constexpr const char* kRecordedEtagXattr = "user.ferry.source-etag";
+
+std::string StatStamp(const struct stat& st) {
+  return std::to_string(st.st_size) + " " + std::to_string(st.st_mtim.tv_sec) + "." +
+         std::to_string(st.st_mtim.tv_nsec);
+}
+
+// REQUIRES: `name` is a regular file in `dir_fd` (never followed if a link).
+void RecordSourceEtag(int dir_fd, const std::string& name, const ObjectMeta& meta) {
+  auto it = meta.content.metadata.find(kSourceEtagMetadata);
+  if (it == meta.content.metadata.end()) return;
+  const int fd = ::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return;
+  struct stat st;
+  if (::fstat(fd, &st) == 0) {
+    const std::string value = it->second + " " + StatStamp(st);
+    // Best effort: where the file system has no user xattrs, compares fall back to times.
+    (void)::fsetxattr(fd, kRecordedEtagXattr, value.data(), value.size(), 0);
+  }
+  ::close(fd);
+}
+
+// The recorded source ETag of `name` in `dir_fd` while the file is as recorded.
+// Read through the folder's descriptor, so no link on the way is followed.
+std::string RecordedEtag(int dir_fd, const std::string& name, const struct stat& st) {
+  const std::string path = "/proc/self/fd/" + std::to_string(dir_fd) + "/" + name;
+  char value[256];
+  const ssize_t n = ::lgetxattr(path.c_str(), kRecordedEtagXattr, value, sizeof(value));
+  if (n <= 0) return "";
+  const std::string text(value, static_cast<size_t>(n));
+  const size_t space = text.find(' ');
+  if (space == std::string::npos) return "";
+  return text.substr(space + 1) == StatStamp(st) ? text.substr(0, space) : "";
 }
 
 // Opens the folder `rel` ('/'-separated, each segment already checked) below
@@ -337,7 +376,8 @@ Status LocalStore::WalkSorted(int dir_fd, const std::string& dir_key, const List
       continue;
     }
     if (key.size() < range.prefix.size()) continue;
-    page.push_back({key, static_cast<uint64_t>(item.st.st_size), "", MtimeMs(item.st), ""});
+    page.push_back({key, static_cast<uint64_t>(item.st.st_size), "", MtimeMs(item.st), "",
+                    RecordedEtag(dirfd(dir.get()), item.name, item.st)});
     if (page.size() >= kPageSize) {
       FERRY_RETURN_IF_ERROR(sink(std::move(page)));
       page.clear();
@@ -390,7 +430,8 @@ Result<Level> LocalStore::ListLevel(const std::string& prefix, size_t max_object
     if (S_ISDIR(st.st_mode)) {
       level.prefixes.push_back(key + "/");
     } else if (S_ISREG(st.st_mode)) {
-      level.objects.push_back({key, static_cast<uint64_t>(st.st_size), "", MtimeMs(st), ""});
+      level.objects.push_back({key, static_cast<uint64_t>(st.st_size), "", MtimeMs(st), "",
+                               RecordedEtag(dirfd(dir.get()), name, st)});
       if (level.objects.size() > max_objects) {
         level.truncated = true;
         return level;
@@ -522,6 +563,7 @@ Result<std::string> LocalStore::CompleteMultipart(const std::string& key,
     if (auto node = pending_meta_.extract(upload_id)) meta = std::move(node.mapped());
   }
   ApplyMtime(dir.get(), upload_id, meta);
+  RecordSourceEtag(dir.get(), upload_id, meta);
   // rename replaces a link at `leaf` itself; it never writes through one.
   if (::renameat(dir.get(), upload_id.c_str(), dir.get(), leaf.c_str()) != 0) {
     Status st = Errno("renaming into place", root_ + "/" + key);

@@ -338,23 +338,29 @@ json ProgressToJson(const RunProgress& p) {
 Result<RunProgress> ProgressFromJson(const json& j) {
   RunProgress p;
   if (!j.is_object()) return p;
-  auto u = [&](const char* key) { return j.value(key, uint64_t{0}); };
-  p.objects_total = u("objects_total");
-  p.objects_done = u("objects_done");
-  p.bytes_total = u("bytes_total");
-  p.bytes_done = u("bytes_done");
-  p.listed = u("listed");
-  p.matched = u("matched");
-  p.deleted = u("deleted");
-  p.differences = u("differences");
-  p.failed = u("failed");
-  p.parts_resumed = u("parts_resumed");
-  p.listing_done = j.value("listing_done", false);
-  p.seconds = j.value("seconds", 0.0);
-  if (auto it = j.find("failures"); it != j.end() && it->is_array()) {
-    for (const auto& f : *it) {
-      p.failures.push_back({f.value("key", ""), f.value("attempts", 0), f.value("error", "")});
+  // The server's own records; a field of another type (an edited database) is
+  // reported, not thrown through the API.
+  try {
+    auto u = [&](const char* key) { return j.value(key, uint64_t{0}); };
+    p.objects_total = u("objects_total");
+    p.objects_done = u("objects_done");
+    p.bytes_total = u("bytes_total");
+    p.bytes_done = u("bytes_done");
+    p.listed = u("listed");
+    p.matched = u("matched");
+    p.deleted = u("deleted");
+    p.differences = u("differences");
+    p.failed = u("failed");
+    p.parts_resumed = u("parts_resumed");
+    p.listing_done = j.value("listing_done", false);
+    p.seconds = j.value("seconds", 0.0);
+    if (auto it = j.find("failures"); it != j.end() && it->is_array()) {
+      for (const auto& f : *it) {
+        p.failures.push_back({f.value("key", ""), f.value("attempts", 0), f.value("error", "")});
+      }
     }
+  } catch (const json::exception& e) {
+    return Status::DataLoss(std::string("a run's progress record is unreadable: ") + e.what());
   }
   return p;
 }

@@ -82,12 +82,14 @@ std::string ReadSecretLine(const std::string& prompt) {
   const bool tty = isatty(STDIN_FILENO);
   termios saved{};
   if (tty && tcgetattr(STDIN_FILENO, &saved) == 0) {
-    std::fprintf(stderr, "%s", prompt.c_str());
+    // Echo goes off before the prompt shows, and nothing typed is discarded
+    // (TCSANOW, not TCSAFLUSH): a password typed as soon as the prompt appears counts.
     termios quiet = saved;
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+    std::fprintf(stderr, "%s", prompt.c_str());
     std::getline(std::cin, line);
-    tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+    tcsetattr(STDIN_FILENO, TCSANOW, &saved);
     std::fprintf(stderr, "\n");
   } else {
     std::getline(std::cin, line);

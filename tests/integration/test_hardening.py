@@ -4,7 +4,6 @@ shown fixed. Results are checked from outside ferry: the fake's request log, the
 file system, the API as another user sees it."""
 import json
 import os
-import pty
 import re
 import select
 import signal
@@ -423,27 +422,35 @@ def test_login_does_not_echo_and_task_refuses_a_token_in_argv(server, admin, fer
     env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "cfg"), "FERRY_SERVER": server.url}
     env.pop("FERRY_TOKEN", None)
     env.pop("FERRY_PASSWORD", None)
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.execve(ferry_bin, [ferry_bin, "login"], env)
+    # A terminal for the child (subprocess forks safely beside the fake servers' threads).
+    master, slave = os.openpty()
+    proc = subprocess.Popen([ferry_bin, "login"], env=env, stdin=slave, stdout=slave,
+                            stderr=slave, start_new_session=True)
+    os.close(slave)
     out = b""
     deadline = time.monotonic() + 30
-    while b"password" not in out and time.monotonic() < deadline:
-        if select.select([fd], [], [], 1)[0]:
-            out += os.read(fd, 1024)
-    os.write(fd, (ADMIN_PASSWORD + "\n").encode())
+    sent = False
     while time.monotonic() < deadline:
-        if not select.select([fd], [], [], 1)[0]:
-            continue
-        try:
-            chunk = os.read(fd, 1024)
-        except OSError:
+        if not sent and b"password" in out:
+            os.write(master, (ADMIN_PASSWORD + "\n").encode())
+            sent = True
+        if select.select([master], [], [], 0.2)[0]:
+            try:
+                chunk = os.read(master, 1024)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            out += chunk
+        elif proc.poll() is not None and sent:
             break
-        if not chunk:
-            break
-        out += chunk
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0, out
+    try:
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+    assert proc.returncode == 0, out
     assert ADMIN_PASSWORD.encode() not in out  # typed, not shown
     assert b"fy_" in out
     saved = json.loads((tmp_path / "cfg" / "ferry" / "login.json").read_text())

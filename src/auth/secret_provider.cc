@@ -137,6 +137,11 @@ Result<std::string> ParseGetSecretValue(long status, const std::string& body,
   return doc["SecretString"].get<std::string>();
 }
 
+std::optional<Credentials> SecretProvider::Cached() {
+  std::lock_guard lock(mu_);
+  return cached_;
+}
+
 Result<Credentials> SecretProvider::Get(std::stop_token stop) {
   {
     std::lock_guard lock(mu_);

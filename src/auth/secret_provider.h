@@ -31,6 +31,7 @@ class SecretProvider final : public CredentialProvider {
                  std::string endpoint = {});
 
   Result<Credentials> Get(std::stop_token stop) override;
+  std::optional<Credentials> Cached() override;
   bool Invalidate() override;
   std::string Describe() const override;
 

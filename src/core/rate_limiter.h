@@ -19,6 +19,9 @@ class RateLimiter {
   // Takes `bytes` tokens, waiting as long as the rate requires. Returns false if
   // stopped first.
   bool Acquire(uint64_t bytes, std::stop_token stop);
+  // Takes `bytes` tokens now and returns how long the caller must wait before
+  // sending them (zero within the rate): for callers that wait without a thread.
+  std::chrono::nanoseconds Reserve(uint64_t bytes);
 
  private:
   using Clock = std::chrono::steady_clock;

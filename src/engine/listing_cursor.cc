@@ -98,7 +98,10 @@ void ListingCursor::Plan() {
     while (o < level.objects.size()) tail->ready.push_back(std::move(level.objects[o++]));
     if (!tail->ready.empty()) sections_.push_back(std::move(tail));
   }
-  const int threads = std::max(1, options_.parallelism);
+  // No more threads than sections to list: a flat bucket needs one.
+  const auto listing = std::count_if(sections_.begin(), sections_.end(),
+                                     [](const auto& s) { return s->is_listing; });
+  const int threads = std::clamp(static_cast<int>(listing), 1, std::max(1, options_.parallelism));
   for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { Work(); });
 }
 

@@ -17,11 +17,11 @@
 #include <set>
 #include <string>
 
-#include "store/object_store.h"
+#include "store/blocking_io_store.h"
 
 namespace ferry::store {
 
-class LocalStore final : public ObjectStore {
+class LocalStore final : public BlockingIoStore {
  public:
   explicit LocalStore(std::string root);
   ~LocalStore() override;

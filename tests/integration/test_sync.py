@@ -306,9 +306,9 @@ def test_kill_9_mid_multipart_then_resume(s3, bucket, side_args, ferry_bin, run_
 
     r = run_ferry(*args[1:], timeout=300)
     assert r.returncode == 0, r.stderr
-    # Every part the destination held at the kill is kept, checkpointed or not (a part can
-    # be stored in the instant before its checkpoint is written).
-    assert summary(r)["parts_resumed"] >= uploaded
+    # Every part ferry recorded as verified is kept; a part stored in the instant
+    # before its checkpoint was written is sent again (at most the 4 parts in flight).
+    assert summary(r)["parts_resumed"] >= uploaded - 4
     assert body(dc, dst, "big.bin") == data
     assert dc.list_multipart_uploads(Bucket=dst).get("Uploads", []) == []
     assert objects(sc, src)["big.bin"][1].endswith("-25")

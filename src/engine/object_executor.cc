@@ -1,0 +1,216 @@
+#include "engine/object_executor.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <thread>
+
+#include "core/backoff.h"
+
+namespace ferry::engine {
+namespace {
+
+// Errors that no other object would escape either: stop the run.
+bool IsFatal(const Status& st) {
+  return st.code() == Code::kUnauthenticated || st.service_code() == "NoSuchBucket";
+}
+
+// Worth another attempt of the whole object.
+bool IsWorthRetrying(const Status& st) {
+  return st.IsRetryable() || st.code() == Code::kDataLoss ||
+         (st.code() == Code::kNotFound && st.service_code() == "NoSuchUpload");
+}
+
+}  // namespace
+
+ObjectExecutor::ObjectExecutor(store::ObjectStore& source, store::ObjectStore& destination,
+                               const RunOptions& options, state::CheckpointStore* checkpoints,
+                               RunCounters& counters, ReportWriter& report, std::stop_token stop)
+    : source_(source),
+      destination_(destination),
+      options_(options),
+      checkpoints_(checkpoints),
+      counters_(counters),
+      report_(report),
+      forward_stop_(stop, [this] { stop_.request_stop(); }),
+      memory_(options.memory),
+      part_slots_(static_cast<uint64_t>(std::clamp(std::max(1, options.transfers) / 8, 4, 16))),
+      hashing_(std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 4)),
+      bandwidth_(options.bwlimit),
+      transferer_(source, destination, options.transfer,
+                  TransferResources{memory_, part_slots_, hashing_, timers_, bandwidth_},
+                  checkpoints, counters.transfer),
+      prover_(source, destination, hashing_),
+      limit_(std::max(1, options.transfers), options.throttle) {}
+
+ObjectExecutor::~ObjectExecutor() { Drain(); }
+
+void ObjectExecutor::Submit(Decision decision, std::function<void(const ObjectOutcome&)> done) {
+  if (transfer()) {
+    ++counters_.to_copy;
+    counters_.bytes_to_copy += decision.source.size;
+  }
+  limit_.Acquire();
+  {
+    std::lock_guard lock(pending_mu_);
+    ++pending_;
+  }
+  Detach(Settle(std::move(decision)), [this, done = std::move(done)](ObjectOutcome outcome) {
+    limit_.Release();
+    if (done) done(outcome);
+    std::lock_guard lock(pending_mu_);
+    if (--pending_ == 0) settled_.notify_all();
+  });
+}
+
+Task<ObjectOutcome> ObjectExecutor::Settle(Decision decision) {
+  if (stop_.stop_requested()) co_return ObjectOutcome{Settled::kCancelled, ""};
+  if (decision.action == Action::kCheck) co_return co_await Check(std::move(decision));
+  if (transfer()) co_return co_await Copy(decision);
+  NoteDifference(decision.source.key, decision.source.size, decision.reason, false);
+  co_return ObjectOutcome{Settled::kDiffers, ""};
+}
+
+void ObjectExecutor::Drain() {
+  std::unique_lock lock(pending_mu_);
+  settled_.wait(lock, [&] { return pending_ == 0; });
+}
+
+void ObjectExecutor::NoteDifference(const std::string& key, uint64_t size, const std::string& what,
+                                    bool is_delete) {
+  ++differences_;
+  const char* action = options_.mode == RunMode::kCheck ? "differs"
+                       : is_delete                       ? "would-delete"
+                                                         : "would-copy";
+  report_.Write({action, key, size, what});
+  if (options_.on_difference) {
+    std::lock_guard lock(difference_mu_);
+    options_.on_difference({key, what, is_delete});
+  }
+}
+
+Status ObjectExecutor::fatal() const {
+  std::lock_guard lock(mu_);
+  return fatal_;
+}
+
+void ObjectExecutor::Fatal(Status st) {
+  {
+    std::lock_guard lock(mu_);
+    if (fatal_.ok()) fatal_ = std::move(st);
+  }
+  stop_.request_stop();
+}
+
+std::vector<FailedObject> ObjectExecutor::TakeFailures() {
+  std::lock_guard lock(mu_);
+  return std::move(failures_);
+}
+
+Task<Status> ObjectExecutor::WithRetries(std::function<Task<Status>()> attempt, int& attempts) {
+  Status last;
+  std::stop_token stop = stop_.get_token();
+  for (attempts = 1; attempts <= options_.max_attempts && !stop.stop_requested(); ++attempts) {
+    last = co_await attempt();
+    if (last.ok() || IsFatal(last) || !IsWorthRetrying(last)) break;
+    if (attempts < options_.max_attempts) {
+      co_await timers_.Sleep(FullJitterDelay({}, attempts), stop);
+    }
+  }
+  attempts = std::min(attempts, options_.max_attempts);
+  co_return last;
+}
+
+ObjectOutcome ObjectExecutor::Fail(const store::ObjectEntry& object, const std::string& reason,
+                                   int attempts, const Status& last) {
+  ++counters_.failed;
+  {
+    std::lock_guard lock(mu_);
+    failures_.push_back({object.key, attempts, last.ToString()});
+  }
+  if (checkpoints_ != nullptr) {
+    (void)checkpoints_->RecordFailure({object.key, attempts, last.ToString()});
+  }
+  report_.Write({"failed", object.key, object.size, reason, "", attempts, last.ToString()});
+  return {Settled::kFailed, last.ToString()};
+}
+
+Task<ObjectOutcome> ObjectExecutor::Copy(const Decision& decision) {
+  const store::ObjectEntry& object = decision.source;
+  TransferOutcome outcome;
+  int attempts = 0;
+  Status last = co_await WithRetries(
+      [&]() -> Task<Status> {
+        auto copied = co_await transferer_.Copy(object, stop());
+        if (!copied.ok()) {
+          spdlog::info("'{}' attempt failed: {}", object.key, copied.error().ToString());
+          co_return std::move(copied).take_error();
+        }
+        outcome = *copied;
+        co_return Status::OK();
+      },
+      attempts);
+  if (last.ok() && !stop_.stop_requested()) {
+    ++counters_.copied;
+    parts_resumed_ += outcome.parts_resumed;
+    if (!outcome.verified) ++unverified_;
+    if (checkpoints_ != nullptr) (void)checkpoints_->ClearFailure(object.key);
+    ReportLine line{"copied", object.key, object.size, decision.reason,
+                    TransferMethodName(outcome.method), attempts};
+    line.unverified = !outcome.verified;
+    report_.Write(line);
+    co_return ObjectOutcome{Settled::kCopied, ""};
+  }
+  if (IsFatal(last)) {
+    Fatal(last);
+    co_return ObjectOutcome{Settled::kCancelled, last.ToString()};
+  }
+  if (stop_.stop_requested() && (last.ok() || last.code() == Code::kCancelled)) {
+    co_return ObjectOutcome{Settled::kCancelled, ""};
+  }
+  co_return Fail(object, decision.reason, attempts, last);
+}
+
+Task<ObjectOutcome> ObjectExecutor::Check(Decision decision) {
+  const bool read_bytes = options_.compare == CompareMode::kChecksum;
+  Verdict verdict;
+  int attempts = 0;
+  Status last = co_await WithRetries(
+      [&]() -> Task<Status> {
+        auto proven =
+            co_await prover_.Prove(decision.source, decision.destination, read_bytes, stop());
+        if (!proven.ok()) co_return std::move(proven).take_error();
+        verdict = std::move(*proven);
+        co_return Status::OK();
+      },
+      attempts);
+  if (stop_.stop_requested()) co_return ObjectOutcome{Settled::kCancelled, ""};
+  if (IsFatal(last)) {
+    Fatal(last);
+    co_return ObjectOutcome{Settled::kCancelled, last.ToString()};
+  }
+  if (last.ok() && verdict.same) {
+    if (transfer()) {
+      --counters_.to_copy;
+      counters_.bytes_to_copy -= decision.source.size;
+    }
+    ++matched_;
+    report_.Write({"skipped", decision.source.key, decision.source.size, verdict.reason});
+    co_return ObjectOutcome{Settled::kSame, ""};
+  }
+  if (!last.ok()) {
+    // Unproven is not the same: a transfer copies it; a check cannot tell.
+    if (!transfer()) co_return Fail(decision.source, "could not compare", attempts, last);
+    decision.reason = "differs: could not compare";
+  } else {
+    decision.reason = verdict.reason;
+  }
+  if (!transfer()) {
+    NoteDifference(decision.source.key, decision.source.size, decision.reason, false);
+    co_return ObjectOutcome{Settled::kDiffers, ""};
+  }
+  co_return co_await Copy(decision);
+}
+
+}  // namespace ferry::engine

@@ -13,7 +13,9 @@
 #include "service/credential_store.h"
 #include "service/database.h"
 #include "service/notifier.h"
+#include "service/oidc_login.h"
 #include "service/password.h"
+#include "service/run_series.h"
 #include "service/scheduler.h"
 #include "service/secret_box.h"
 #include "service/task_runner.h"
@@ -33,6 +35,8 @@ struct Server::Parts {
   std::unique_ptr<Notifier> notifier;
   std::unique_ptr<TaskRunner> runner;
   std::unique_ptr<Scheduler> scheduler;
+  std::unique_ptr<RunSeriesRecorder> series;
+  std::unique_ptr<OidcLogin> oidc;
   std::unique_ptr<ApiContext> api_context;
   std::unique_ptr<ApiServer> api;
   int port = 0;
@@ -114,8 +118,17 @@ Result<std::unique_ptr<Server>> Server::Open(const ServerOptions& options) {
     notifier->RunEnded(task, run);
   };
   p->scheduler = std::make_unique<Scheduler>(*p->tasks, *p->runner, scheduler_options);
+  p->series = std::make_unique<RunSeriesRecorder>(*p->db, *p->tasks, *p->scheduler,
+                                                  options.series_interval_seconds);
+  FERRY_RETURN_IF_ERROR(p->series->Open());
+  if (options.oidc) {
+    FERRY_RETURN_IF_ERROR(OidcLogin::CheckOptions(*options.oidc));
+    p->oidc = std::make_unique<OidcLogin>(*options.oidc, *p->accounts);
+  }
   p->api_context.reset(new ApiContext{*p->tasks, *p->accounts, *p->credentials, *p->scheduler,
                                       *p->runner, p->check, options.version, {}});
+  p->api_context->series = p->series.get();
+  p->api_context->oidc = p->oidc.get();
   p->api = std::make_unique<ApiServer>(*p->api_context);
   auto port = p->api->Bind(options.host, options.port);
   if (!port.ok()) return std::move(port).take_error();
@@ -127,17 +140,20 @@ Server::Server(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 
 Server::~Server() {
   if (parts_->scheduler) parts_->scheduler->Shutdown();
+  if (parts_->series) parts_->series->Stop();
 }
 
 int Server::port() const { return parts_->port; }
 
 Status Server::Serve() {
   FERRY_RETURN_IF_ERROR(parts_->scheduler->Start());
+  parts_->series->Start();
   std::printf("ferry server: listening on http://%s:%d (data %s)\n", parts_->options.host.c_str(),
               parts_->port, parts_->options.data_dir.c_str());
   std::fflush(stdout);
   parts_->api->Serve();
   parts_->scheduler->Shutdown();
+  parts_->series->Stop();  // after the runs stopped: their series are saved as they are
   return Status::OK();
 }
 

@@ -7,9 +7,11 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/status.h"
+#include "service/oidc_login.h"
 
 namespace ferry::service {
 
@@ -23,6 +25,8 @@ struct ServerOptions {
   std::string local_root;           // folders tasks may use; "" = none
   std::string admin_password;       // for the first start; "" = a random one, printed
   std::string version;
+  std::optional<OidcOptions> oidc;  // sign-in through an OpenID provider, else local only
+  int series_interval_seconds = 5;  // a point of each run's progress series this often
 };
 
 class Server {

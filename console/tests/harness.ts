@@ -179,5 +179,7 @@ export async function expectAccessible(page: Page, what: string) {
 
 export async function shot(page: Page, name: string, fullPage = true) {
   mkdirSync(SHOTS, { recursive: true });
+  // From the top: a sticky header would otherwise show where the page was scrolled to.
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: path.join(SHOTS, name + ".png"), fullPage });
 }

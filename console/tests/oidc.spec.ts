@@ -72,7 +72,7 @@ async function signInThroughProvider(browser: Browser, login: string, screenshot
 test("a member of ferry-operators signs in through the provider and is an operator", async ({ browser }) => {
   const page = await signInThroughProvider(browser, "ops-alice", true);
   await expect(page.getByText("oidc:ops-alice · operator")).toBeVisible();
-  await expect(page.getByRole("link", { name: "New task" })).toBeVisible();
+  await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "New task" })).toBeVisible();
   const [cookie] = (await page.context().cookies()).filter((c) => c.name === "ferry_session");
   expect(cookie.httpOnly && cookie.sameSite === "Strict").toBe(true);
   // An operator may not manage users, whichever way they signed in.
@@ -90,7 +90,7 @@ test("a member of ferry-admins is an admin; someone in no mapped group is a view
   await boss.context().close();
   const guest = await signInThroughProvider(browser, "carol");
   await expect(guest.getByText("oidc:carol · viewer")).toBeVisible();
-  await expect(guest.getByRole("link", { name: "New task" })).toHaveCount(0);
+  await expect(guest.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "New task" })).toHaveCount(0);
   await guest.context().close();
 });
 

@@ -67,6 +67,17 @@ void RunSeriesRecorder::Append(std::vector<SeriesPoint>& points, SeriesPoint p) 
   points.swap(halved);
 }
 
+void RunSeriesRecorder::AppendEnd(std::vector<SeriesPoint>& points, SeriesPoint end) {
+  // The end is recorded in whole seconds, the samples in milliseconds: an end
+  // that seems to come before the last sample is that sample's final counters.
+  if (!points.empty() && end.time_ms <= points.back().time_ms) {
+    end.time_ms = points.back().time_ms;
+    points.back() = end;
+    return;
+  }
+  Append(points, end);
+}
+
 void RunSeriesRecorder::Loop() {
   std::unique_lock lock(mu_);
   while (!stop_) {
@@ -119,7 +130,7 @@ void RunSeriesRecorder::SampleOnce() {
   }
   for (auto& [id, points] : ended) {
     auto run = tasks_.GetRun(id);
-    if (run.ok() && run->state != RunState::kRunning) Append(points, EndPoint(*run));
+    if (run.ok() && run->state != RunState::kRunning) AppendEnd(points, EndPoint(*run));
     Status st = Save(id, points);
     if (!st.ok()) spdlog::warn("run {}: its progress series was not kept: {}", id, st.ToString());
   }
@@ -169,7 +180,7 @@ Result<std::vector<SeriesPoint>> RunSeriesRecorder::Points(const Run& run) {
     std::lock_guard lock(mu_);
     if (auto it = live_.find(run.id); it != live_.end()) {
       std::vector<SeriesPoint> out = it->second;
-      if (run.state != RunState::kRunning) out.push_back(EndPoint(run));
+      if (run.state != RunState::kRunning) AppendEnd(out, EndPoint(run));
       return out;
     }
   }
@@ -177,7 +188,7 @@ Result<std::vector<SeriesPoint>> RunSeriesRecorder::Points(const Run& run) {
   if (!stored.ok()) return stored;
   if (stored->empty()) {
     stored->push_back({run.started_at * 1000, 0, 0, 0});
-    if (run.state != RunState::kRunning) stored->push_back(EndPoint(run));
+    if (run.state != RunState::kRunning) AppendEnd(*stored, EndPoint(run));
   }
   return stored;
 }

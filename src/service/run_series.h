@@ -58,6 +58,7 @@ class RunSeriesRecorder {
   Status Save(const std::string& run_id, const std::vector<SeriesPoint>& points);
   Result<std::vector<SeriesPoint>> Load(const std::string& run_id);
   static void Append(std::vector<SeriesPoint>& points, SeriesPoint p);
+  static void AppendEnd(std::vector<SeriesPoint>& points, SeriesPoint end);
 
   Database& db_;
   TaskStore& tasks_;

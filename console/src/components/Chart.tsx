@@ -8,16 +8,25 @@ export interface ChartPoint {
   v: number;
 }
 
+// A round number at or above v: 1, 2 or 5 times a power of ten.
+function niceCeil(v: number): number {
+  const p = Math.pow(10, Math.floor(Math.log10(v)));
+  for (const m of [1, 2, 5, 10]) if (m * p >= v) return m * p;
+  return 10 * p;
+}
+
 export function LineChart({
   title,
   points,
   format,
   color = "#0f62c6",
+  ended,
 }: {
   title: string;
   points: ChartPoint[];
   format: (v: number) => string;
   color?: string;
+  ended?: boolean;
 }) {
   const [hover, setHover] = useState<number | null>(null);
   const W = 560, H = 200, L = 70, R = 12, T = 12, B = 28;
@@ -25,20 +34,32 @@ export function LineChart({
     return (
       <figure className="chart">
         <figcaption>{title}</figcaption>
-        <p className="muted">Not enough points yet: the server records one every few seconds.</p>
+        <p className="muted">
+          {ended
+            ? "The run was over before a second point was recorded: nothing to chart."
+            : "Not enough points yet: the server records one every few seconds."}
+        </p>
       </figure>
     );
   }
   const t0 = points[0].t;
   const t1 = Math.max(points[points.length - 1].t, t0 + 1);
-  const vmax = Math.max(...points.map((p) => p.v), 1e-9) * 1.1;
+  const peak = Math.max(...points.map((p) => p.v));
+  if (peak <= 0) {
+    return (
+      <figure className="chart">
+        <figcaption>{title}</figcaption>
+        <p className="muted">Nothing was copied in this run: the rate stayed at zero.</p>
+      </figure>
+    );
+  }
+  const vmax = niceCeil(peak * 1.05);
   const x = (t: number) => L + ((t - t0) / (t1 - t0)) * (W - L - R);
   const y = (v: number) => T + (1 - v / vmax) * (H - T - B);
   const d = points.map((p, i) => `${i ? "L" : "M"}${x(p.t).toFixed(1)},${y(p.v).toFixed(1)}`).join("");
   const area = `${d}L${x(t1).toFixed(1)},${y(0)}L${x(t0).toFixed(1)},${y(0)}Z`;
   const ticks = [0, 0.5, 1].map((f) => f * vmax);
   const seconds = (t1 - t0) / 1000;
-  const peak = Math.max(...points.map((p) => p.v));
   const mean = points.slice(1).reduce((s, p) => s + p.v, 0) / (points.length - 1);
   const h = hover === null ? null : points[hover];
   return (

@@ -156,7 +156,8 @@ function Credentials() {
                 <td data-label="Stored"><Time at={c.created_at} /></td>
                 <td data-label="Changed"><Time at={c.updated_at ?? c.created_at} /></td>
                 {operate && (
-                  <td data-label="Actions" className="row tight">
+                  <td data-label="Actions">
+                    <div className="row tight">
                     <button onClick={() => setRotating(c.name)} aria-label={`Rotate ${c.name}`}>Rotate</button>
                     {deleting === c.name ? (
                       <>
@@ -166,6 +167,7 @@ function Credentials() {
                     ) : (
                       <button className="danger" onClick={() => setDeleting(c.name)} aria-label={`Delete ${c.name}`}>Delete</button>
                     )}
+                    </div>
                   </td>
                 )}
               </tr>
@@ -278,13 +280,15 @@ function Users() {
                   </select>
                 </td>
                 <td data-label="Created"><Time at={u.created_at} /></td>
-                <td data-label="Actions" className="row tight">
+                <td data-label="Actions">
+                  <div className="row tight">
                   {!u.username.startsWith("oidc:") && (
                     <button onClick={() => setReset({ user: u.username, password: "" })}>Set password</button>
                   )}
                   {u.username !== session?.username && (
                     <button className="danger" onClick={() => remove(u.username)} aria-label={`Delete ${u.username}`}>Delete</button>
                   )}
+                  </div>
                 </td>
               </tr>
             ))}

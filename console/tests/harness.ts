@@ -14,7 +14,10 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const REPO = path.resolve(HERE, "../..");
 export const FERRY_BIN = process.env.FERRY_BIN ?? path.join(REPO, "build/ferry");
 export const ADMIN_PASSWORD = "admin-password-for-console-tests";
-export const SHOTS = path.join(REPO, "docs/console");
+// Screenshots for docs/console.md with UPDATE_SCREENSHOTS=1; else beside the test results.
+export const SHOTS = process.env.UPDATE_SCREENSHOTS
+  ? path.join(REPO, "docs/console")
+  : path.join(REPO, "console/test-results/screenshots");
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

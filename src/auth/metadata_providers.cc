@@ -24,6 +24,9 @@ Result<net::HttpResponse> Call(net::HttpClient& http, std::string method, std::s
   req.headers = std::move(headers);
   req.connect_timeout = std::chrono::seconds(1);
   req.total_timeout = std::chrono::seconds(5);
+  // The metadata services' addresses come from this process (or its own
+  // environment), never from a task: a server's target policy does not apply.
+  req.trusted_target = true;
   return http.Send(std::move(req), stop);
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace CLI {
 class App;
@@ -26,6 +27,11 @@ struct ServerFlags {
   std::string oidc_username_claim = "sub";
   std::string oidc_redirect_url;
   int series_interval = 5;
+  bool allow_server_credentials = false;
+  std::vector<std::string> allow_targets;
+  std::string tls_cert;
+  std::string tls_key;
+  bool insecure_listen = false;
 };
 
 CLI::App* AddServerCommand(CLI::App& app, ServerFlags& flags);

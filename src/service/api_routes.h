@@ -55,7 +55,7 @@ Result<int64_t> IntParam(const httplib::Request& req, const char* name, int64_t 
 void AddTaskRoutes(httplib::Server& server, ApiContext& api);
 // PUT /api/v1/tasks/{id} with `body` already parsed (PATCH merges, then calls this).
 void ReplaceTaskSpec(ApiContext& api, const std::string& id, const nlohmann::json& body,
-                     httplib::Response& res);
+                     const Principal& who, httplib::Response& res);
 void AddAccountRoutes(httplib::Server& server, ApiContext& api);
 // The console's API additions: sessions, OIDC, task pages, series, retries (console_routes.h).
 void AddConsoleApiRoutes(httplib::Server& server, ApiContext& api);

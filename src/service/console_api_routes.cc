@@ -169,7 +169,8 @@ void AddRunRoutes(httplib::Server& s, ApiContext& api) {
            if (!started.ok()) return ReplyError(res, started.error());
            spdlog::info("task {}: failed objects of run {} retried by {}", task->id, run->id,
                         who.user.username);
-           ReplyJson(res, 202, TaskToJson(*started));
+           ReplyJson(res, 202, TaskToJson(*started, who.user.role == Role::kAdmin ||
+                                                        who.user.username == started->created_by));
          }));
 }
 
@@ -186,7 +187,7 @@ void AddPatchRoute(httplib::Server& s, ApiContext& api) {
             json spec = TaskSpecToJson(task->spec);
             spec.merge_patch(*patch);
             // The same checks as a PUT of the whole merged spec.
-            ReplaceTaskSpec(api, id, spec, res);
+            ReplaceTaskSpec(api, id, spec, who, res);
             if (res.status == 200) spdlog::info("task {} changed by {}", id, who.user.username);
           }));
 }

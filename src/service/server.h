@@ -4,11 +4,13 @@
 //   DATA/ferry.db        tasks, runs, logs, users, tokens, sealed credentials
 //   DATA/secret.key      the key that seals stored credentials (0600)
 //   DATA/tasks/ID/state  each task's multipart checkpoints
+//   DATA/server.lock     held (flock) by the one server on this folder: its PID and address
 #pragma once
 
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 #include "service/oidc_login.h"
@@ -27,6 +29,15 @@ struct ServerOptions {
   std::string version;
   std::optional<OidcOptions> oidc;  // sign-in through an OpenID provider, else local only
   int series_interval_seconds = 5;  // a point of each run's progress series this often
+  // Admins' tasks may use the server's own credentials (environment, profiles,
+  // instance role), secret files and profile names; nobody's may without it.
+  bool allow_server_credentials = false;
+  // Ranges tasks and webhooks may target although refused by default
+  // (net::TargetPolicy::Allow: "loopback", "link-local" or a CIDR).
+  std::vector<std::string> allow_targets;
+  std::string tls_cert;   // PEM files: HTTPS when both are given
+  std::string tls_key;
+  bool insecure_listen = false;  // plain HTTP on an address other than loopback
 };
 
 class Server {

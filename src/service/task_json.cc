@@ -276,8 +276,25 @@ json TaskSpecToJson(const TaskSpec& spec) {
   };
 }
 
-json TaskToJson(const Task& task) {
+std::string RedactUrl(const std::string& url) {
+  const size_t scheme_end = url.find("://");
+  if (scheme_end == std::string::npos) return url.empty() ? url : "(redacted)";
+  const size_t authority_start = scheme_end + 3;
+  size_t authority_end = url.find_first_of("/?#", authority_start);
+  if (authority_end == std::string::npos) authority_end = url.size();
+  std::string authority = url.substr(authority_start, authority_end - authority_start);
+  if (const size_t at = authority.rfind('@'); at != std::string::npos) {
+    authority = authority.substr(at + 1);
+  }
+  size_t path_end = url.find_first_of("?#", authority_end);
+  if (path_end == std::string::npos) path_end = url.size();
+  return url.substr(0, authority_start) + authority +
+         url.substr(authority_end, path_end - authority_end);
+}
+
+json TaskToJson(const Task& task, bool show_secrets) {
   json j = TaskSpecToJson(task.spec);
+  if (!show_secrets) j["notify"]["webhook"] = RedactUrl(task.spec.notify.webhook);
   j["id"] = task.id;
   j["state"] = TaskStateName(task.state);
   j["last_error"] = task.last_error;
@@ -285,6 +302,7 @@ json TaskToJson(const Task& task) {
   j["created_at"] = task.created_at;
   j["updated_at"] = task.updated_at;
   j["created_by"] = task.created_by;
+  j["updated_by"] = task.spec_owner();
   return j;
 }
 

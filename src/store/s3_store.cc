@@ -18,9 +18,25 @@ s3::WriteOptions ToWriteOptions(const ObjectMeta& m, const WriteSettings& s) {
   return o;
 }
 
-ObjectEntry ToEntry(s3::ObjectSummary&& o, size_t root_size) {
+// A listed key relative to the store's root. A service that lists a key outside
+// the prefix it was asked for (a broken or hostile server) is an error, never a crash.
+Result<std::string> Relative(const std::string& key, const std::string& root,
+                             const std::string& bucket) {
+  if (!key.starts_with(root)) {
+    return Status(Code::kDataLoss,
+                  "the service listed '" + key + "' for the prefix '" + root + "' of s3://" +
+                      bucket + ", which does not start with it",
+                  "the endpoint: it does not answer ListObjectsV2 as S3 does");
+  }
+  return key.substr(root.size());
+}
+
+Result<ObjectEntry> ToEntry(s3::ObjectSummary&& o, const std::string& root,
+                            const std::string& bucket) {
+  auto key = Relative(o.key, root, bucket);
+  if (!key.ok()) return std::move(key).take_error();
   ObjectEntry e;
-  e.key = o.key.substr(root_size);
+  e.key = std::move(*key);
   e.size = o.size;
   e.etag = std::move(o.etag);
   e.mtime_ms = ParseIso8601Ms(o.last_modified).value_or(0);
@@ -62,7 +78,11 @@ Status S3Store::List(const ListRange& range, const PageSink& sink, std::stop_tok
     if (!page.ok()) return std::move(page).take_error();
     std::vector<ObjectEntry> entries;
     entries.reserve(page->objects.size());
-    for (auto& o : page->objects) entries.push_back(ToEntry(std::move(o), root_.size()));
+    for (auto& o : page->objects) {
+      auto entry = ToEntry(std::move(o), root_, bucket_);
+      if (!entry.ok()) return std::move(entry).take_error().WithSide(client_->config().side);
+      entries.push_back(std::move(*entry));
+    }
     if (!entries.empty()) FERRY_RETURN_IF_ERROR(sink(std::move(entries)));
     if (!page->is_truncated) return Status::OK();
     request.continuation_token = page->next_continuation_token;
@@ -76,8 +96,16 @@ Result<Level> S3Store::ListLevel(const std::string& prefix, size_t max_objects,
   for (;;) {
     auto page = client_->ListObjectsV2(request, stop);
     if (!page.ok()) return std::move(page).take_error();
-    for (auto& o : page->objects) level.objects.push_back(ToEntry(std::move(o), root_.size()));
-    for (auto& p : page->common_prefixes) level.prefixes.push_back(p.substr(root_.size()));
+    for (auto& o : page->objects) {
+      auto entry = ToEntry(std::move(o), root_, bucket_);
+      if (!entry.ok()) return std::move(entry).take_error().WithSide(client_->config().side);
+      level.objects.push_back(std::move(*entry));
+    }
+    for (auto& p : page->common_prefixes) {
+      auto relative = Relative(p, root_, bucket_);
+      if (!relative.ok()) return std::move(relative).take_error().WithSide(client_->config().side);
+      level.prefixes.push_back(std::move(*relative));
+    }
     if (!page->is_truncated) return level;
     if (level.objects.size() > max_objects) {
       level.truncated = true;

@@ -61,8 +61,6 @@ void Scheduler::Log(const std::string& task_id, const std::string& run_id,
 Status Scheduler::Start() {
   auto unfinished = tasks_.UnfinishedRuns();
   if (!unfinished.ok()) return std::move(unfinished).take_error();
-  auto all = tasks_.List();
-  if (!all.ok()) return std::move(all).take_error();
   std::vector<Run> to_resume;
   for (Run& run : *unfinished) {
     if (run.unclean_resumes < Run::kMaxUncleanResumes) {
@@ -71,6 +69,8 @@ Status Scheduler::Start() {
       FailCrashLoop(std::move(run));
     }
   }
+  auto all = tasks_.List();  // after FailCrashLoop: its tasks are no longer Running
+  if (!all.ok()) return std::move(all).take_error();
   {
     std::lock_guard lock(mu_);
     for (const Run& run : to_resume) {

@@ -109,13 +109,32 @@ test("the admin stores two credentials; their secrets are never shown", async ()
   await expect(form.getByText("Enter the secret access key.")).toBeVisible();
   await form.getByLabel("Secret access key").fill(bed.seaweed_a.secret_key);
   await form.getByRole("button", { name: "Store" }).click();
+  await expect(form.getByText("Name at least one endpoint URL")).toBeVisible();
+  await form.getByLabel("Endpoints").fill(bed.seaweed_a.endpoint);
+  await form.getByRole("button", { name: "Store" }).click();
   await expect(page.getByRole("status")).toContainText("Credential 'seaweed-a' stored.");
   await form.getByLabel("Name", { exact: true }).fill("seaweed-b");
   await form.getByLabel("Access key id").fill(bed.seaweed_b.access_key);
   await form.getByLabel("Secret access key").fill(bed.seaweed_b.secret_key);
+  await form.getByLabel("Endpoints").fill(proxy.url); // the destination is reached through the proxy
   await form.getByRole("button", { name: "Store" }).click();
   await expect(page.getByRole("status")).toContainText("Credential 'seaweed-b' stored.");
   await expect(page.getByRole("cell", { name: "seaweed-b", exact: true })).toBeVisible();
+  // A name already taken is refused beside the name (rotation is its own action).
+  await form.getByLabel("Name", { exact: true }).fill("seaweed-b");
+  await form.getByLabel("Access key id").fill("AKIDOTHER");
+  await form.getByLabel("Secret access key").fill("other-secret");
+  await form.getByLabel("Endpoints").fill(proxy.url);
+  await form.getByRole("button", { name: "Store" }).click();
+  await expect(form.locator(".field-error")).toContainText("seaweed-b");
+  // Rotation: new keys under the same name (here the same values), endpoints kept.
+  await page.getByRole("button", { name: "Rotate seaweed-a" }).click();
+  const rotate = page.getByRole("form", { name: "Rotate seaweed-a" });
+  await expect(rotate.getByLabel("Endpoints")).toHaveValue(bed.seaweed_a.endpoint);
+  await rotate.getByLabel("Access key id").fill(bed.seaweed_a.access_key);
+  await rotate.getByLabel("Secret access key").fill(bed.seaweed_a.secret_key);
+  await rotate.getByRole("button", { name: "Store the new keys" }).click();
+  await expect(page.getByRole("status")).toContainText("New keys stored for 'seaweed-a'.");
   expect(await page.content()).not.toContain(bed.seaweed_a.secret_key);
   await expectAccessible(page, "the credentials page");
   await shot(page, "05-admin-credentials");

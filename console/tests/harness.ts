@@ -125,7 +125,7 @@ export class FerryServer {
     this.child = spawn(
       FERRY_BIN,
       ["server", "--data", this.data, "--listen", `127.0.0.1:${this.port}`, "--local-root", path.join(root, "local"),
-       "--series-interval", "1", "-v", ...extra],
+       "--series-interval", "1", "--allow-target", "loopback", "-v", ...extra],
       { env, stdio: ["ignore", "pipe", "pipe"] },
     );
     this.child.stderr!.on("data", (d: Buffer) => {

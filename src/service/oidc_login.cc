@@ -87,9 +87,25 @@ std::vector<std::string> ClaimValues(const json& claims, const std::string& name
 
 }  // namespace
 
+namespace {
+
+// The server's target policy refuses loopback for tasks; a provider the admin
+// configured on this machine (a test or a local Keycloak) is reached anyway.
+net::HttpClientOptions ClientOptionsFor(const std::string& issuer) {
+  net::HttpClientOptions o;
+  auto url = net::ParseUrl(issuer);
+  if (url.ok() && IsLoopback(url->host)) {
+    auto policy = std::make_shared<net::TargetPolicy>();
+    if (policy->Allow("loopback").ok()) o.targets = std::move(policy);
+  }
+  return o;
+}
+
+}  // namespace
+
 OidcLogin::OidcLogin(OidcOptions options, AccountStore& accounts)
     : options_(std::move(options)), accounts_(accounts),
-      http_(std::make_unique<net::HttpClient>()) {}
+      http_(std::make_unique<net::HttpClient>(ClientOptionsFor(options_.issuer))) {}
 
 OidcLogin::~OidcLogin() = default;
 

@@ -35,12 +35,22 @@ function Status({ ok, error }: { ok: string; error: string }) {
   );
 }
 
-function CredentialForm({ rotate, onDone, onCancel }: { rotate?: string; onDone: (msg: string) => void; onCancel?: () => void }) {
+function CredentialForm({
+  rotate,
+  initialEndpoints,
+  onDone,
+  onCancel,
+}: {
+  rotate?: string;
+  initialEndpoints?: string[];
+  onDone: (msg: string) => void;
+  onCancel?: () => void;
+}) {
   const [name, setName] = useState(rotate ?? "");
   const [keyId, setKeyId] = useState("");
   const [secret, setSecret] = useState("");
   const [session, setSession] = useState("");
-  const [endpoints, setEndpoints] = useState("");
+  const [endpoints, setEndpoints] = useState((initialEndpoints ?? []).join("\n"));
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [error, setError] = useState("");
   const [busy, setBusy] = useState(false);
@@ -50,12 +60,14 @@ function CredentialForm({ rotate, onDone, onCancel }: { rotate?: string; onDone:
     if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) err.name = "1 to 64 letters, digits, '.', '_' or '-'.";
     if (!keyId.trim()) err.key = "Enter the access key id.";
     if (!secret) err.secret = "Enter the secret access key.";
+    const eps = endpoints.split("\n").map((s) => s.trim()).filter(Boolean);
+    if (eps.length === 0) err.endpoints = "Name at least one endpoint URL these keys are for.";
+    else if (eps.some((u) => !/^https?:\/\/[^\s/]+/.test(u))) err.endpoints = "Each line is an http:// or https:// URL.";
     setErrors(err);
     if (Object.keys(err).length) return;
     const body: Record<string, unknown> = { name, access_key_id: keyId.trim(), secret_access_key: secret };
     if (session.trim()) body.session_token = session.trim();
-    const eps = endpoints.split("\n").map((s) => s.trim()).filter(Boolean);
-    if (eps.length) body.endpoints = eps;
+    body.endpoints = eps;
     setBusy(true);
     setError("");
     try {
@@ -96,7 +108,7 @@ function CredentialForm({ rotate, onDone, onCancel }: { rotate?: string; onDone:
         <Field label="Session token (optional)">
           {(p) => <input {...p} type="password" value={session} onChange={(e) => setSession(e.target.value)} autoComplete="off" />}
         </Field>
-        <Field label="Allowed endpoints (optional, one a line)" error={errors.endpoints} help="Tasks may use the keys only with these endpoint URLs">
+        <Field label="Endpoints (one URL a line)" error={errors.endpoints} help="Tasks may use these keys only with these endpoints, e.g. https://s3.eu-west-1.amazonaws.com">
           {(p) => <textarea {...p} rows={2} className="mono" value={endpoints} onChange={(e) => setEndpoints(e.target.value)} />}
         </Field>
       </div>
@@ -176,7 +188,17 @@ function Credentials() {
         </table>
       )}
       {operate && rotating && (
-        <CredentialForm rotate={rotating} onCancel={() => setRotating(null)} onDone={(m) => { setOk(m); setRotating(null); load(); }} />
+        <CredentialForm
+          key={rotating}
+          rotate={rotating}
+          initialEndpoints={items?.find((c) => c.name === rotating)?.endpoints}
+          onCancel={() => setRotating(null)}
+          onDone={(m) => {
+            setOk(m);
+            setRotating(null);
+            load();
+          }}
+        />
       )}
       {operate ? (
         <CredentialForm onDone={(m) => { setOk(m); load(); }} />
@@ -386,6 +408,7 @@ function OwnPassword() {
 }
 
 function Tokens() {
+  const { session } = useSession();
   const { items, error, load } = useList<Token>("/tokens", "tokens");
   const [name, setName] = useState("");
   const [days, setDays] = useState("90");
@@ -464,6 +487,9 @@ function Tokens() {
           </tbody>
         </table>
       )}
+      {!canOperate(session) ? (
+        <p className="muted">Viewers sign in to read; operators and admins create API tokens.</p>
+      ) : (
       <form onSubmit={create} noValidate className="card inline-form" aria-label="Create an API token">
         <h3>Create a token</h3>
         <div className="grid">
@@ -478,6 +504,7 @@ function Tokens() {
           <button type="submit" className="primary">Create token</button>
         </div>
       </form>
+      )}
     </section>
   );
 }

@@ -376,7 +376,7 @@ function SideEditor({
               {(p) => (
                 <select {...p} value={side.anonymous ? "" : side.credential} disabled={side.anonymous}
                   onChange={(e) => onChange({ ...side, credential: e.target.value })}>
-                  <option value="">The server's own credentials (environment, profile, role)</option>
+                  <option value="">None: the server's own credentials (if its admin allows them)</option>
                   {credentials.map((c) => (
                     <option key={c.name} value={c.name}>
                       {c.name}

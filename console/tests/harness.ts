@@ -2,7 +2,7 @@
 // FERRY_TESTBED names), `ferry server` on a free port, and helpers that check
 // results with boto3 (s3_tool.py), never with ferry itself.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, existsSync, writeFileSync, mkdirSync } from "node:fs";
+import { mkdtempSync, readFileSync, existsSync, writeFileSync, mkdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -102,6 +102,7 @@ export class Proxy {
   }
   stop() {
     this.child?.kill("SIGTERM");
+    if (this.refuseFile) rmSync(path.dirname(this.refuseFile), { recursive: true, force: true });
   }
 }
 
@@ -111,8 +112,9 @@ export class FerryServer {
   port = 0;
   data = "";
   log = "";
+  root = "";
   async start(extra: string[] = [], port?: number) {
-    const root = mkdtempSync(path.join(tmpdir(), "ferry-console-server-"));
+    const root = (this.root = mkdtempSync(path.join(tmpdir(), "ferry-console-server-")));
     this.data = path.join(root, "data");
     mkdirSync(path.join(root, "local"), { recursive: true });
     this.port = port ?? (await freePort());
@@ -141,6 +143,7 @@ export class FerryServer {
     const exited = new Promise((r) => this.child.on("exit", r));
     this.child.kill("SIGTERM");
     await exited;
+    rmSync(this.root, { recursive: true, force: true });
   }
   // A bearer token for API calls made by the test itself (set-up only).
   async token(username = "admin", password = ADMIN_PASSWORD): Promise<string> {

@@ -102,7 +102,7 @@ std::string MetricsText(ApiContext& api) {
 
 void ReplyJson(httplib::Response& res, int status, const json& body) {
   res.status = status;
-  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+  SetJsonBody(res, body.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 void ReplyError(httplib::Response& res, const Status& status) {

@@ -100,7 +100,12 @@ void SetJsonBody(httplib::Response& res, std::string json) {
   // httplib would compress a body with brotli at quality 11 for browsers: 17 s
   // for the unpaged list of 10,000 tasks, 50 ms for a page of 50. Gzip at level
   // 6, done here, costs a few milliseconds and a little more size.
-  if (json.size() >= 1024 && t_accepts_gzip) {
+  // Small answers and errors go as a plain body: the error handler only fills
+  // in answers whose body is empty, and compressing a few bytes buys nothing.
+  if (json.size() < 1024 || res.status >= 400) {
+    return res.set_content(json, "application/json");
+  }
+  if (t_accepts_gzip) {
     auto gz = std::make_shared<const std::string>(Gzip(json, 6));
     if (!gz->empty()) {
       res.set_header("Content-Encoding", "gzip");

@@ -134,6 +134,7 @@ Result<std::vector<Task>> TaskStore::List() {
 
 Result<TaskPage> TaskStore::ListPage(const TaskQuery& q) {
   // The filter is evaluated by SQLite: a page of 10,000 tasks reads one page.
+  // Newest first; tasks created in the same second in the order they were made.
   constexpr const char* kWhere =
       " FROM tasks WHERE (?1 = '' OR state = ?1) AND (?2 = '' OR "
       "instr(lower(name), lower(?2)) > 0 OR "
@@ -148,7 +149,7 @@ Result<TaskPage> TaskStore::ListPage(const TaskQuery& q) {
     page.total = n.Int(0);
   }
   Statement s(db_.handle(), (std::string("SELECT ") + kTaskColumns + kWhere +
-                             " ORDER BY created_at DESC, id DESC LIMIT ?3 OFFSET ?4")
+                             " ORDER BY created_at DESC, rowid DESC LIMIT ?3 OFFSET ?4")
                                 .c_str());
   s.BindText(1, q.state).BindText(2, q.text)
       .Bind(3, static_cast<int64_t>(q.limit > 0 ? q.limit : -1)).Bind(4, q.offset);

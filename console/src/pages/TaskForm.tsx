@@ -629,7 +629,7 @@ export function TaskFormPage({ id }: { id?: string }) {
             {(
               [
                 ["sync", "Sync: copy what is new or changed"],
-                ["copy", "Copy: never compare deletes"],
+                ["copy", "Copy: add and update, never delete"],
                 ["check", "Check only: report differences"],
               ] as const
             ).map(([m, label]) => (

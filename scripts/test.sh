@@ -16,6 +16,9 @@ cmake --preset debug >/dev/null
 cmake --build --preset debug
 ctest --preset debug -j2 -LE integration
 
+echo "== fuzz targets (libFuzzer, ASan + UBSan, bounded by time)"
+scripts/fuzz.sh -j2
+
 testbed_dir=$(mktemp -d /tmp/ferry-testbed.XXXXXX)
 stop_testbed() { python3 tests/testbed/testbed.py stop --dir "$testbed_dir" || true; }
 trap stop_testbed EXIT

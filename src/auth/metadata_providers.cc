@@ -35,12 +35,17 @@ Result<net::HttpResponse> Call(net::HttpClient& http, std::string method, std::s
 Result<Credentials> ParseMetadataCredentials(const std::string& json, const std::string& what) {
   auto doc = nlohmann::json::parse(json, nullptr, false);
   if (!doc.is_object()) return Status::Unavailable(what + " answered with something not JSON");
+  // A field of another type is absent, not an exception.
+  auto text = [&](const char* name) {
+    auto it = doc.find(name);
+    return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
   Credentials c;
-  c.access_key_id = doc.value("AccessKeyId", "");
-  c.secret_access_key = doc.value("SecretAccessKey", "");
-  c.session_token = doc.value("Token", "");
-  if (auto ms = ParseIso8601Ms(doc.value("Expiration", ""))) {
-    c.expiration = std::chrono::system_clock::time_point(std::chrono::milliseconds(*ms));
+  c.access_key_id = text("AccessKeyId");
+  c.secret_access_key = text("SecretAccessKey");
+  c.session_token = text("Token");
+  if (auto ms = ParseIso8601Ms(text("Expiration"))) {
+    if (auto when = TimePointFromMs(*ms)) c.expiration = *when;
   }
   if (c.access_key_id.empty() || c.secret_access_key.empty()) {
     return Status::Unavailable(what + " returned no credentials");

@@ -131,7 +131,8 @@ Status CheckSide(const job::Location& location, const job::EndpointSettings& giv
       .WithSide(side);
 }
 
-Status CheckNotify(const NotifySpec& n, const TaskCheckContext& context, const TaskActor& actor) {
+// The shape of the notification settings (before whose credentials they use).
+Status CheckNotifyShape(const NotifySpec& n, const TaskCheckContext& context) {
   FERRY_RETURN_IF_ERROR(CheckUrl(n.webhook, "notify.webhook", context));
   FERRY_RETURN_IF_ERROR(CheckUrl(n.sns_endpoint, "notify.sns_endpoint", context));
   const std::string& arn = n.sns_topic_arn;
@@ -149,6 +150,13 @@ Status CheckNotify(const NotifySpec& n, const TaskCheckContext& context, const T
     return Status::InvalidArgument("notify.sns_topic_arn '" + arn + "' is not an SNS topic ARN",
                                    "arn:aws:sns:REGION:ACCOUNT:TOPIC");
   }
+  return Status::OK();
+}
+
+// Whose credentials the SNS notification uses. REQUIRES: CheckNotifyShape passed.
+Status CheckNotify(const NotifySpec& n, const TaskCheckContext& context, const TaskActor& actor) {
+  const std::string& arn = n.sns_topic_arn;
+  if (arn.empty()) return Status::OK();
   std::string region = n.sns_region;
   if (region.empty()) {
     const size_t start = arn.find(":sns:") + 5;
@@ -217,6 +225,7 @@ Status CheckTaskSpec(const TaskSpec& spec, const TaskCheckContext& context,
   FERRY_RETURN_IF_ERROR(CheckUrl(spec.sync.src.endpoint, "source_endpoint.endpoint", context));
   FERRY_RETURN_IF_ERROR(
       CheckUrl(spec.sync.dst.endpoint, "destination_endpoint.endpoint", context));
+  FERRY_RETURN_IF_ERROR(CheckNotifyShape(spec.notify, context));
   FERRY_RETURN_IF_ERROR(CheckSide(sides->source, spec.sync.src, sides->src, spec.src_credential,
                                   "source_endpoint", Side::kSource, context, actor));
   FERRY_RETURN_IF_ERROR(CheckSide(sides->destination, spec.sync.dst, sides->dst,

@@ -505,3 +505,40 @@ def test_tls_serves_https_and_plain_http_stays_on_loopback(ferry_bin, tmp_path):
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
+
+
+# --- bounded work ---------------------------------------------------------------------------
+
+def test_a_pathological_include_no_longer_takes_minutes(run_ferry, tmp_path):
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    make_tree(str(src), {"a" * 60: "x", "a" * 14 + "b": "y"})
+    pattern = "a*" * 14 + "b"  # 29 characters: 10 minutes of CPU against the 60-a name before
+    started = time.monotonic()
+    r = run_ferry("sync", str(src), str(dst), "--include", pattern, timeout=120)
+    took = time.monotonic() - started
+    assert r.returncode == 0, r.stderr
+    assert os.listdir(dst) == ["a" * 14 + "b"]
+    print(f"sync with the review's --include: {took:.2f} s")
+    assert took < 10  # generous: the process starts and copies too; the matcher alone is µs
+
+
+def test_stop_and_sigterm_end_a_run_within_a_second(server, admin, fake_s3):
+    fake = fake_s3(hang=True)
+    store(admin, "fake", [fake.url])
+    spec = s3_task("s3://bucket/data", fake.url, "fake", os.path.join(server.local, "dst"))
+    task = admin.ok("POST", "/api/v1/tasks", spec, status=201)
+    admin.ok("POST", f"/api/v1/tasks/{task['id']}/start", status=202)
+    wait_for("the run's listing", lambda: fake.listings(), timeout=30)
+    started = time.monotonic()
+    stopped = admin.ok("POST", f"/api/v1/tasks/{task['id']}/stop")
+    took_stop = time.monotonic() - started
+    assert stopped["state"] == "Stopped" and admin.runs(task["id"])[0]["state"] == "Stopped"
+    admin.ok("POST", f"/api/v1/tasks/{task['id']}/start", status=202)
+    wait_for("the second run's listing", lambda: len(fake.listings()) > 1, timeout=30)
+    started = time.monotonic()
+    server.proc.send_signal(signal.SIGTERM)
+    server.proc.wait(timeout=30)
+    took_term = time.monotonic() - started
+    print(f"POST stop: {took_stop:.3f} s; SIGTERM to exit: {took_term:.3f} s")
+    assert server.proc.returncode == 0
+    assert took_stop < 1 and took_term < 1

@@ -234,8 +234,13 @@ Result<OidcLogin::Start> OidcLogin::Begin(const std::string& redirect_uri) {
   const auto now = Clock::now();
   std::erase_if(pending_, [&](const auto& e) { return now - e.second.created > kPendingTtl; });
   if (pending_.size() >= kMaxPending) {
-    return Status(Code::kResourceExhausted, "too many sign-ins are in progress",
-                  "try again in a few minutes");
+    // Someone starting sign-ins by the thousand must not lock everyone out: the
+    // oldest pending one gives way.
+    auto oldest = std::min_element(pending_.begin(), pending_.end(), [](const auto& a,
+                                                                        const auto& b) {
+      return a.second.created < b.second.created;
+    });
+    pending_.erase(oldest);
   }
   pending_[start.state] = std::move(pending);
   return start;

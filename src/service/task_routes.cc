@@ -49,7 +49,7 @@ void ReplaceTaskSpec(ApiContext& api, const std::string& id, const json& body,
                                   "task " + id + " is " + TaskStateName(task->state) +
                                       "; only a task that is not running or waiting "
                                       "can be changed",
-                                  "POST /api/v1/tasks/" + id + "/stop first"));
+                                  "stop it first: ferry task stop " + id + " (POST /api/v1/tasks/" + id + "/stop)"));
   }
   auto spec = CheckedSpec(api, body, who, &*task);
   if (!spec.ok()) return ReplyError(res, spec.error());

@@ -90,7 +90,7 @@ Result<Principal> AuthenticateRequest(ApiContext& api, const httplib::Request& r
   }
   if (!header.starts_with(kBearer) || header.size() == kBearer.size()) {
     return Status::Unauthenticated("this route needs 'Authorization: Bearer TOKEN'",
-                                   "POST /api/v1/auth/login returns a token");
+                                   "sign in: ferry login, or POST /api/v1/auth/login");
   }
   return api.accounts.Authenticate(header.substr(kBearer.size()));
 }

@@ -140,9 +140,11 @@ export class FerryServer {
   }
   async stop() {
     if (!this.child || this.child.exitCode !== null) return;
-    const exited = new Promise((r) => this.child.on("exit", r));
+    const exited = new Promise<number | null>((r) => this.child.on("exit", (code) => r(code)));
     this.child.kill("SIGTERM");
-    await exited;
+    const code = await exited;
+    // A clean stop exits 0; under ASan/UBSan (FERRY_BIN=build-debug/ferry) an error would not.
+    if (code !== 0) throw new Error(`ferry server exited with ${code}: ${this.log.slice(-4000)}`);
     rmSync(this.root, { recursive: true, force: true });
   }
   // A bearer token for API calls made by the test itself (set-up only).

@@ -33,6 +33,9 @@ ctest --preset release -L integration
 echo "== integration tests (pytest, verified with boto3)"
 python3 -m pytest tests/integration -q
 
+echo "== web console in Chromium (Playwright: the test bed, an OpenID provider, axe)"
+(cd console && npx playwright test)
+
 echo "== ferry server end to end under AddressSanitizer + UndefinedBehaviorSanitizer"
 FERRY_BIN="$PWD/build-debug/ferry" python3 -m pytest tests/integration/test_server.py \
   tests/integration/test_hardening.py -q -k "not fuzzing"

@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "cli/admin_commands.h"
 #include "cli/exit_codes.h"
 #include "cli/images_command.h"
 #include "cli/interrupt.h"
@@ -39,6 +40,8 @@ int main(int argc, char** argv) {
   TaskFlags task_flags;
   CLI::App* task = AddTaskCommand(app, task_flags);
   CLI::App* login = AddLoginCommand(app, task_flags);
+  AdminFlags admin_flags;
+  const std::vector<CLI::App*> admin = AddAdminCommands(app, admin_flags);
 
   try {
     app.parse(argc, argv);
@@ -59,6 +62,9 @@ int main(int argc, char** argv) {
   if (server->parsed()) return RunServerCommand(server_flags);
   if (task->parsed()) return RunTaskCommand(task_flags, *task);
   if (login->parsed()) return RunLoginCommand(task_flags);
+  for (CLI::App* command : admin) {
+    if (command->parsed()) return RunAdminCommand(admin_flags, *command);
+  }
   ferry::Status status;
   if (ls->parsed()) status = RunLs(ls_flags);
   if (!status.ok()) {

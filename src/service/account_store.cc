@@ -140,6 +140,18 @@ Status AccountStore::UpdateUser(const std::string& username, const std::string& 
   return db_.Exec("COMMIT");
 }
 
+Status AccountStore::UpsertExternalUser(const std::string& username, Role role) {
+  auto lock = db_.Lock();
+  // "!" is no argon2id string: no password ever verifies against it.
+  Statement s(db_.handle(),
+              "INSERT INTO users (username, password_hash, role, created_at) VALUES (?,'!',?,?) "
+              "ON CONFLICT(username) DO UPDATE SET role=excluded.role "
+              "WHERE users.password_hash='!'");
+  s.BindText(1, username).BindText(2, RoleName(role)).Bind(3, NowSeconds());
+  if (s.Step() != SQLITE_DONE) return db_.Error("recording the signed-in user " + username);
+  return Status::OK();
+}
+
 Result<int64_t> AccountStore::CountUsers() {
   auto lock = db_.Lock();
   Statement s(db_.handle(), "SELECT COUNT(*) FROM users");

@@ -63,6 +63,9 @@ class AccountStore {
   // empty/nullopt leaves it. FailedPrecondition if no admin would be left.
   Status UpdateUser(const std::string& username, const std::string& password,
                     std::optional<Role> role);
+  // A user signed in by an identity provider ("oidc:NAME"): created with no
+  // usable password, or given `role` again at each sign-in.
+  Status UpsertExternalUser(const std::string& username, Role role);
   Result<int64_t> CountUsers();
   Result<int64_t> CountAdmins();
 

@@ -6,7 +6,9 @@
 #include <charconv>
 
 #include "service/api_routes.h"
+#include "service/console_routes.h"
 #include "service/openapi_document.h"
+#include "service/web_session.h"
 
 namespace ferry::service {
 namespace {
@@ -100,7 +102,7 @@ std::string MetricsText(ApiContext& api) {
 
 void ReplyJson(httplib::Response& res, int status, const json& body) {
   res.status = status;
-  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+  SetJsonBody(res, body.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 void ReplyError(httplib::Response& res, const Status& status) {
@@ -137,14 +139,7 @@ Result<int64_t> IntParam(const httplib::Request& req, const char* name, int64_t 
 httplib::Server::Handler Guard(ApiContext& api, Role min, GuardedHandler handler) {
   return [&api, min, handler = std::move(handler)](const httplib::Request& req,
                                                    httplib::Response& res) {
-    const std::string header = req.get_header_value("Authorization");
-    constexpr std::string_view kBearer = "Bearer ";
-    if (!header.starts_with(kBearer) || header.size() == kBearer.size()) {
-      return ReplyError(res, Status::Unauthenticated(
-                                 "this route needs 'Authorization: Bearer TOKEN'",
-                                 "sign in: ferry login, or POST /api/v1/auth/login"));
-    }
-    auto principal = api.accounts.Authenticate(header.substr(kBearer.size()));
+    auto principal = AuthenticateRequest(api, req);  // bearer token or console session
     if (!principal.ok()) return ReplyError(res, principal.error());
     if (principal->user.role < min) {
       return ReplyError(res, Status::PermissionDenied(
@@ -205,6 +200,8 @@ ApiServer::ApiServer(ApiContext& api, std::unique_ptr<httplib::Server> server)
         }));
   AddTaskRoutes(s, api_);
   AddAccountRoutes(s, api_);
+  AddConsoleApiRoutes(s, api_);
+  AddConsoleRoutes(s, api_);  // last: its catch-all serves the console's own paths
 
   s.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;

@@ -21,6 +21,7 @@ CREATE TABLE IF NOT EXISTS runs (
   started_at INTEGER NOT NULL, ended_at INTEGER, resumes INTEGER NOT NULL DEFAULT 0,
   summary TEXT NOT NULL DEFAULT '{}', error TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS runs_by_task ON runs(task_id, number);
+CREATE INDEX IF NOT EXISTS tasks_by_created ON tasks(created_at);
 CREATE TABLE IF NOT EXISTS run_logs (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   task_id TEXT NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,

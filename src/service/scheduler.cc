@@ -20,6 +20,26 @@ std::string Summary(const RunProgress& p) {
          std::to_string(p.differences) + ", failed " + std::to_string(p.failed);
 }
 
+// The task as a retry runs it: copy (never delete) exactly `keys`. An anchored
+// glob with every character escaped matches one key and nothing else.
+Task RetryTask(Task task, const std::vector<std::string>& keys) {
+  job::SyncSpec& s = task.spec.sync;
+  if (s.mode == engine::RunMode::kSync) s.mode = engine::RunMode::kCopy;
+  s.delete_extra = false;
+  s.filters.clear();
+  for (const std::string& key : keys) {
+    std::string glob = "/";
+    for (char c : key) {
+      glob += '\\';
+      glob += c;
+    }
+    s.filters.emplace_back(true, std::move(glob));
+  }
+  s.prefixes = keys;  // a cheap first cut before the globs
+  s.prefix_list.clear();
+  return task;
+}
+
 }  // namespace
 
 Scheduler::Scheduler(TaskStore& tasks, TaskRunner& runner, SchedulerOptions options)
@@ -215,7 +235,16 @@ void Scheduler::Execute(const Job& job, const std::shared_ptr<LiveRun>& live) {
           ? "run " + std::to_string(run.number) + " started (" + job.trigger + ")"
           : "run " + std::to_string(run.number) + " resumed after a server restart");
 
-  RunOutcome outcome = runner_.Execute(*task, *live);
+  RunOutcome outcome;
+  if (job.only_keys.empty()) {
+    outcome = runner_.Execute(*task, *live);
+  } else {
+    Log(task->id, run.id, "info",
+        "run " + std::to_string(run.number) + " retries " +
+            std::to_string(job.only_keys.size()) + " object(s) that failed in run " +
+            job.retry_of);
+    outcome = runner_.Execute(RetryTask(*task, job.only_keys), *live);
+  }
 
   bool shutting_down = false;
   {
@@ -256,7 +285,11 @@ void Scheduler::Execute(const Job& job, const std::shared_ptr<LiveRun>& live) {
     t.last_error = run.error;
     Log(t.id, run.id, "error", "run " + std::to_string(run.number) + " failed: " + run.error);
   }
-  if (!live->stopped_by_user) {
+  if (!live->stopped_by_user && !job.only_keys.empty() && scheduled) {
+    // A retry leaves the schedule as it found it.
+    t.state = job.prior_state;
+    t.next_run_at = job.prior_next_run_at;
+  } else if (!live->stopped_by_user) {
     if (scheduled) {
       t.state = TaskState::kWaiting;
       t.next_run_at = schedule->NextFire(job.fire_time, NowSeconds());
@@ -305,6 +338,38 @@ Result<Task> Scheduler::StartTask(const std::string& id) {
   }
   changed_.notify_all();
   return task;
+}
+
+Result<Task> Scheduler::RetryKeys(const std::string& id, std::vector<std::string> keys,
+                                  const std::string& of_run) {
+  std::unique_lock lock(mu_);
+  if (shutdown_) return Status::Unavailable("the server is shutting down");
+  auto task = tasks_.Get(id);
+  if (!task.ok()) return task;
+  if (active_.contains(id)) {
+    return Status(Code::kFailedPrecondition, "task " + id + " is already running",
+                  "wait for its run to end, or stop it, then retry");
+  }
+  Job job{id, "", "retry", NowSeconds()};
+  job.only_keys = std::move(keys);
+  job.retry_of = of_run;
+  job.prior_state = task->state;
+  job.prior_next_run_at = task->next_run_at;
+  task->last_error.clear();
+  task->state = TaskState::kRunning;
+  task->next_run_at.reset();
+  FERRY_RETURN_IF_ERROR(tasks_.Update(*task));
+  EnqueueLocked(std::move(job));
+  return task;
+}
+
+std::vector<Scheduler::ActiveRun> Scheduler::ActiveRuns() {
+  std::lock_guard lock(mu_);
+  std::vector<ActiveRun> out;
+  for (auto& [id, l] : active_) {
+    if (!l->run_id.empty()) out.push_back({l->run_id, l});
+  }
+  return out;
 }
 
 void Scheduler::WaitIdleLocked(std::unique_lock<std::mutex>& lock, const std::string& task_id) {

@@ -19,7 +19,9 @@
 #include "service/credential_store.h"
 #include "service/database.h"
 #include "service/notifier.h"
+#include "service/oidc_login.h"
 #include "service/password.h"
+#include "service/run_series.h"
 #include "service/scheduler.h"
 #include "service/secret_box.h"
 #include "service/task_runner.h"
@@ -44,6 +46,8 @@ struct Server::Parts {
   std::unique_ptr<Notifier> notifier;
   std::unique_ptr<TaskRunner> runner;
   std::unique_ptr<Scheduler> scheduler;
+  std::unique_ptr<RunSeriesRecorder> series;
+  std::unique_ptr<OidcLogin> oidc;
   std::unique_ptr<ApiContext> api_context;
   std::unique_ptr<ApiServer> api;
   int port = 0;
@@ -191,8 +195,18 @@ Result<std::unique_ptr<Server>> Server::Open(const ServerOptions& options) {
     notifier->RunEnded(task, run);
   };
   p->scheduler = std::make_unique<Scheduler>(*p->tasks, *p->runner, scheduler_options);
+  p->series = std::make_unique<RunSeriesRecorder>(*p->db, *p->tasks, *p->scheduler,
+                                                  options.series_interval_seconds);
+  FERRY_RETURN_IF_ERROR(p->series->Open());
+  if (options.oidc) {
+    FERRY_RETURN_IF_ERROR(OidcLogin::CheckOptions(*options.oidc));
+    p->oidc = std::make_unique<OidcLogin>(*options.oidc, *p->accounts);
+  }
   p->api_context.reset(new ApiContext{*p->tasks, *p->accounts, *p->credentials, *p->scheduler,
                                       *p->runner, p->check, options.version, {}});
+  p->api_context->series = p->series.get();
+  p->api_context->oidc = p->oidc.get();
+  p->api_context->tls = !options.tls_cert.empty();  // session cookies are Secure
   auto api = ApiServer::Create(*p->api_context, options.tls_cert, options.tls_key);
   if (!api.ok()) return std::move(api).take_error();
   p->api = std::move(*api);
@@ -212,18 +226,21 @@ Server::Server(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 
 Server::~Server() {
   if (parts_->scheduler) parts_->scheduler->Shutdown();
+  if (parts_->series) parts_->series->Stop();
 }
 
 int Server::port() const { return parts_->port; }
 
 Status Server::Serve() {
   FERRY_RETURN_IF_ERROR(parts_->scheduler->Start());
+  parts_->series->Start();
   const bool tls = !parts_->options.tls_cert.empty();
   std::printf("ferry server: listening on %s://%s:%d (data %s)\n", tls ? "https" : "http",
               parts_->options.host.c_str(), parts_->port, parts_->options.data_dir.c_str());
   std::fflush(stdout);
   parts_->api->Serve();
   parts_->scheduler->Shutdown();
+  parts_->series->Stop();  // after the runs stopped: their series are saved as they are
   return Status::OK();
 }
 

@@ -8,10 +8,12 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/status.h"
+#include "service/oidc_login.h"
 
 namespace ferry::service {
 
@@ -25,6 +27,8 @@ struct ServerOptions {
   std::string local_root;           // folders tasks may use; "" = none
   std::string admin_password;       // for the first start; "" = a random one, printed
   std::string version;
+  std::optional<OidcOptions> oidc;  // sign-in through an OpenID provider, else local only
+  int series_interval_seconds = 5;  // a point of each run's progress series this often
   // Admins' tasks may use the server's own credentials (environment, profiles,
   // instance role), secret files and profile names; nobody's may without it.
   bool allow_server_credentials = false;

@@ -132,6 +132,49 @@ Result<std::vector<Task>> TaskStore::List() {
   return out;
 }
 
+Result<TaskPage> TaskStore::ListPage(const TaskQuery& q) {
+  // The filter is evaluated by SQLite: a page of 10,000 tasks reads one page.
+  // Newest first; tasks created in the same second in the order they were made.
+  constexpr const char* kWhere =
+      " FROM tasks WHERE (?1 = '' OR state = ?1) AND (?2 = '' OR "
+      "instr(lower(name), lower(?2)) > 0 OR "
+      "instr(lower(json_extract(spec, '$.source')), lower(?2)) > 0 OR "
+      "instr(lower(json_extract(spec, '$.destination')), lower(?2)) > 0 OR id = ?2)";
+  auto lock = db_.Lock();
+  TaskPage page;
+  {
+    Statement n(db_.handle(), (std::string("SELECT COUNT(*)") + kWhere).c_str());
+    n.BindText(1, q.state).BindText(2, q.text);
+    if (n.Step() != SQLITE_ROW) return db_.Error("counting tasks");
+    page.total = n.Int(0);
+  }
+  Statement s(db_.handle(), (std::string("SELECT ") + kTaskColumns + kWhere +
+                             " ORDER BY created_at DESC, rowid DESC LIMIT ?3 OFFSET ?4")
+                                .c_str());
+  s.BindText(1, q.state).BindText(2, q.text)
+      .Bind(3, static_cast<int64_t>(q.limit > 0 ? q.limit : -1)).Bind(4, q.offset);
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    auto t = ReadTask(s);
+    if (!t.ok()) return std::move(t).take_error();
+    page.tasks.push_back(std::move(*t));
+  }
+  if (rc != SQLITE_DONE) return db_.Error("listing tasks");
+  return page;
+}
+
+Result<std::optional<Run>> TaskStore::LastRun(const std::string& task_id) {
+  auto lock = db_.Lock();
+  Statement s(db_.handle(), (std::string("SELECT ") + kRunColumns +
+                             " FROM runs WHERE task_id=? ORDER BY number DESC LIMIT 1")
+                                .c_str());
+  s.BindText(1, task_id);
+  const int rc = s.Step();
+  if (rc == SQLITE_DONE) return std::optional<Run>();
+  if (rc != SQLITE_ROW) return db_.Error("reading the last run of task " + task_id);
+  return std::optional<Run>(ReadRun(s));
+}
+
 Result<std::vector<Task>> TaskStore::Due(int64_t now) {
   auto lock = db_.Lock();
   Statement s(db_.handle(), (std::string("SELECT ") + kTaskColumns +

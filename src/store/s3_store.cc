@@ -32,6 +32,21 @@ Result<ObjectEntry> ToEntry(s3::ObjectSummary&& o, const std::string& root,
   return e;
 }
 
+// Moves a listing on to its next page. A service that answers "truncated" without
+// a new token would be listed forever: that is an error, not a loop.
+Status NextPage(s3::ListObjectsRequest& request, const std::string& token,
+                const std::string& bucket, Side side) {
+  if (token.empty() || token == request.continuation_token) {
+    return Status(Code::kDataLoss,
+                  "listing s3://" + bucket + "/" + request.prefix +
+                      ": the service said the listing goes on but gave no new continuation token",
+                  "the endpoint: it does not answer ListObjectsV2 as S3 does")
+        .WithSide(side);
+  }
+  request.continuation_token = token;
+  return Status::OK();
+}
+
 }  // namespace
 
 S3Store::S3Store(std::shared_ptr<s3::S3Client> client, std::string bucket, std::string root_prefix)
@@ -61,7 +76,7 @@ Status S3Store::List(const ListRange& range, const PageSink& sink, std::stop_tok
     }
     if (!entries.empty()) FERRY_RETURN_IF_ERROR(sink(std::move(entries)));
     if (!page->is_truncated) return Status::OK();
-    request.continuation_token = page->next_continuation_token;
+    FERRY_RETURN_IF_ERROR(NextPage(request, page->next_continuation_token, bucket_, client_->config().side));
   }
 }
 
@@ -87,7 +102,7 @@ Result<Level> S3Store::ListLevel(const std::string& prefix, size_t max_objects,
       level.truncated = true;
       return level;
     }
-    request.continuation_token = page->next_continuation_token;
+    FERRY_RETURN_IF_ERROR(NextPage(request, page->next_continuation_token, bucket_, client_->config().side));
   }
 }
 

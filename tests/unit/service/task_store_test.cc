@@ -198,5 +198,52 @@ TEST_F(TaskStoreTest, PrivateTargetsAreRefusedByAddress) {
   EXPECT_EQ(CheckTaskSpec(spec, context, op).code(), Code::kPermissionDenied);
 }
 
+TEST_F(TaskStoreTest, PagesFilterAndCountTasksNewestFirst) {
+  for (int i = 0; i < 120; ++i) {
+    Task t = MakeTask("p" + std::to_string(1000 + i));
+    t.spec.name = i % 10 == 0 ? "nightly " + std::to_string(i) : "task " + std::to_string(i);
+    t.created_at = 1000 + i;
+    if (i % 3 == 0) t.state = TaskState::kCompleted;
+    ASSERT_TRUE(store_->Insert(t).ok());
+  }
+  TaskQuery q;
+  q.limit = 50;
+  auto page = store_->ListPage(q);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->total, 120);
+  ASSERT_EQ(page->tasks.size(), 50u);
+  EXPECT_EQ(page->tasks.front().id, "p1119");  // newest first
+  q.offset = 100;
+  page = store_->ListPage(q);
+  ASSERT_EQ(page->tasks.size(), 20u);
+  EXPECT_EQ(page->tasks.back().id, "p1000");
+  q = TaskQuery{};
+  q.text = "NIGHTLY";  // case-insensitive, in the name
+  page = store_->ListPage(q);
+  EXPECT_EQ(page->total, 12);
+  q.state = "Completed";  // and a state: every 30th task
+  page = store_->ListPage(q);
+  EXPECT_EQ(page->total, 4);
+  q = TaskQuery{};
+  q.text = "s3://b";  // in the destination
+  EXPECT_EQ(store_->ListPage(q)->total, 120);
+  q.text = "100%_'";  // LIKE wildcards and quotes are plain text
+  EXPECT_EQ(store_->ListPage(q)->total, 0);
+  auto none = store_->LastRun("p1000");
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+  service::Run r;
+  r.id = "r1";
+  r.task_id = "p1000";
+  r.started_at = 5;
+  ASSERT_TRUE(store_->InsertRun(r).ok());
+  r.id = "r2";
+  ASSERT_TRUE(store_->InsertRun(r).ok());
+  auto last = store_->LastRun("p1000");
+  ASSERT_TRUE(last.ok() && last->has_value());
+  EXPECT_EQ((*last)->id, "r2");
+  EXPECT_EQ((*last)->number, 2);
+}
+
 }  // namespace
 }  // namespace ferry::service

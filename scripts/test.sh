@@ -38,3 +38,6 @@ python3 -m pytest tests/integration -q
 
 echo "== ferry server end to end under AddressSanitizer + UndefinedBehaviorSanitizer"
 FERRY_BIN="$PWD/build-debug/ferry" python3 -m pytest tests/integration/test_server.py -q -k "not fuzzing"
+
+echo "== the README's main command (scripts/demo.sh: sync, no-op resync, check, boto3)"
+scripts/demo.sh

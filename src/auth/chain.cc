@@ -16,20 +16,27 @@ Result<Credentials> ChainProvider::Get(std::stop_token stop) {
   }
   if (chosen) return chosen->Get(stop);
   std::string tried;
-  for (const auto& source : sources_) {
+  for (size_t i = 0; i < sources_.size(); ++i) {
+    const auto& source = sources_[i];
     auto creds = source->Get(stop);
     if (creds.ok()) {
       std::lock_guard lock(mu_);
       chosen_ = source;
       return creds;
     }
-    // A source that exists but is broken is the answer the user needs to see.
-    if (creds.error().code() != Code::kNotFound) return creds;
-    tried += (tried.empty() ? "" : ", ") + source->Describe();
+    const bool not_here = creds.error().code() == Code::kNotFound;
+    // A configured source that is broken (a malformed profile) is the answer the
+    // user needs to see; a metadata service that fails off EC2 is only a detail.
+    if (!not_here && i < last_resort_) return creds;
+    tried += (tried.empty() ? "" : "; ") +
+             (not_here ? source->Describe() : creds.error().message());
   }
-  return Status::Unauthenticated("no credentials found (tried " + tried + ")",
-                                 "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, pass "
-                                 "--profile or --secret, or --no-sign-request for public data");
+  const std::string& p = flag_prefix_;
+  return Status::Unauthenticated(
+      "no credentials: give them with " + p + "secret FILE|ARN, " + p +
+          "profile NAME, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment (" +
+          p + "no-sign-request for public data)",
+      "what was tried: " + tried);
 }
 
 bool ChainProvider::Invalidate() {
@@ -107,7 +114,8 @@ Result<std::shared_ptr<CredentialProvider>> MakeDefaultChain(const ChainOptions&
       std::make_shared<EnvironmentProvider>(),
       std::make_shared<WebIdentityProvider>("", AssumeRoleOptions{}, http), *profile,
       std::make_shared<ContainerProvider>(http), std::make_shared<InstanceProvider>(http)};
-  return std::shared_ptr<CredentialProvider>(std::make_shared<ChainProvider>(std::move(sources)));
+  return std::shared_ptr<CredentialProvider>(std::make_shared<ChainProvider>(
+      std::move(sources), /*last_resort=*/3, options.flag_prefix));
 }
 
 }  // namespace ferry::auth

@@ -12,17 +12,24 @@
 namespace ferry::auth {
 
 // Tries each source in turn and remembers the first that answers. Its error
-// lists every source it tried and what to set.
+// says how to give credentials, then lists every source it tried.
 class ChainProvider final : public CredentialProvider {
  public:
-  explicit ChainProvider(std::vector<std::shared_ptr<CredentialProvider>> sources)
-      : sources_(std::move(sources)) {}
+  // Sources from `last_resort` on (the metadata services) are asked only in case:
+  // their failures are details of "no credentials", not the answer. `flag_prefix`
+  // names the command-line flags in the error ("--", "--src-").
+  ChainProvider(std::vector<std::shared_ptr<CredentialProvider>> sources, size_t last_resort,
+                std::string flag_prefix = "--")
+      : sources_(std::move(sources)), last_resort_(last_resort),
+        flag_prefix_(std::move(flag_prefix)) {}
   Result<Credentials> Get(std::stop_token stop) override;
   bool Invalidate() override;
   std::string Describe() const override;
 
  private:
   std::vector<std::shared_ptr<CredentialProvider>> sources_;
+  const size_t last_resort_;
+  const std::string flag_prefix_;
   mutable std::mutex mu_;
   std::shared_ptr<CredentialProvider> chosen_;  // guarded by mu_
 };
@@ -31,6 +38,7 @@ struct ChainOptions {
   std::string profile;  // --profile: only that profile is used
   std::string secret;   // --secret FILE|ARN: only that secret is used
   std::shared_ptr<net::HttpClient> http;
+  std::string flag_prefix = "--";  // how the side's flags are spelled, for errors
 };
 
 // --secret, else --profile, else the SDKs' order: environment → web identity →

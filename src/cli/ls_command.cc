@@ -7,7 +7,9 @@
 #include <string>
 
 #include "cli/endpoint_flags.h"
+#include "job/config_file.h"
 #include "job/location.h"
+#include "job/sync_spec.h"
 
 namespace ferry::cli {
 namespace {
@@ -38,8 +40,14 @@ void PrintObject(const s3::ObjectSummary& o, bool json) {
 }  // namespace
 
 CLI::App* AddLsCommand(CLI::App& app, LsFlags& flags) {
-  CLI::App* ls = app.add_subcommand("ls", "List objects under s3://bucket[/prefix], recursively");
-  ls->add_option("location", flags.location, "s3://bucket[/prefix]")->required();
+  CLI::App* ls = app.add_subcommand(
+      "ls", "List objects under s3://bucket[/prefix] or NAME:bucket[/prefix], recursively");
+  ls->add_option("location", flags.location, "s3://bucket[/prefix] or NAME:bucket[/prefix]")
+      ->required()
+      ->type_name("LOCATION");
+  ls->add_option("--config", flags.config_path,
+                 "Config file with named endpoints (default ~/.config/ferry/ferry.toml)")
+      ->type_name("FILE");
   ls->add_flag("--json", flags.json,
                "One JSON object per line: key, size, last_modified, etag, storage_class");
   AddEndpointFlags(*ls, "", flags.endpoint);
@@ -47,10 +55,22 @@ CLI::App* AddLsCommand(CLI::App& app, LsFlags& flags) {
 }
 
 Status RunLs(const LsFlags& flags) {
-  auto location = job::ParseS3Location(flags.location);
+  auto location = job::ParseLocation(flags.location);
   if (!location.ok()) return std::move(location).take_error();
+  if (location->kind != job::Location::Kind::kS3) {
+    return Status::InvalidArgument("'" + flags.location + "' is not an S3 location",
+                                   "write it as s3://bucket[/prefix] or NAME:bucket[/prefix]; "
+                                   "for a folder, use ls(1)");
+  }
+  FERRY_RETURN_IF_ERROR(job::CheckCredentialChoice(flags.endpoint, "--"));
+  const bool explicit_config = !flags.config_path.empty();
+  const std::string config_path = explicit_config ? flags.config_path : job::DefaultConfigPath();
+  auto configs = job::LoadConfig(config_path, explicit_config);
+  if (!configs.ok()) return std::move(configs).take_error();
+  auto settings = job::ResolveEndpoint(*location, flags.endpoint, *configs, config_path);
+  if (!settings.ok()) return std::move(settings).take_error();
   auto http = std::make_shared<net::HttpClient>();
-  auto client = job::MakeS3Client(flags.endpoint, Side::kNone, http);
+  auto client = job::MakeS3Client(*settings, Side::kNone, http);
   if (!client.ok()) return std::move(client).take_error();
 
   s3::ListObjectsRequest request;

@@ -14,6 +14,7 @@ namespace ferry::cli {
 struct LsFlags {
   std::string location;
   job::EndpointSettings endpoint;
+  std::string config_path;  // named endpoints; "" = the default file
   bool json = false;
 };
 

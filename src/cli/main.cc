@@ -8,6 +8,7 @@
 #include "cli/interrupt.h"
 #include "cli/ls_command.h"
 #include "cli/server_command.h"
+#include "cli/suggest.h"
 #include "cli/sync_command.h"
 #include "cli/task_command.h"
 #include "core/log.h"
@@ -41,6 +42,9 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
+  } catch (const CLI::ExtrasError&) {
+    std::fprintf(stderr, "ferry: %s\n", DescribeUnexpected(app).c_str());
+    return kExitUsage;
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? kExitOk : kExitUsage;

@@ -38,6 +38,9 @@ Status SplitListen(const std::string& listen, std::string& host, int& port) {
 CLI::App* AddServerCommand(CLI::App& app, ServerFlags& flags) {
   CLI::App* cmd = app.add_subcommand(
       "server", "Serve the REST API and run scheduled tasks (one process, one SQLite file)");
+  cmd->footer(
+      "On its first start on an empty --data folder the server creates the account 'admin' "
+      "with the password in FERRY_ADMIN_PASSWORD, or prints a random one once on stdout.");
   cmd->add_option("--data", flags.data_dir, "Data folder: database, key, checkpoints")
       ->required();
   cmd->add_option("--listen", flags.listen, "HOST:PORT to serve on (default 127.0.0.1:8080)");

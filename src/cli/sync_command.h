@@ -13,6 +13,7 @@ namespace ferry::cli {
 
 struct SyncFlags {
   job::SyncSpec spec;       // what to run; filters are filled from the parse order
+  job::EndpointSettings both;  // --endpoint, --profile, ... for both sides (--src-/--dst- win)
   std::string config_path;  // named endpoints; "" = the default file
   std::string state_dir;
   bool progress = false;

@@ -6,6 +6,7 @@
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace ferry {
@@ -52,7 +53,11 @@ class BudgetLease {
   BudgetLease(ByteBudget& budget, uint64_t bytes) : budget_(budget), bytes_(bytes) {
     budget_.Acquire(bytes_);
   }
-  ~BudgetLease() { budget_.Release(bytes_); }
+  ~BudgetLease() {
+    if (bytes_ > 0) budget_.Release(bytes_);
+  }
+  BudgetLease(BudgetLease&& other) noexcept
+      : budget_(other.budget_), bytes_(std::exchange(other.bytes_, 0)) {}
   BudgetLease(const BudgetLease&) = delete;
   BudgetLease& operator=(const BudgetLease&) = delete;
 

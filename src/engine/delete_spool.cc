@@ -10,10 +10,11 @@ DeleteSpool::~DeleteSpool() {
   if (file_ != nullptr) std::fclose(file_);
 }
 
-Status DeleteSpool::Add(const std::string& key) {
+Status DeleteSpool::Add(const std::string& key, uint64_t size) {
   // Length-prefixed: keys may hold any byte, newlines included.
   const uint32_t len = static_cast<uint32_t>(key.size());
-  if (file_ == nullptr || std::fwrite(&len, sizeof(len), 1, file_) != 1 ||
+  if (file_ == nullptr || std::fwrite(&size, sizeof(size), 1, file_) != 1 ||
+      std::fwrite(&len, sizeof(len), 1, file_) != 1 ||
       std::fwrite(key.data(), 1, key.size(), file_) != key.size()) {
     return Status(Code::kResourceExhausted, "cannot write the temporary list of keys to delete",
                   "free space in the temporary folder ($TMPDIR)");
@@ -23,15 +24,17 @@ Status DeleteSpool::Add(const std::string& key) {
 }
 
 Status DeleteSpool::ForEachBatch(
-    size_t batch_size, const std::function<Status(const std::vector<std::string>&)>& batch) {
+    size_t batch_size, const std::function<Status(const std::vector<SpooledDelete>&)>& batch) {
   if (file_ == nullptr) return Status::OK();
   std::rewind(file_);
-  std::vector<std::string> keys;
+  std::vector<SpooledDelete> keys;
+  uint64_t size = 0;
   uint32_t len = 0;
-  while (std::fread(&len, sizeof(len), 1, file_) == 1) {
+  while (std::fread(&size, sizeof(size), 1, file_) == 1 &&
+         std::fread(&len, sizeof(len), 1, file_) == 1) {
     std::string key(len, '\0');
     if (std::fread(key.data(), 1, len, file_) != len) break;
-    keys.push_back(std::move(key));
+    keys.push_back({std::move(key), size});
     if (keys.size() == batch_size) {
       FERRY_RETURN_IF_ERROR(batch(keys));
       keys.clear();

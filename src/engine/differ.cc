@@ -11,27 +11,30 @@ Result<CompareMode> ParseCompareMode(const std::string& text) {
                                  "one of size-etag, size-mtime, size, checksum");
 }
 
-bool IsMultipartEtag(const std::string& etag) { return etag.find('-') != std::string::npos; }
-
 Decision Compare(const store::ObjectEntry& src, const store::ObjectEntry& dst, CompareMode mode) {
-  auto decide = [&](Action action, const char* reason) {
-    return Decision{action, reason, src, dst};
+  auto decide = [&](Action action, std::string reason) {
+    return Decision{action, std::move(reason), src, dst};
   };
-  if (src.size != dst.size) return decide(Action::kCopy, "size differs");
+  if (src.size != dst.size) {
+    return decide(Action::kCopy, "differs: size " + std::to_string(src.size) + " \u2260 " +
+                                     std::to_string(dst.size));
+  }
   if (mode == CompareMode::kSize) return decide(Action::kSkip, "same size");
+  if (!src.etag.empty() && src.etag == dst.recorded_etag) {
+    return decide(Action::kSkip, "recorded source etag matches");
+  }
   const bool both_etags = !src.etag.empty() && !dst.etag.empty();
   if ((mode == CompareMode::kSizeEtag || mode == CompareMode::kChecksum) && both_etags) {
     if (src.etag == dst.etag) return decide(Action::kSkip, "same size and etag");
-    // Different multipart layouts give different ETags for the same bytes.
-    if (IsMultipartEtag(src.etag) || IsMultipartEtag(dst.etag)) {
-      return decide(Action::kCheck, "etags of different part layouts");
-    }
-    return decide(Action::kCopy, "etag differs");
+    // The same bytes have different ETags in different part layouts or under
+    // SSE-KMS; a copy whose layout could not be reproduced records the source's.
+    return decide(Action::kCheck, "etags differ");
   }
-  if (mode == CompareMode::kChecksum) return decide(Action::kCheck, "no comparable checksum");
+  if (mode == CompareMode::kChecksum) return decide(Action::kCheck, "no common etag");
   // A side without ETags (a folder): the destination must be at least as new.
-  if (dst.mtime_ms >= src.mtime_ms) return decide(Action::kSkip, "same size, not newer");
-  return decide(Action::kCopy, "newer in source");
+  // S3 keeps whole seconds, so a file written in the second of its upload is not newer.
+  if (dst.mtime_ms / 1000 >= src.mtime_ms / 1000) return decide(Action::kSkip, "same size, not newer");
+  return decide(Action::kCopy, "differs: newer in source");
 }
 
 Differ::Differ(ListingCursor& source, ListingCursor& destination, CompareMode mode,
@@ -61,7 +64,7 @@ std::optional<Decision> Differ::Next() {
   if (src_ == nullptr && dst_ == nullptr) return std::nullopt;
   // Keys compare as bytes (std::string's operator< is memcmp-based), S3's order.
   if (dst_ == nullptr || (src_ != nullptr && src_->key < dst_->key)) {
-    Decision d{Action::kCopy, "new", *src_, {}};
+    Decision d{Action::kCopy, "missing in destination", *src_, {}};
     if (!filter_.InTimeWindow(*src_)) d = {Action::kSkip, "outside time window", *src_, {}};
     src_ = NextSource();
     return d;

@@ -18,14 +18,16 @@ Result<CompareMode> ParseCompareMode(const std::string& text);
 
 enum class Action {
   kCopy,    // missing or different on the destination
-  kCheck,   // sizes equal, ETags of different multipart layouts: the transfer decides by HEAD
+  kCheck,   // same size, but the listings cannot prove the same bytes: a ContentProver decides
   kSkip,    // already identical
   kDelete,  // only on the destination
 };
 
 struct Decision {
   Action action = Action::kSkip;
-  std::string reason;        // "new", "size differs", ...
+  // What a user reads: "missing in destination", "only in destination",
+  // "differs: size 5 ≠ 7", "same size and etag", ...
+  std::string reason;
   store::ObjectEntry source;       // empty key for kDelete
   store::ObjectEntry destination;  // empty key when absent
 };
@@ -33,8 +35,6 @@ struct Decision {
 // Compares one pair of listing entries.
 Decision Compare(const store::ObjectEntry& src, const store::ObjectEntry& dst, CompareMode mode);
 
-// True for an S3 multipart ETag ("<md5>-<parts>").
-bool IsMultipartEtag(const std::string& etag);
 
 class Differ {
  public:

@@ -1,6 +1,7 @@
 #include "engine/part_plan.h"
 
 #include <algorithm>
+#include <charconv>
 
 namespace ferry::engine {
 
@@ -17,15 +18,86 @@ PartPlan PlanParts(uint64_t size, uint64_t requested, const store::ObjectStore& 
   return plan;
 }
 
-PartPlan PlanFromLayout(uint64_t size, const store::PartLayout& layout,
-                        const store::ObjectStore& destination) {
-  if (layout.parts < 1 || layout.part_size == 0) return {};
-  if (layout.parts > destination.MaxParts()) return {};
-  if (layout.part_size > destination.MaxPartSize()) return {};
-  if (layout.parts > 1 && layout.part_size < destination.MinPartSize()) return {};
-  const uint64_t parts = (size + layout.part_size - 1) / layout.part_size;
-  if (parts != static_cast<uint64_t>(layout.parts)) return {};  // not a uniform layout
-  return {layout.part_size, layout.parts};
+PartPlan PlanFromSizes(uint64_t size, const std::vector<uint64_t>& sizes) {
+  if (sizes.empty()) return {};
+  PartPlan plan;
+  plan.part_size = sizes.front();
+  plan.parts = static_cast<int>(sizes.size());
+  plan.starts.reserve(sizes.size() + 1);
+  uint64_t offset = 0;
+  bool uniform = true;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    plan.starts.push_back(offset);
+    offset += sizes[i];
+    const bool last = i + 1 == sizes.size();
+    if (last ? sizes[i] > plan.part_size : sizes[i] != plan.part_size) uniform = false;
+  }
+  plan.starts.push_back(offset);
+  if (offset != size) return {};
+  if (uniform) plan.starts.clear();
+  return plan;
+}
+
+bool FitsStore(const PartPlan& plan, uint64_t size, const store::ObjectStore& destination) {
+  if (plan.parts < 1 || plan.parts > destination.MaxParts()) return false;
+  for (int n = 1; n <= plan.parts; ++n) {
+    const uint64_t length = plan.Length(n, size);
+    if (length > destination.MaxPartSize()) return false;
+    if (n < plan.parts && length < destination.MinPartSize()) return false;
+  }
+  return true;
+}
+
+int EtagPartCount(const std::string& etag) {
+  const size_t dash = etag.rfind('-');
+  if (dash == std::string::npos) return 0;
+  int parts = 0;
+  const char* end = etag.data() + etag.size();
+  auto [ptr, ec] = std::from_chars(etag.data() + dash + 1, end, parts);
+  return ec == std::errc() && ptr == end && parts > 0 ? parts : 0;
+}
+
+Result<PartPlan> LearnLayout(store::ObjectStore& source, const std::string& key, uint64_t size,
+                             const std::string& etag, std::stop_token stop) {
+  const int parts = EtagPartCount(etag);
+  if (parts == 0) return Status::NotSupported("part layout of an ETag without a part count");
+  auto contradiction = [&](const std::string& what) {
+    return Status::DataLoss("the source's part layout of '" + key + "' " + what,
+                            "nothing; the object is asked for again on the next attempt");
+  };
+  auto part_size = [&](int n) -> Result<uint64_t> {
+    auto part = source.HeadPart(key, n, stop);
+    if (!part.ok()) return std::move(part).take_error();
+    if (part->parts != parts) {
+      return contradiction("has " + std::to_string(part->parts) + " parts, its ETag says " +
+                           std::to_string(parts));
+    }
+    return part->size;
+  };
+  auto first = part_size(1);
+  if (!first.ok()) return std::move(first).take_error();
+  std::vector<uint64_t> sizes{*first};
+  if (parts > 1) {
+    auto last = part_size(parts);
+    if (!last.ok()) return std::move(last).take_error();
+    const uint64_t middle = static_cast<uint64_t>(parts - 2) * *first;
+    const bool uniform = *last <= *first && *last > 0 && *first + middle + *last == size;
+    if (uniform) {
+      sizes.assign(static_cast<size_t>(parts - 1), *first);
+      sizes.push_back(*last);
+    } else {
+      // Parts of different sizes: ask for each one.
+      for (int n = 2; n < parts; ++n) {
+        auto length = part_size(n);
+        if (!length.ok()) return std::move(length).take_error();
+        sizes.push_back(*length);
+      }
+      sizes.push_back(*last);
+    }
+  }
+  PartPlan plan = PlanFromSizes(size, sizes);
+  if (plan.parts == 0) return contradiction("does not add up to its size");
+  return plan;
 }
 
 }  // namespace ferry::engine

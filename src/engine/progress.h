@@ -1,11 +1,13 @@
-// Live counters of a run and the line `--progress` prints from them.
+// Live counters of a run and the progress line printed from them.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <mutex>
+#include <string>
 #include <thread>
 
 #include "engine/transferer.h"
@@ -22,18 +24,52 @@ struct RunCounters {
   TransferCounters transfer;
 };
 
-// Prints "objects done/total, bytes, throughput, ETA" to stderr once a second
-// while alive, and a final line when destroyed.
+enum class ProgressStyle {
+  kOff,
+  kTerminal,  // one line redrawn every second, as wide as the terminal
+  kLines,     // a plain line every 10 s (a log, a pipe): no carriage returns
+};
+
+// What one progress line shows.
+struct ProgressSample {
+  uint64_t listed = 0;
+  bool listing_done = false;
+  uint64_t copied = 0, to_copy = 0;
+  uint64_t bytes = 0, bytes_total = 0;  // bytes include those of objects in flight
+  uint64_t failed = 0;
+  double rate = 0;  // bytes/s over the last seconds
+};
+
+// The line for `s`, at most `width` columns (fields of least use dropped first).
+std::string FormatProgress(const ProgressSample& s, size_t width);
+
+// Bytes per second over a sliding window of samples, so a burst of small objects
+// early on does not skew the ETA of a large one later.
+class MovingRate {
+ public:
+  explicit MovingRate(std::chrono::milliseconds window = std::chrono::seconds(10))
+      : window_(window) {}
+  // Adds a sample and returns the rate over the window.
+  double Add(std::chrono::steady_clock::time_point now, uint64_t bytes);
+
+ private:
+  std::chrono::milliseconds window_;
+  std::deque<std::pair<std::chrono::steady_clock::time_point, uint64_t>> samples_;
+};
+
+// Prints the progress of `counters` to stderr while alive, in `style`, and a
+// final line when destroyed.
 class ProgressPrinter {
  public:
-  ProgressPrinter(const RunCounters& counters, bool enabled);
+  ProgressPrinter(const RunCounters& counters, ProgressStyle style);
   ~ProgressPrinter();
 
  private:
   void Print(bool final);
 
   const RunCounters& counters_;
-  const std::chrono::steady_clock::time_point start_;
+  const ProgressStyle style_;
+  MovingRate rate_;  // used by the printing thread only
   std::mutex mu_;
   std::condition_variable wake_;
   bool stopping_ = false;  // guarded by mu_

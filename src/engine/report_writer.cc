@@ -30,6 +30,7 @@ void ReportWriter::Write(const ReportLine& line) {
   if (!line.method.empty()) j["method"] = line.method;
   if (line.attempts > 0) j["attempts"] = line.attempts;
   if (!line.error.empty()) j["error"] = line.error;
+  if (line.unverified) j["verified"] = false;
   const std::string text = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   std::lock_guard lock(mu_);
   std::fwrite(text.data(), 1, text.size(), file_);

@@ -13,13 +13,15 @@
 namespace ferry::engine {
 
 struct ReportLine {
-  const char* action = "";  // copied | skipped | deleted | failed | differs | would-copy | would-delete
+  // copied | skipped | deleted | failed | differs | would-copy | would-delete | delete-refused
+  const char* action = "";
   std::string key;
   uint64_t size = 0;
   std::string reason;
   std::string method;  // for copies
   int attempts = 0;
   std::string error;   // for failures
+  bool unverified = false;  // copied without a checksum that proves the bytes
 };
 
 class ReportWriter {

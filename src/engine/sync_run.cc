@@ -10,6 +10,7 @@
 #include "core/backoff.h"
 #include "core/thread_pool.h"
 #include "engine/adaptive_limit.h"
+#include "engine/content_prover.h"
 #include "engine/delete_spool.h"
 #include "engine/listing_cursor.h"
 #include "engine/progress.h"
@@ -73,6 +74,30 @@ class RunState {
   std::vector<FailedObject> failures_;  // guarded by mu_
 };
 
+// Why deleting `to_delete` objects would be unsafe; OK when it is not.
+Status DeleteRefusal(uint64_t to_delete, uint64_t listed_source, uint64_t listed_destination,
+                     const RunOptions& options, const store::ObjectStore& source,
+                     const store::ObjectStore& destination) {
+  if (listed_source == 0 && !options.allow_empty_source) {
+    return Status(Code::kFailedPrecondition,
+                  "refusing to delete " + std::to_string(to_delete) + " objects from " +
+                      destination.Describe() + ": the source " + source.Describe() +
+                      " listed no objects",
+                  "the source location; pass --allow-empty-source if emptying the "
+                  "destination is intended");
+  }
+  const double percent = 100.0 * to_delete / std::max<uint64_t>(1, listed_destination);
+  if ((options.max_delete_count && to_delete > *options.max_delete_count) ||
+      (options.max_delete_percent && percent > *options.max_delete_percent)) {
+    return Status(Code::kFailedPrecondition,
+                  "refusing to delete " + std::to_string(to_delete) + " objects (" +
+                      std::to_string(static_cast<int>(percent)) + "% of the destination): "
+                      "over the --max-delete limit",
+                  "the source and destination locations, or raise --max-delete");
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 Result<RunSummary> RunSync(store::ObjectStore& source, store::ObjectStore& destination,
@@ -94,7 +119,7 @@ Result<RunSummary> RunSync(store::ObjectStore& source, store::ObjectStore& desti
   RunCounters own_counters;
   RunCounters& counters = options.counters != nullptr ? *options.counters : own_counters;
   RunSummary summary;
-  std::atomic<uint64_t> matched{0}, differences{0}, parts_resumed{0};
+  std::atomic<uint64_t> matched{0}, differences{0}, parts_resumed{0}, unverified{0};
 
   const int workers = std::max(1, options.transfers);
   ByteBudget budget(options.memory);
@@ -104,6 +129,7 @@ Result<RunSummary> RunSync(store::ObjectStore& source, store::ObjectStore& desti
   RateLimiter bandwidth(options.bwlimit);
   Transferer transferer(source, destination, options.transfer, part_pool, budget, bandwidth,
                         checkpoints, counters.transfer);
+  ContentProver prover(source, destination);
   AdaptiveLimit limit(workers, options.throttle);
   DeleteSpool deletes;
 
@@ -114,62 +140,116 @@ Result<RunSummary> RunSync(store::ObjectStore& source, store::ObjectStore& desti
   if (!destination.StoresFolderMarkers()) filter.SkipFolderMarkers();
   Differ differ(src_cursor, dst_cursor, options.compare, filter);
 
+  std::mutex difference_mu;
+  // A key that differs, in check and --dry-run: counted, reported, told.
+  auto note_difference = [&](const std::string& key, uint64_t size, const std::string& what,
+                             bool is_delete) {
+    ++differences;
+    const char* action = options.mode == RunMode::kCheck ? "differs"
+                         : is_delete                      ? "would-delete"
+                                                          : "would-copy";
+    report.Write({action, key, size, what});
+    if (options.on_difference) {
+      std::lock_guard lock(difference_mu);
+      options.on_difference({key, what, is_delete});
+    }
+  };
+
+  auto fail_object = [&](const store::ObjectEntry& object, const std::string& reason,
+                         int attempts, const Status& last) {
+    ++counters.failed;
+    run.AddFailure({object.key, attempts, last.ToString()});
+    if (checkpoints != nullptr) {
+      (void)checkpoints->RecordFailure({object.key, attempts, last.ToString()});
+    }
+    report.Write({"failed", object.key, object.size, reason, "", attempts, last.ToString()});
+  };
+
+  // Runs `attempt` up to max_attempts times while its errors are worth another
+  // try. Returns the last status; `attempts` is how many were made.
+  auto with_retries = [&](const std::function<Status()>& attempt, int& attempts) {
+    Status last;
+    for (attempts = 1; attempts <= options.max_attempts && !stop.stop_requested(); ++attempts) {
+      last = attempt();
+      if (last.ok() || IsFatal(last) || !IsWorthRetrying(last)) break;
+      if (attempts < options.max_attempts) run.Backoff(FullJitterDelay({}, attempts));
+    }
+    attempts = std::min(attempts, options.max_attempts);
+    return last;
+  };
+
+  auto copy_one = [&](const Decision& decision) {
+    const store::ObjectEntry& object = decision.source;
+    TransferOutcome outcome;
+    int attempts = 0;
+    Status last = with_retries(
+        [&] {
+          auto copied = transferer.Copy(object, stop);
+          if (!copied.ok()) {
+            spdlog::info("'{}' attempt failed: {}", object.key, copied.error().ToString());
+            return std::move(copied).take_error();
+          }
+          outcome = *copied;
+          return Status::OK();
+        },
+        attempts);
+    if (last.ok() && !stop.stop_requested()) {
+      ++counters.copied;
+      parts_resumed += outcome.parts_resumed;
+      if (!outcome.verified) ++unverified;
+      if (checkpoints != nullptr) (void)checkpoints->ClearFailure(object.key);
+      ReportLine line{"copied", object.key, object.size, decision.reason,
+                      TransferMethodName(outcome.method), attempts};
+      line.unverified = !outcome.verified;
+      report.Write(line);
+      return;
+    }
+    if (IsFatal(last)) return run.Fatal(last);
+    if (stop.stop_requested() && (last.ok() || last.code() == Code::kCancelled)) return;
+    fail_object(object, decision.reason, attempts, last);
+  };
+
+  // A pair the listings could not decide: proven the same, or differing (then
+  // copied when this run transfers).
+  auto check_one = [&](Decision decision) {
+    const bool read_bytes = options.compare == CompareMode::kChecksum;
+    Verdict verdict;
+    int attempts = 0;
+    Status last = with_retries(
+        [&] {
+          auto proven = prover.Prove(decision.source, decision.destination, read_bytes, stop);
+          if (!proven.ok()) return std::move(proven).take_error();
+          verdict = std::move(*proven);
+          return Status::OK();
+        },
+        attempts);
+    if (stop.stop_requested()) return;
+    if (IsFatal(last)) return run.Fatal(last);
+    if (last.ok() && verdict.same) {
+      if (transfer) {
+        --counters.to_copy;
+        counters.bytes_to_copy -= decision.source.size;
+      }
+      ++matched;
+      report.Write({"skipped", decision.source.key, decision.source.size, verdict.reason});
+      return;
+    }
+    if (!last.ok()) {
+      // Unproven is not the same: a transfer copies it; a check cannot tell.
+      if (!transfer) return fail_object(decision.source, "could not compare", attempts, last);
+      decision.reason = "differs: could not compare";
+    } else {
+      decision.reason = verdict.reason;
+    }
+    if (!transfer) {
+      return note_difference(decision.source.key, decision.source.size, decision.reason, false);
+    }
+    copy_one(decision);
+  };
+
   {
     ProgressPrinter progress(counters, options.progress);
     ThreadPool object_pool(workers);
-
-    auto copy_one = [&](Decision decision) {
-      const store::ObjectEntry& object = decision.source;
-      int attempt = 0;
-      Status last;
-      for (attempt = 1; attempt <= options.max_attempts && !stop.stop_requested(); ++attempt) {
-        if (decision.action == Action::kCheck) {
-          auto same = transferer.AlreadyCopied(decision, stop);
-          if (same.ok() && *same) {
-            ++matched;
-            report.Write({"skipped", object.key, object.size, "recorded source etag matches"});
-            limit.Release();
-            return;
-          }
-          if (!same.ok() && same.error().code() != Code::kNotFound) {
-            last = std::move(same).take_error();
-            if (IsFatal(last)) break;
-            run.Backoff(FullJitterDelay({}, attempt));
-            continue;
-          }
-        }
-        auto outcome = transferer.Copy(object, stop);
-        if (outcome.ok()) {
-          ++counters.copied;
-          parts_resumed += outcome->parts_resumed;
-          if (checkpoints != nullptr) (void)checkpoints->ClearFailure(object.key);
-          report.Write({"copied", object.key, object.size, decision.reason,
-                        TransferMethodName(outcome->method), attempt});
-          limit.Release();
-          return;
-        }
-        last = std::move(outcome).take_error();
-        spdlog::info("'{}' attempt {}/{} failed: {}", object.key, attempt, options.max_attempts,
-                     last.ToString());
-        if (IsFatal(last) || !IsWorthRetrying(last)) break;
-        if (attempt < options.max_attempts) run.Backoff(FullJitterDelay({}, attempt));
-      }
-      limit.Release();
-      if (stop.stop_requested() && last.ok()) return;  // cancelled before trying
-      if (IsFatal(last)) {
-        run.Fatal(last);
-        return;
-      }
-      if (last.code() == Code::kCancelled && stop.stop_requested()) return;
-      const int attempts = std::min(attempt, options.max_attempts);
-      ++counters.failed;
-      run.AddFailure({object.key, attempts, last.ToString()});
-      if (checkpoints != nullptr) {
-        (void)checkpoints->RecordFailure({object.key, attempts, last.ToString()});
-      }
-      report.Write({"failed", object.key, object.size, decision.reason, "", attempts,
-                    last.ToString()});
-    };
 
     while (!stop.stop_requested()) {
       std::optional<Decision> decision = differ.Next();
@@ -184,35 +264,31 @@ Result<RunSummary> RunSync(store::ObjectStore& source, store::ObjectStore& desti
           break;
         case Action::kDelete:
           if (options.mode == RunMode::kSync && options.delete_extra) {
-            FERRY_RETURN_IF_ERROR(deletes.Add(key_entry.key));
+            FERRY_RETURN_IF_ERROR(deletes.Add(key_entry.key, key_entry.size));
           } else if (options.mode == RunMode::kCheck) {
-            ++differences;
-            report.Write({"differs", key_entry.key, key_entry.size, decision->reason});
+            note_difference(key_entry.key, key_entry.size, decision->reason, true);
           }
           break;
         case Action::kCopy:
-        case Action::kCheck:
-          ++counters.to_copy;
-          counters.bytes_to_copy += key_entry.size;
           if (!transfer) {
-            if (decision->action == Action::kCheck) {
-              auto same = transferer.AlreadyCopied(*decision, stop);
-              if (same.ok() && *same) {
-                --counters.to_copy;
-                counters.bytes_to_copy -= key_entry.size;
-                ++matched;
-                report.Write({"skipped", key_entry.key, key_entry.size,
-                              "recorded source etag matches"});
-                break;
-              }
-            }
-            ++differences;
-            report.Write({options.mode == RunMode::kCheck ? "differs" : "would-copy",
-                          key_entry.key, key_entry.size, decision->reason});
+            note_difference(key_entry.key, key_entry.size, decision->reason, false);
             break;
           }
+          [[fallthrough]];
+        case Action::kCheck:
+          if (transfer) {
+            ++counters.to_copy;
+            counters.bytes_to_copy += key_entry.size;
+          }
           limit.Acquire();
-          object_pool.Submit([&, d = std::move(*decision)]() mutable { copy_one(std::move(d)); });
+          object_pool.Submit([&, d = std::move(*decision)]() mutable {
+            if (d.action == Action::kCheck) {
+              check_one(std::move(d));
+            } else {
+              copy_one(d);
+            }
+            limit.Release();
+          });
           break;
       }
     }
@@ -228,35 +304,28 @@ Result<RunSummary> RunSync(store::ObjectStore& source, store::ObjectStore& desti
   }
   if (!listing_status.ok()) return listing_status;
 
-  // Deletes only after both listings completed without error.
-  const uint64_t to_delete = deletes.size();
-  if (to_delete > 0) {
-    const uint64_t listed = src_cursor.listed();
-    if (listed == 0 && !options.allow_empty_source) {
-      return Status(Code::kFailedPrecondition,
-                    "refusing to delete " + std::to_string(to_delete) + " objects from " +
-                        destination.Describe() + ": the source " + source.Describe() +
-                        " listed no objects",
-                    "the source location; pass --allow-empty-source if emptying the "
-                    "destination is intended");
-    }
-    const double percent = 100.0 * to_delete / std::max<uint64_t>(1, dst_cursor.listed());
-    if ((options.max_delete_count && to_delete > *options.max_delete_count) ||
-        (options.max_delete_percent && percent > *options.max_delete_percent)) {
-      return Status(Code::kFailedPrecondition,
-                    "refusing to delete " + std::to_string(to_delete) + " objects (" +
-                        std::to_string(static_cast<int>(percent)) + "% of the destination): "
-                        "over the --max-delete limit",
-                    "the source and destination locations, or raise --max-delete");
-    }
-    FERRY_RETURN_IF_ERROR(deletes.ForEachBatch(1000, [&](const std::vector<std::string>& keys) {
-      if (options.dry_run) {
-        for (const auto& k : keys) report.Write({"would-delete", k, 0, "only in destination"});
-        differences += keys.size();
+  // Deletes only after both listings completed without error, and only when safe.
+  if (const uint64_t to_delete = deletes.size(); to_delete > 0) {
+    summary.delete_refusal = DeleteRefusal(to_delete, src_cursor.listed(), dst_cursor.listed(),
+                                           options, source, destination);
+    const bool refused = !summary.delete_refusal.ok();
+    if (refused) summary.deletes_refused = to_delete;
+    FERRY_RETURN_IF_ERROR(deletes.ForEachBatch(1000, [&](const std::vector<SpooledDelete>& batch) {
+      if (refused) {
+        for (const auto& d : batch) {
+          report.Write({"delete-refused", d.key, d.size, summary.delete_refusal.message()});
+        }
         return Status::OK();
       }
+      if (options.dry_run) {
+        for (const auto& d : batch) note_difference(d.key, d.size, "only in destination", true);
+        return Status::OK();
+      }
+      std::vector<std::string> keys;
+      keys.reserve(batch.size());
+      for (const auto& d : batch) keys.push_back(d.key);
       FERRY_RETURN_IF_ERROR(destination.Delete(keys, stop));
-      for (const auto& k : keys) report.Write({"deleted", k, 0, "only in destination"});
+      for (const auto& d : batch) report.Write({"deleted", d.key, d.size, "only in destination"});
       summary.deleted += keys.size();
       return Status::OK();
     }));
@@ -273,7 +342,10 @@ Result<RunSummary> RunSync(store::ObjectStore& source, store::ObjectStore& desti
   summary.differences = differences;
   summary.failed = counters.failed;
   summary.parts_resumed = parts_resumed;
+  summary.unverified = unverified;
   summary.failures = run.TakeFailures();
+  summary.source_requests = source.RequestCounts();
+  summary.destination_requests = destination.RequestCounts();
   summary.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return summary;

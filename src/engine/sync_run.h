@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stop_token>
@@ -13,6 +15,7 @@
 #include "core/throttle_signal.h"
 #include "engine/differ.h"
 #include "engine/filter.h"
+#include "engine/progress.h"
 #include "engine/transferer.h"
 #include "state/checkpoint_store.h"
 #include "store/object_store.h"
@@ -21,7 +24,12 @@ namespace ferry::engine {
 
 enum class RunMode { kSync, kCopy, kCheck };
 
-struct RunCounters;  // engine/progress.h
+// A key that differs, as `check` and --dry-run name it.
+struct Difference {
+  std::string key;
+  std::string what;  // "missing in destination", "only in destination", "differs: size 5 ≠ 7", ...
+  bool is_delete = false;  // only in the destination (a sync --delete would remove it)
+};
 
 struct RunOptions {
   RunMode mode = RunMode::kSync;
@@ -39,11 +47,13 @@ struct RunOptions {
   int max_attempts = 5;              // per object
   int list_parallelism = 8;          // sections listed at once per side
   std::string report_path;           // JSON line per decided object; "" = none
-  bool progress = false;             // a live line on stderr
+  ProgressStyle progress = ProgressStyle::kOff;  // a live line on stderr
   std::shared_ptr<ThrottleSignal> throttle;  // fed by the destination's client
   // When set, the run counts here, so another thread can read live progress.
   // REQUIRES: zeroed, and alive until RunSync returns.
   RunCounters* counters = nullptr;
+  // Called for every key that differs in `check` and --dry-run, one call at a time.
+  std::function<void(const Difference&)> on_difference;
 };
 
 struct FailedObject {
@@ -62,13 +72,21 @@ struct RunSummary {
   uint64_t differences = 0;   // what check found (or what a dry run would do)
   uint64_t failed = 0;
   uint64_t parts_resumed = 0;
+  uint64_t unverified = 0;    // copied, but no checksum could prove the bytes (see Transferer)
+  uint64_t deletes_refused = 0;
   double seconds = 0;
+  // Requests by operation on each side (one service with one set of keys: the same counts).
+  std::map<std::string, uint64_t> source_requests, destination_requests;
   std::vector<FailedObject> failures;  // each with its last error
+  // Why the deletes were refused (the source listed nothing, --max-delete); the
+  // copies were made and are counted above. OK when nothing was refused.
+  Status delete_refusal;
 };
 
 // Runs to the end. A fatal error (authentication, missing bucket, unreachable
-// endpoint, an unsafe delete) is returned as the Status; objects that fail every
-// attempt are counted in the summary instead and the run goes on.
+// endpoint) is returned as the Status; objects that fail every attempt are
+// counted in the summary instead and the run goes on, and deletes refused as
+// unsafe are reported in the summary's `delete_refusal`.
 Result<RunSummary> RunSync(store::ObjectStore& source, store::ObjectStore& destination,
                            const RunOptions& options, state::CheckpointStore* checkpoints,
                            std::stop_token stop);

@@ -4,10 +4,19 @@
 // Per object it picks a server-side copy (same service and credentials), a
 // single PUT (below the multipart threshold), or a multipart upload whose parts
 // are read with ranged GETs and uploaded in parallel on the part pool, each part
-// held in memory only, within the byte budget. Every write carries Content-MD5;
-// every result is compared with what the source claims (its ETag) and with what
-// the destination reports. Multipart uploads are checkpointed part by part, so
-// a restarted run resumes them, and are aborted when they cannot finish.
+// held in memory only, within the byte budget. A multipart source is always
+// copied in its own part layout, whatever the threshold, so that the copy's ETag
+// equals the source's and every later compare says "same" from listings alone.
+//
+// Every copy ends with a proof that the destination holds the source's bytes,
+// checked before a multipart upload is completed: the source's multipart ETag
+// recomputed from the parts' MD5s, or the whole object's MD5 (hashed in order as
+// parts finish) against a single-part source's ETag. Every write carries
+// Content-MD5 and every answered ETag is checked; no server is assumed to verify
+// what it is sent. A source whose ETag proves nothing (SSE-KMS, a multipart
+// layout the service will not tell) is copied and reported as unverified.
+// Multipart uploads are checkpointed part by part, so a restarted run resumes
+// them, and are aborted when they cannot finish.
 #pragma once
 
 #include <atomic>
@@ -26,8 +35,9 @@
 namespace ferry::engine {
 
 struct TransferOptions {
-  // Objects above this go multipart. Below it one PUT carries the source's MD5 ETag
-  // as Content-MD5 and ferry hashes nothing; a multipart copy hashes every part.
+  // Objects whose source is a single part and larger than this go multipart in
+  // ferry's own parts; below it one PUT carries the source's MD5 ETag as
+  // Content-MD5. Multipart sources keep their layout whatever the threshold.
   uint64_t multipart_threshold = uint64_t{200} << 20;
   uint64_t part_size = 0;                             // 0 = automatic (PlanParts)
   bool copy_metadata = true;   // Content-Type, Cache-Control, ..., x-amz-meta-*
@@ -36,19 +46,41 @@ struct TransferOptions {
   store::WriteSettings settings;
 };
 
-enum class TransferMethod { kPut, kMultipart, kServerSideCopy, kAlreadyThere };
+enum class TransferMethod { kPut, kMultipart, kServerSideCopy };
 
 struct TransferOutcome {
   TransferMethod method = TransferMethod::kPut;
   uint64_t bytes = 0;
   int parts_resumed = 0;  // parts found done from an earlier run
+  // False when nothing could prove the bytes (see the header comment); the
+  // copy is kept and reported so.
+  bool verified = true;
 };
 
 const char* TransferMethodName(TransferMethod method);
 
-// Counts bytes as they are written, for progress.
+// Counts bytes for progress: written (done), and read for writes not yet done.
 struct TransferCounters {
   std::atomic<uint64_t> bytes_done{0};
+  std::atomic<uint64_t> bytes_in_flight{0};
+};
+
+// The bytes one read adds to bytes_in_flight, taken back when it goes out of scope
+// (the write ended, or the attempt failed).
+class InFlightBytes {
+ public:
+  explicit InFlightBytes(TransferCounters& counters) : counters_(counters) {}
+  ~InFlightBytes() { counters_.bytes_in_flight -= added_; }
+  InFlightBytes(const InFlightBytes&) = delete;
+  InFlightBytes& operator=(const InFlightBytes&) = delete;
+  void Add(uint64_t n) {
+    counters_.bytes_in_flight += n;
+    added_ += n;
+  }
+
+ private:
+  TransferCounters& counters_;
+  uint64_t added_ = 0;
 };
 
 class Transferer {
@@ -58,32 +90,37 @@ class Transferer {
              ThreadPool& part_pool, ByteBudget& budget, RateLimiter& bandwidth,
              state::CheckpointStore* checkpoints, TransferCounters& counters);
 
-  // Copies `object` (as listed). Errors: DataLoss when a checksum disagrees (retry),
-  // the store's errors otherwise.
+  // Copies `object` (as listed). Errors: DataLoss when a checksum disagrees (the
+  // attempt is retried), the stores' errors otherwise.
   Result<TransferOutcome> Copy(const store::ObjectEntry& object, std::stop_token stop);
-
-  // For Action::kCheck: true when the destination already holds the source's
-  // bytes, as recorded at copy time (metadata "ferry-source-etag").
-  Result<bool> AlreadyCopied(const Decision& decision, std::stop_token stop);
 
   // Aborts every checkpointed upload (the run is over and they will not resume).
   Status AbortLeftovers(std::stop_token stop);
 
-  static constexpr const char* kSourceEtagKey = "ferry-source-etag";
-
  private:
+  Result<TransferOutcome> CopyServerSide(const store::ObjectEntry& object, const PartPlan& layout,
+                                         std::stop_token stop);
   Result<TransferOutcome> CopyWhole(const store::ObjectEntry& object, std::stop_token stop);
-  Result<TransferOutcome> CopyInParts(const store::ObjectEntry& object, std::stop_token stop);
-  // The upload to send the parts to: a checkpointed upload of this same source version,
-  // with `done` set to the parts the destination already holds, or a new one.
+  // `meta` is the source's HEAD; `source_layout` says `plan` is the source's own.
+  Result<TransferOutcome> CopyInParts(const store::ObjectEntry& object,
+                                      const store::ObjectMeta& meta, const PartPlan& plan,
+                                      bool source_layout, std::stop_token stop);
+  // The upload to send the parts to: a checkpointed upload of this same source
+  // version, with `done` set to the parts ferry recorded as verified and the
+  // destination still holds, or a new one.
   Result<std::string> ResumeOrBegin(const std::string& key, uint64_t size, const PartPlan& plan,
                                     const std::string& source_etag,
                                     const store::ObjectMeta& to_write,
                                     std::map<int, state::FinishedPart>& done,
                                     std::stop_token stop);
+  // Forgets an upload whose parts cannot be trusted, so the next attempt starts over.
+  void Discard(const std::string& key, const std::string& upload_id);
   // True when the destination's ETags are the MD5 of what was written (not SSE-KMS).
   bool DestinationEtagsAreMd5() const;
-  store::ObjectMeta MetaToWrite(const store::ObjectMeta& source_meta) const;
+  // What the destination is given besides the bytes; `record_source_etag` keeps
+  // the source's ETag beside a copy whose own ETag will differ.
+  store::ObjectMeta MetaToWrite(const store::ObjectMeta& source_meta,
+                                bool record_source_etag) const;
   // The write settings for one object: the run's, plus the source's tags with --tags.
   Result<store::WriteSettings> SettingsFor(const std::string& key, std::stop_token stop);
 
@@ -95,6 +132,9 @@ class Transferer {
   RateLimiter& bandwidth_;  // --bwlimit, on the bytes ferry uploads
   state::CheckpointStore* checkpoints_;
   TransferCounters& counters_;
+  // Set once the destination's server-side part copies turn out not to keep
+  // part ETags (SeaweedFS): later multipart sources are streamed at once.
+  std::atomic<bool> part_copy_loses_etags_{false};
 };
 
 }  // namespace ferry::engine

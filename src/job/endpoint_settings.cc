@@ -24,16 +24,40 @@ auto Fields(const EndpointSettings& s) {
 
 }  // namespace
 
+bool EndpointSettings::ChoosesCredentials() const {
+  return !profile.empty() || !secret.empty() || !keys.empty() || no_sign_request;
+}
+
 EndpointSettings EndpointSettings::Over(const EndpointSettings& base) const {
   EndpointSettings out = base;
   if (!endpoint.empty()) out.endpoint = endpoint;
   if (!region.empty()) out.region = region;
-  if (!profile.empty()) out.profile = profile;
-  if (!secret.empty()) out.secret = secret;
-  if (!keys.empty()) out.keys = keys;
   if (path_style) out.path_style = true;
-  if (no_sign_request) out.no_sign_request = true;
+  // Where the credentials come from is one choice: a side's replaces the base's whole.
+  if (ChoosesCredentials()) {
+    out.profile = profile;
+    out.secret = secret;
+    out.keys = keys;
+    out.no_sign_request = no_sign_request;
+  }
   return out;
+}
+
+Status CheckCredentialChoice(const EndpointSettings& settings, const std::string& flag_prefix) {
+  const std::string secret = flag_prefix + "secret", profile = flag_prefix + "profile",
+                    unsigned_flag = flag_prefix + "no-sign-request";
+  if (!settings.secret.empty() && !settings.profile.empty()) {
+    return Status::InvalidArgument(secret + " and " + profile +
+                                       " both say where the credentials come from",
+                                   "give one of them");
+  }
+  if (settings.no_sign_request && (!settings.secret.empty() || !settings.profile.empty())) {
+    return Status::InvalidArgument(
+        unsigned_flag + " sends requests unsigned, so " +
+            (settings.secret.empty() ? profile : secret) + " would not be used",
+        "drop one of them");
+  }
+  return Status::OK();
 }
 
 bool EndpointSettings::operator==(const EndpointSettings& o) const {
@@ -66,6 +90,9 @@ Result<std::unique_ptr<s3::S3Client>> MakeS3Client(const EndpointSettings& setti
     options.profile = settings.profile;
     options.secret = settings.secret;
     options.http = http;
+    options.flag_prefix = side == Side::kSource        ? "--src-"
+                          : side == Side::kDestination ? "--dst-"
+                                                       : "--";
     auto chain = auth::MakeDefaultChain(options);
     if (!chain.ok()) return std::move(chain).take_error().WithSide(side);
     creds = std::move(*chain);

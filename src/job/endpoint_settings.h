@@ -27,11 +27,19 @@ struct EndpointSettings {
   // instead of the credential chain. Never printed.
   auth::Credentials keys;
 
-  // These settings where set, else `base` (a named endpoint from the config file).
+  // These settings where set, else `base` (a named endpoint from the config file,
+  // or the flags given for both sides). Credentials are one choice: a profile,
+  // a secret, keys or unsigned requests set here replace the base's.
   EndpointSettings Over(const EndpointSettings& base) const;
+  bool ChoosesCredentials() const;
 
   bool operator==(const EndpointSettings& o) const;
 };
+
+// InvalidArgument when `settings` names two sources of credentials (a secret and a
+// profile, or either with unsigned requests); flags are named with `flag_prefix`
+// ("--", "--src-", "--dst-").
+Status CheckCredentialChoice(const EndpointSettings& settings, const std::string& flag_prefix);
 
 // Builds a client for the settings, resolving environment defaults as the AWS SDKs do.
 Result<std::unique_ptr<s3::S3Client>> MakeS3Client(

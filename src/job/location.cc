@@ -19,9 +19,18 @@ Result<Location> SplitBucket(std::string_view original, std::string_view rest) {
 
 }  // namespace
 
+namespace {
+
+// "s3://", in any case ("S3://" is what a shift key makes of it).
+bool HasS3Scheme(std::string_view text) {
+  return text.size() >= 5 && (text[0] == 's' || text[0] == 'S') && text.substr(1, 4) == "3://";
+}
+
+}  // namespace
+
 Result<Location> ParseS3Location(std::string_view text) {
   constexpr std::string_view kScheme = "s3://";
-  if (!text.starts_with(kScheme)) {
+  if (!HasS3Scheme(text)) {
     return Status::InvalidArgument("'" + std::string(text) + "' is not an S3 location",
                                    "write it as s3://bucket or s3://bucket/prefix");
   }
@@ -33,7 +42,7 @@ Result<Location> ParseLocation(std::string_view text) {
     return Status::InvalidArgument("empty location",
                                    "s3://bucket[/prefix], NAME:bucket[/prefix] or a folder");
   }
-  if (text.starts_with("s3://")) return ParseS3Location(text);
+  if (HasS3Scheme(text)) return ParseS3Location(text);
   const auto colon = text.find(':');
   if (colon != std::string_view::npos && colon > 0) {
     const std::string_view name = text.substr(0, colon);

@@ -7,8 +7,6 @@
 #include "store/s3_store.h"
 
 namespace ferry::job {
-namespace {
-
 Result<EndpointSettings> ResolveEndpoint(const Location& location,
                                          const EndpointSettings& settings,
                                          const EndpointConfigs& configs,
@@ -24,7 +22,6 @@ Result<EndpointSettings> ResolveEndpoint(const Location& location,
   return settings.Over(it->second);
 }
 
-}  // namespace
 
 Result<engine::RunOptions> MakeRunOptions(const SyncSpec& spec) {
   engine::RunOptions o;
@@ -32,6 +29,15 @@ Result<engine::RunOptions> MakeRunOptions(const SyncSpec& spec) {
   o.delete_extra = spec.delete_extra;
   o.dry_run = spec.dry_run;
   o.allow_empty_source = spec.allow_empty_source;
+  // An option that needs another would do nothing: refused, not ignored.
+  if (!spec.max_delete.empty() && !spec.delete_extra) {
+    return Status::InvalidArgument("--max-delete limits --delete, which was not given",
+                                   "add --delete, or drop --max-delete");
+  }
+  if (!spec.sse_kms_key_id.empty() && spec.sse != "aws:kms") {
+    return Status::InvalidArgument("--sse-kms-key-id needs --sse aws:kms",
+                                   "add --sse aws:kms, or drop --sse-kms-key-id");
+  }
   if (!spec.max_delete.empty()) {
     const std::string& text = spec.max_delete;
     const bool percent = text.back() == '%';

@@ -54,6 +54,13 @@ struct SyncSpec {
 // The engine options of `spec` (progress off). Errors name the option at fault.
 Result<engine::RunOptions> MakeRunOptions(const SyncSpec& spec);
 
+// `settings` over the named endpoint that `location` uses (NAME:bucket), if any.
+// `config` names the config file in errors.
+Result<EndpointSettings> ResolveEndpoint(const Location& location,
+                                         const EndpointSettings& settings,
+                                         const EndpointConfigs& configs,
+                                         const std::string& config);
+
 // The sides of `spec` with named endpoints resolved against `configs`.
 struct ResolvedSides {
   Location source;

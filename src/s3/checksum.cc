@@ -43,6 +43,23 @@ std::string Md5::Base64(std::string_view digest) {
   return out;
 }
 
+std::string Md5::Unhex(std::string_view hex) {
+  auto nibble = [](char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  if (hex.size() != 32) return "";
+  std::string digest(16, '\0');
+  for (size_t i = 0; i < digest.size(); ++i) {
+    const int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return "";
+    digest[i] = static_cast<char>(hi * 16 + lo);
+  }
+  return digest;
+}
+
 std::string Md5Base64(std::string_view data) { return Md5::Base64(Md5::Digest(data)); }
 
 std::string MultipartEtag(const std::string& concatenated_part_digests, int parts) {

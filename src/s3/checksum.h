@@ -30,6 +30,8 @@ class Md5 {
   static std::string Digest(std::string_view data);  // 16 raw bytes
   static std::string Hex(std::string_view digest);
   static std::string Base64(std::string_view digest);
+  // The raw digest of an MD5 written in hex (an ETag); empty if it is not 32 hex digits.
+  static std::string Unhex(std::string_view hex);
 
  private:
   ::evp_md_ctx_st* ctx_;

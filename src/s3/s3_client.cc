@@ -190,8 +190,17 @@ void S3Client::ExecuteAsync(S3Request request, Callback done, std::stop_token st
   Attempt(std::move(call), {});
 }
 
+std::map<std::string, uint64_t> S3Client::RequestCounts() const {
+  std::lock_guard lock(counts_mu_);
+  return request_counts_;
+}
+
 void S3Client::Attempt(std::shared_ptr<Call> call, Clock::time_point not_before) {
   ++call->attempt;
+  {
+    std::lock_guard lock(counts_mu_);
+    ++request_counts_[call->request.op];
+  }
   auto http = BuildHttpRequest(*call);
   if (!http.ok()) {
     call->done(std::move(http).take_error().WithSide(config_.side));

@@ -72,6 +72,8 @@ class S3Client {
   const S3Config& config() const { return config_; }
   // "http://127.0.0.1:8333" or "Amazon S3 (eu-west-1)": for messages.
   std::string DescribeEndpoint() const;
+  // Requests sent so far by operation ("ListObjectsV2": 12, ...), retries included.
+  std::map<std::string, uint64_t> RequestCounts() const;
 
   // The generic call: the response of a 2xx status, or the mapped error.
   // The callback runs on the HTTP driver thread.
@@ -166,6 +168,8 @@ class S3Client {
 
   std::mutex region_mu_;
   std::map<std::string, std::string> bucket_region_;  // guarded by region_mu_
+  mutable std::mutex counts_mu_;
+  std::map<std::string, uint64_t> request_counts_;  // guarded by counts_mu_
 };
 
 }  // namespace ferry::s3

@@ -219,7 +219,7 @@ Result<Principal> AccountStore::Authenticate(const std::string& token) {
   }
   if (rc != SQLITE_DONE) return db_.Error("checking a token");
   return Status::Unauthenticated("unknown or revoked token",
-                                 "POST /api/v1/auth/login returns a token");
+                                 "sign in: ferry login, or POST /api/v1/auth/login");
 }
 
 Result<std::vector<TokenInfo>> AccountStore::ListTokens(const std::string& username) {

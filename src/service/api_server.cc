@@ -142,7 +142,7 @@ httplib::Server::Handler Guard(ApiContext& api, Role min, GuardedHandler handler
     if (!header.starts_with(kBearer) || header.size() == kBearer.size()) {
       return ReplyError(res, Status::Unauthenticated(
                                  "this route needs 'Authorization: Bearer TOKEN'",
-                                 "POST /api/v1/auth/login returns a token"));
+                                 "sign in: ferry login, or POST /api/v1/auth/login"));
     }
     auto principal = api.accounts.Authenticate(header.substr(kBearer.size()));
     if (!principal.ok()) return ReplyError(res, principal.error());
@@ -185,7 +185,7 @@ ApiServer::ApiServer(ApiContext& api) : api_(api), server_(std::make_unique<http
     if (!res.body.empty()) return;
     if (res.status == 404) {
       ReplyError(res, Status::NotFound("no route " + req.method + " " + req.path,
-                                       "GET /api/v1/openapi.json lists the routes"));
+                                       "GET /api/v1/openapi.json lists the routes; ferry --help the commands"));
     } else if (res.status == 405) {
       ReplyJson(res, 405, {{"error", {{"code", "method_not_allowed"},
                                       {"message", req.method + " is not allowed here"}}}});

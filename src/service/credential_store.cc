@@ -51,7 +51,7 @@ Result<auth::Credentials> CredentialStore::Get(const std::string& name) {
     const int rc = s.Step();
     if (rc == SQLITE_DONE) {
       return Status::NotFound("no stored credential '" + name + "'",
-                              "POST /api/v1/credentials stores one; GET lists their names");
+                              "ferry credential list (GET /api/v1/credentials) lists them; ferry credential add stores one");
     }
     if (rc != SQLITE_ROW) return db_.Error("reading credential " + name);
     sealed = {s.Text(0), s.Text(1)};

@@ -237,7 +237,7 @@ Result<Task> Scheduler::StartTask(const std::string& id) {
   if (!task.ok()) return task;
   if (active_.contains(id)) {
     return Status(Code::kFailedPrecondition, "task " + id + " is already running",
-                  "POST /api/v1/tasks/" + id + "/stop first");
+                  "stop it first: ferry task stop " + id + " (POST /api/v1/tasks/" + id + "/stop)");
   }
   auto schedule = Schedule::Parse(task->spec.schedule);
   if (!schedule.ok()) return std::move(schedule).take_error();

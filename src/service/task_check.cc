@@ -21,7 +21,7 @@ Status CheckCredential(const std::string& name, const std::string& what,
   if (!context.credential_exists || !context.credential_exists(name)) {
     return Status::InvalidArgument(what + " names the stored credential '" + name +
                                        "', which does not exist",
-                                   "POST /api/v1/credentials stores it first");
+                                   "store it first: ferry credential add, or POST /api/v1/credentials");
   }
   return Status::OK();
 }

@@ -77,7 +77,7 @@ void AddTaskRoutes(httplib::Server& s, ApiContext& api) {
                                           "task " + id + " is " + TaskStateName(task->state) +
                                               "; only a task that is not running or waiting "
                                               "can be changed",
-                                          "POST /api/v1/tasks/" + id + "/stop first"));
+                                          "stop it first: ferry task stop " + id + " (POST /api/v1/tasks/" + id + "/stop)"));
           }
           auto spec = CheckedSpec(api, req);
           if (!spec.ok()) return ReplyError(res, spec.error());

@@ -130,6 +130,8 @@ RunOutcome TaskRunner::Execute(const Task& task, LiveRun& live) {
     if (p.failures.size() >= LiveRun::kMaxFailuresKept) break;
     p.failures.push_back({f.key, f.attempts, f.error});
   }
+  // Copies were made; the run still fails on deletes refused as unsafe.
+  if (!summary->delete_refusal.ok()) out.status = summary->delete_refusal;
   return out;
 }
 

@@ -106,7 +106,7 @@ Result<Task> TaskStore::Get(const std::string& id) {
   s.BindText(1, id);
   const int rc = s.Step();
   if (rc == SQLITE_DONE) {
-    return Status::NotFound("no task '" + id + "'", "GET /api/v1/tasks lists the tasks");
+    return Status::NotFound("no task '" + id + "'", "ferry task list (GET /api/v1/tasks) lists the tasks");
   }
   if (rc != SQLITE_ROW) return db_.Error("reading task " + id);
   return ReadTask(s);
@@ -190,7 +190,7 @@ Result<Run> TaskStore::GetRun(const std::string& id) {
   s.BindText(1, id);
   const int rc = s.Step();
   if (rc == SQLITE_DONE) {
-    return Status::NotFound("no run '" + id + "'", "GET /api/v1/tasks/{id}/runs lists the runs");
+    return Status::NotFound("no run '" + id + "'", "ferry task show TASK (GET /api/v1/tasks/{id}/runs) lists its runs");
   }
   if (rc != SQLITE_ROW) return db_.Error("reading run " + id);
   return ReadRun(s);

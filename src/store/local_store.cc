@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -112,8 +113,39 @@ std::string UploadPath(const std::string& path, const std::string& upload_id) {
   return path.substr(0, path.rfind('/') + 1) + upload_id;
 }
 
+// The source ETag ferry records on a file (as an S3 destination keeps it in
+// metadata), with the size and mtime the file had then: a later listing trusts
+// it only while both are unchanged, so a file edited since is compared anew.
+constexpr const char* kRecordedEtagXattr = "user.ferry.source-etag";
+
+void RecordSourceEtag(const std::string& path, const ObjectMeta& meta) {
+  auto it = meta.content.metadata.find(kSourceEtagMetadata);
+  if (it == meta.content.metadata.end()) return;
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return;
+  const std::string value = it->second + " " + std::to_string(st.st_size) + " " +
+                            std::to_string(st.st_mtim.tv_sec) + "." +
+                            std::to_string(st.st_mtim.tv_nsec);
+  // Best effort: where the file system has no user xattrs, compares fall back to times.
+  (void)::lsetxattr(path.c_str(), kRecordedEtagXattr, value.data(), value.size(), 0);
+}
+
+std::string RecordedEtag(const std::string& path, const struct stat& st) {
+  char value[256];
+  const ssize_t n = ::lgetxattr(path.c_str(), kRecordedEtagXattr, value, sizeof(value));
+  if (n <= 0) return "";
+  const std::string text(value, static_cast<size_t>(n));
+  const size_t space = text.find(' ');
+  if (space == std::string::npos) return "";
+  const std::string expected = std::to_string(st.st_size) + " " +
+                               std::to_string(st.st_mtim.tv_sec) + "." +
+                               std::to_string(st.st_mtim.tv_nsec);
+  return text.substr(space + 1) == expected ? text.substr(0, space) : "";
+}
+
 Status Finish(const std::string& temp, const std::string& path, const ObjectMeta& meta) {
   ApplyMtime(temp, meta);
+  RecordSourceEtag(temp, meta);
   if (::rename(temp.c_str(), path.c_str()) != 0) {
     Status st = Errno("renaming into place", path);
     ::unlink(temp.c_str());
@@ -171,6 +203,7 @@ Status LocalStore::WalkSorted(const std::string& dir_key, const ListRange& range
   if (!dir) return Errno("listing folder", dir_path);
   // Directories sort as "name/" so the walk yields keys in byte order.
   struct Item {
+    std::string name;
     std::string sort_key;
     bool is_dir;
     struct stat st;
@@ -183,6 +216,7 @@ Status LocalStore::WalkSorted(const std::string& dir_key, const ListRange& range
     if (::fstatat(dirfd(dir.get()), e->d_name, &item.st, 0) != 0) continue;  // vanished
     item.is_dir = S_ISDIR(item.st.st_mode);
     if (!item.is_dir && !S_ISREG(item.st.st_mode)) continue;
+    item.name = name;
     item.sort_key = dir_key + name + (item.is_dir ? "/" : "");
     items.push_back(std::move(item));
   }
@@ -198,7 +232,8 @@ Status LocalStore::WalkSorted(const std::string& dir_key, const ListRange& range
       continue;
     }
     if (key.size() < range.prefix.size()) continue;
-    page.push_back({key, static_cast<uint64_t>(item.st.st_size), "", MtimeMs(item.st), ""});
+    page.push_back({key, static_cast<uint64_t>(item.st.st_size), "", MtimeMs(item.st), "",
+                    RecordedEtag(dir_path + "/" + item.name, item.st)});
     if (page.size() >= kPageSize) {
       FERRY_RETURN_IF_ERROR(sink(std::move(page)));
       page.clear();
@@ -236,7 +271,8 @@ Result<Level> LocalStore::ListLevel(const std::string& prefix, size_t max_object
     if (S_ISDIR(st.st_mode)) {
       level.prefixes.push_back(key + "/");
     } else if (S_ISREG(st.st_mode)) {
-      level.objects.push_back({key, static_cast<uint64_t>(st.st_size), "", MtimeMs(st), ""});
+      level.objects.push_back({key, static_cast<uint64_t>(st.st_size), "", MtimeMs(st), "",
+                               RecordedEtag(dir_path + "/" + name, st)});
       if (level.objects.size() > max_objects) {
         level.truncated = true;
         return level;

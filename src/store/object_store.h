@@ -29,7 +29,14 @@ struct ObjectEntry {
   std::string etag;          // S3 ETag without quotes; empty where the backend has none
   int64_t mtime_ms = 0;      // last modification, ms since the epoch
   std::string storage_class;
+  // The source ETag ferry recorded when it wrote this copy, where a listing can
+  // tell it (a folder's extended attribute), while the copy is unchanged since.
+  std::string recorded_etag;
 };
+
+// The user metadata key under which a copy whose own ETag cannot equal its
+// source's records the source's (x-amz-meta-ferry-source-etag on S3).
+inline constexpr const char* kSourceEtagMetadata = "ferry-source-etag";
 
 // Everything of an object besides its bytes that ferry copies.
 struct ObjectMeta {
@@ -65,9 +72,10 @@ struct Level {
 using PageSink = std::function<Status(std::vector<ObjectEntry>&& page)>;
 using ByteSink = std::function<bool(std::string_view chunk)>;
 
-struct PartLayout {
-  uint64_t part_size = 0;  // every part but the last
-  int parts = 0;
+// One part of a multipart object, as HEAD ?partNumber=N reports it.
+struct PartInfo {
+  uint64_t size = 0;  // this part's length
+  int parts = 0;      // the object's part count
 };
 
 struct PartEtag {
@@ -98,9 +106,11 @@ class ObjectStore {
                                   std::stop_token stop) = 0;
 
   virtual Result<ObjectMeta> Head(const std::string& key, std::stop_token stop) = 0;
-  // The part layout of a multipart object, so a copy can reproduce its ETag.
-  virtual Result<PartLayout> FirstPart(const std::string& key, std::stop_token stop) {
-    (void)key, (void)stop;
+  // Part `part_number` (from 1) of a multipart object, so a copy can learn and
+  // reproduce its layout (and with it its ETag). NotSupported where a store cannot tell.
+  virtual Result<PartInfo> HeadPart(const std::string& key, int part_number,
+                                    std::stop_token stop) {
+    (void)key, (void)part_number, (void)stop;
     return Status::NotSupported("part layout");
   }
   // Bytes [offset, offset + length) into `sink`; length 0 = to the end. Returns
@@ -132,12 +142,16 @@ class ObjectStore {
                                                           std::stop_token stop) = 0;
 
   // Server-side copy of `size` bytes from `source`, keeping the source's metadata,
-  // when both are reachable by one service. Returns NotSupported when not
-  // possible; the engine then streams the bytes.
+  // when both are reachable by one service: in one request, or, given `part_sizes`,
+  // in parts of exactly those sizes (so a multipart source keeps its ETag). Returns
+  // the new ETag, or NotSupported when not possible (the engine then streams the
+  // bytes), also when the service's part ETags are not the MD5 of the part.
   virtual Result<std::string> CopyFrom(ObjectStore& source, const std::string& src_key,
                                        const std::string& key, uint64_t size,
+                                       const std::vector<uint64_t>& part_sizes,
                                        const WriteSettings& settings, std::stop_token stop) {
-    (void)source, (void)src_key, (void)key, (void)size, (void)settings, (void)stop;
+    (void)source, (void)src_key, (void)key, (void)size, (void)part_sizes, (void)settings,
+        (void)stop;
     return Status::NotSupported("server-side copy");
   }
 
@@ -148,6 +162,9 @@ class ObjectStore {
     (void)key, (void)stop;
     return Status::NotSupported("object tags");
   }
+
+  // Requests sent so far by operation, for the run's summary; empty for a folder.
+  virtual std::map<std::string, uint64_t> RequestCounts() const { return {}; }
 
   // True when ETags are MD5-based (S3), so size+ETag comparisons are meaningful.
   virtual bool HasMd5Etags() const { return false; }

@@ -7,6 +7,10 @@ namespace {
 
 constexpr uint64_t kMaxSinglePartCopy = uint64_t{5} << 30;
 
+bool IsMd5Hex(const std::string& etag) {
+  return etag.size() == 32 && etag.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos;
+}
+
 s3::WriteOptions ToWriteOptions(const ObjectMeta& m, const WriteSettings& s) {
   s3::WriteOptions o;
   o.content = m.content;
@@ -93,12 +97,13 @@ Result<ObjectMeta> S3Store::Head(const std::string& key, std::stop_token stop) {
   return ToMeta(*head);
 }
 
-Result<PartLayout> S3Store::FirstPart(const std::string& key, std::stop_token stop) {
-  // HEAD ?partNumber=1 answers with part 1's length and the number of parts.
-  auto head = client_->HeadObject(bucket_, FullKey(key), /*part_number=*/1, stop);
+Result<PartInfo> S3Store::HeadPart(const std::string& key, int part_number,
+                                  std::stop_token stop) {
+  // HEAD ?partNumber=N answers with part N's length and the number of parts.
+  auto head = client_->HeadObject(bucket_, FullKey(key), part_number, stop);
   if (!head.ok()) return std::move(head).take_error();
   if (!head->parts_count.has_value()) return Status::NotSupported("part layout");
-  return PartLayout{head->content_length, *head->parts_count};
+  return PartInfo{head->content_length, *head->parts_count};
 }
 
 Result<ObjectMeta> S3Store::Read(const std::string& key, uint64_t offset, uint64_t length,
@@ -161,32 +166,38 @@ Result<std::vector<PartEtag>> S3Store::ListUploadedParts(const std::string& key,
 
 Result<std::string> S3Store::CopyFrom(ObjectStore& source, const std::string& src_key,
                                       const std::string& key, uint64_t size,
+                                      const std::vector<uint64_t>& part_sizes,
                                       const WriteSettings& settings, std::stop_token stop) {
   auto* src = dynamic_cast<S3Store*>(&source);
   // Same client = same service and credentials: the only case a server-side copy works.
   if (src == nullptr || src->client_ != client_) return Status::NotSupported("server-side copy");
   const std::string from = src->root_ + src_key;
-  if (size <= kMaxSinglePartCopy) {
+  if (part_sizes.empty()) {
+    if (size > kMaxSinglePartCopy) return Status::NotSupported("server-side copy above 5 GiB");
     return client_->CopyObject(src->bucket_, from, bucket_, FullKey(key),
                                ToWriteOptions({}, settings), /*replace_metadata=*/false, stop);
   }
-  // Above 5 GiB CopyObject is refused: copy in parts on the server.
   auto meta = src->Head(src_key, stop);
   if (!meta.ok()) return std::move(meta).take_error();
   auto upload = BeginMultipart(key, *meta, settings, stop);
   if (!upload.ok()) return upload;
-  const uint64_t part = std::max<uint64_t>(uint64_t{512} << 20, (size + 9999) / 10000);
   std::vector<PartEtag> parts;
-  for (uint64_t offset = 0; offset < size; offset += part) {
-    const uint64_t last = std::min(size, offset + part) - 1;
+  uint64_t offset = 0;
+  for (const uint64_t length : part_sizes) {
     const int number = static_cast<int>(parts.size()) + 1;
-    auto etag = client_->UploadPartCopy(src->bucket_, from, offset, last, bucket_, FullKey(key),
-                                        *upload, number, stop);
+    auto etag = client_->UploadPartCopy(src->bucket_, from, offset, offset + length - 1, bucket_,
+                                        FullKey(key), *upload, number, stop);
+    // Amazon S3 answers the MD5 of the copied range; some services answer an ETag of
+    // their own, which would give the object an ETag that proves nothing.
+    if (etag.ok() && !IsMd5Hex(*etag)) {
+      etag = Status::NotSupported("server-side copy keeping the part layout");
+    }
     if (!etag.ok()) {
       (void)AbortMultipart(key, *upload, {});
       return etag;
     }
     parts.push_back({number, *etag});
+    offset += length;
   }
   return CompleteMultipart(key, *upload, parts, stop);
 }

@@ -21,7 +21,8 @@ class S3Store final : public ObjectStore {
   Result<Level> ListLevel(const std::string& prefix, size_t max_objects,
                           std::stop_token stop) override;
   Result<ObjectMeta> Head(const std::string& key, std::stop_token stop) override;
-  Result<PartLayout> FirstPart(const std::string& key, std::stop_token stop) override;
+  Result<PartInfo> HeadPart(const std::string& key, int part_number,
+                            std::stop_token stop) override;
   Result<ObjectMeta> Read(const std::string& key, uint64_t offset, uint64_t length,
                           const ByteSink& sink, std::stop_token stop) override;
   Result<std::string> Put(const std::string& key, std::string_view data, const ObjectMeta& meta,
@@ -42,10 +43,15 @@ class S3Store final : public ObjectStore {
                                                   std::stop_token stop) override;
   Result<std::string> CopyFrom(ObjectStore& source, const std::string& src_key,
                                const std::string& key, uint64_t size,
+                               const std::vector<uint64_t>& part_sizes,
                                const WriteSettings& settings, std::stop_token stop) override;
   Status Delete(const std::vector<std::string>& keys, std::stop_token stop) override;
   Result<std::string> GetTagging(const std::string& key, std::stop_token stop) override;
   bool HasMd5Etags() const override { return true; }
+  // The client's counts: stores that share a client (one service, one set of keys) share them.
+  std::map<std::string, uint64_t> RequestCounts() const override {
+    return client_->RequestCounts();
+  }
 
   const std::string& bucket() const { return bucket_; }
 

@@ -226,7 +226,7 @@ TEST_P(StoreConformance, MissingObjectIsNotFound) {
 TEST_P(StoreConformance, ServerSideCopyIsAskedForNotAssumed) {
   LocalBackend other;
   other.Plant("src", 10);
-  auto copied = backend_->store().CopyFrom(other.store(), "src", "dst", 10, {}, {});
+  auto copied = backend_->store().CopyFrom(other.store(), "src", "dst", 10, {}, {}, {});
   ASSERT_FALSE(copied.ok());
   EXPECT_EQ(copied.error().code(), Code::kNotSupported);  // the engine then streams the bytes
 }

@@ -172,7 +172,7 @@ TEST(InstanceProvider, DisabledIsNotFound) {
   EXPECT_EQ(c.error().code(), Code::kNotFound);
 }
 
-TEST(DefaultChain, ListsEverySourceItTriedWhenNoneAnswers) {
+TEST(DefaultChain, SaysHowToGiveCredentialsThenListsEverySourceItTried) {
   ScopedEnv a("AWS_ACCESS_KEY_ID", "");
   ScopedEnv b("AWS_SECRET_ACCESS_KEY", "");
   ScopedEnv w("AWS_WEB_IDENTITY_TOKEN_FILE", "");
@@ -181,15 +181,40 @@ TEST(DefaultChain, ListsEverySourceItTriedWhenNoneAnswers) {
   ScopedEnv e("AWS_CONTAINER_CREDENTIALS_FULL_URI", "");
   ScopedEnv r("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "");
   ScopedEnv d("AWS_EC2_METADATA_DISABLED", "true");
-  auto chain = MakeDefaultChain({});
+  auto chain = MakeDefaultChain({.flag_prefix = "--src-"});
   ASSERT_TRUE(chain.ok());
   auto c = (*chain)->Get({});
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.error().code(), Code::kUnauthenticated);
+  for (const char* way : {"--src-secret", "--src-profile", "AWS_ACCESS_KEY_ID"}) {
+    EXPECT_NE(c.error().message().find(way), std::string::npos) << c.error().message();
+  }
   for (const char* source : {"environment", "web identity", "profile 'default'", "container",
                              "instance metadata"}) {
-    EXPECT_NE(c.error().message().find(source), std::string::npos) << c.error().message();
+    EXPECT_NE(c.error().hint().find(source), std::string::npos) << c.error().hint();
   }
+}
+
+TEST(DefaultChain, AMetadataServiceThatRefusesIsADetailNotTheAnswer) {
+  // An IMDS that answers the token request with 403 (a machine that is not an
+  // EC2 instance with a role): "no credentials", with the 403 among the details.
+  testing::LoopbackServer imds;
+  imds.Answer("PUT /latest/api/token", 403, "");
+  ScopedEnv a("AWS_ACCESS_KEY_ID", "");
+  ScopedEnv b("AWS_SECRET_ACCESS_KEY", "");
+  ScopedEnv w("AWS_WEB_IDENTITY_TOKEN_FILE", "");
+  ScopedEnv f("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials");
+  ScopedEnv g("AWS_CONFIG_FILE", "/nonexistent/config");
+  ScopedEnv e("AWS_CONTAINER_CREDENTIALS_FULL_URI", "");
+  ScopedEnv r("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "");
+  ScopedEnv d("AWS_EC2_METADATA_DISABLED", "");
+  ScopedEnv m("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.url(""));
+  auto chain = MakeDefaultChain({});
+  ASSERT_TRUE(chain.ok());
+  auto c = (*chain)->Get({});
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().code(), Code::kUnauthenticated) << c.error().ToString();
+  EXPECT_NE(c.error().hint().find("HTTP 403"), std::string::npos) << c.error().hint();
 }
 
 TEST(DefaultChain, EnvironmentWinsAndIsRemembered) {

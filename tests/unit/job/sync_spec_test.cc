@@ -7,6 +7,7 @@ namespace {
 
 Result<engine::RunOptions> WithMaxDelete(const std::string& text) {
   SyncSpec spec;
+  spec.delete_extra = true;
   spec.max_delete = text;
   return MakeRunOptions(spec);
 }
@@ -45,6 +46,57 @@ TEST(MakeRunOptions, MultipartThresholdAboveTheSinglePutLimitIsRefused) {
   EXPECT_EQ(over.error().code(), Code::kInvalidArgument);
   EXPECT_NE(over.error().message().find("--multipart-threshold 6G"), std::string::npos)
       << over.error().ToString();
+}
+
+TEST(MakeRunOptions, AnOptionThatNeedsAnotherIsRefusedWithoutIt) {
+  SyncSpec max_delete;
+  max_delete.max_delete = "10";
+  auto r = MakeRunOptions(max_delete);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("--delete"), std::string::npos) << r.error().ToString();
+
+  SyncSpec kms;
+  kms.sse_kms_key_id = "alias/k";
+  r = MakeRunOptions(kms);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("--sse aws:kms"), std::string::npos) << r.error().ToString();
+  kms.sse = "aws:kms";
+  EXPECT_TRUE(MakeRunOptions(kms).ok());
+}
+
+TEST(CheckCredentialChoice, OneSourceOfCredentialsPerSide) {
+  EndpointSettings both;
+  both.secret = "keys.json";
+  both.profile = "prod";
+  Status st = CheckCredentialChoice(both, "--src-");
+  EXPECT_EQ(st.code(), Code::kInvalidArgument);
+  EXPECT_NE(st.message().find("--src-secret and --src-profile"), std::string::npos) << st.message();
+
+  for (bool with_secret : {true, false}) {
+    EndpointSettings unsigned_and;
+    unsigned_and.no_sign_request = true;
+    (with_secret ? unsigned_and.secret : unsigned_and.profile) = "x";
+    st = CheckCredentialChoice(unsigned_and, "--");
+    EXPECT_EQ(st.code(), Code::kInvalidArgument);
+    EXPECT_NE(st.message().find("--no-sign-request"), std::string::npos) << st.message();
+  }
+  EndpointSettings one;
+  one.profile = "prod";
+  EXPECT_TRUE(CheckCredentialChoice(one, "--").ok());
+}
+
+TEST(EndpointSettingsOver, ASidesCredentialChoiceReplacesTheSharedOneWhole) {
+  EndpointSettings shared;
+  shared.endpoint = "http://shared";
+  shared.secret = "shared.json";
+  EndpointSettings side;
+  side.profile = "src-profile";
+  EndpointSettings merged = side.Over(shared);
+  EXPECT_EQ(merged.endpoint, "http://shared");
+  EXPECT_EQ(merged.profile, "src-profile");
+  EXPECT_EQ(merged.secret, "") << "a profile and a secret would both be set";
+  EXPECT_TRUE(CheckCredentialChoice(merged, "--src-").ok());
+  EXPECT_EQ(EndpointSettings{}.Over(shared).secret, "shared.json");
 }
 
 }  // namespace

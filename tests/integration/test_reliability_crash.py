@@ -158,9 +158,9 @@ def test_kill_9_at_random_moments_of_a_sync_then_the_same_command_completes(
 
 @pytest.mark.xfail(raises=KnownDefect, strict=True,
                    reason="defect: an upload whose CreateMultipartUpload answer ferry never "
-                   "got (lost, or killed before its checkpoint) is never aborted "
-                   "(engine/transferer.cc ResumeOrBegin and AbortLeftovers know only "
-                   "checkpointed uploads)")
+                   "got (lost on the way, or a kill before its checkpoint) is never aborted: "
+                   "ferry knows only uploads it checkpointed (engine/multipart_copy.cc:210-214 "
+                   "BeginMultipart then SaveUpload; :224 AbortLeftovers)")
 def test_a_lost_answer_to_create_multipart_upload_leaves_no_upload(s3, bucket, side_args,
                                                                    run_ferry, fault_proxy):
     """The server creates the upload, the connection resets before ferry hears of it;

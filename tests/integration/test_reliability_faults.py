@@ -70,7 +70,7 @@ def test_one_corrupted_part_is_retried_and_never_counted(direction, s3, bucket, 
                    reason="defect: the summary's 'bytes' counts the parts of failed attempts "
                    "and the resumed parts again: 40 MiB for a 24 MiB object "
                    "(engine/multipart_copy.cc:89 and :99 add to bytes_done, "
-                   "engine/sync_run.cc:341 reports it)")
+                   "engine/sync_run.cc:152 reports it)")
 def test_bytes_copied_count_only_the_copy_that_counted(s3, bucket, side_args, run_ferry,
                                                        fault_proxy):
     src, dst = bucket("seaweed_a"), bucket("seaweed_b")
@@ -181,8 +181,10 @@ def mixed_source(s3, testbed):
     objects = mixed_objects(random.Random(2024), 250 * SOAK)
     fill(client, name, objects)
     yield name, objects
-    for key in objects:
-        client.delete_object(Bucket=name, Key=key)
+    keys = list(objects)
+    for i in range(0, len(keys), 1000):
+        client.delete_objects(Bucket=name, Delete={
+            "Objects": [{"Key": k} for k in keys[i:i + 1000]], "Quiet": True})
     client.delete_bucket(Bucket=name)
 
 

@@ -277,7 +277,7 @@ def test_kill_9_of_the_server_at_random_moments_then_the_run_resumes(
                     return True
                 try:
                     return admin.ok("GET", f"/api/v1/tasks/{task['id']}")["state"] != "Running"
-                except requests.ConnectionError:  # killed while answering
+                except requests.RequestException:  # killed while answering
                     return crash.fired.wait(30)
             wait_for("the crash point or the end of the run", ended, timeout=120)
             if not crash.fired.is_set():

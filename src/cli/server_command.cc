@@ -49,6 +49,16 @@ CLI::App* AddServerCommand(CLI::App& app, ServerFlags& flags) {
   cmd->add_option("--config", flags.config_path, "Config file with named endpoints");
   cmd->add_option("--local-root", flags.local_root,
                   "Folder under which tasks may read and write local folders (default: none)");
+  cmd->add_flag("--allow-server-credentials", flags.allow_server_credentials,
+                "Let admins' tasks use this server's own AWS credentials, secret files and "
+                "profiles (default: no task may)");
+  cmd->add_option("--allow-target", flags.allow_targets,
+                  "A range tasks and webhooks may target although refused by default: "
+                  "loopback, link-local, this-host or a CIDR (repeatable)");
+  cmd->add_option("--tls-cert", flags.tls_cert, "Serve HTTPS with this certificate (PEM)");
+  cmd->add_option("--tls-key", flags.tls_key, "The private key of --tls-cert (PEM)");
+  cmd->add_flag("--insecure-listen", flags.insecure_listen,
+                "Serve plain HTTP on an address other than loopback (behind a TLS proxy)");
   return cmd;
 }
 
@@ -65,6 +75,11 @@ int RunServerCommand(const ServerFlags& flags) {
   options.config_path = flags.config_path;
   options.explicit_config = !flags.config_path.empty();
   options.local_root = flags.local_root;
+  options.allow_server_credentials = flags.allow_server_credentials;
+  options.allow_targets = flags.allow_targets;
+  options.tls_cert = flags.tls_cert;
+  options.tls_key = flags.tls_key;
+  options.insecure_listen = flags.insecure_listen;
   if (const char* password = std::getenv("FERRY_ADMIN_PASSWORD")) {
     options.admin_password = password;
   }

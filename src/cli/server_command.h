@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace CLI {
 class App;
@@ -15,6 +16,11 @@ struct ServerFlags {
   int workers = 2;
   std::string config_path;
   std::string local_root;
+  bool allow_server_credentials = false;
+  std::vector<std::string> allow_targets;
+  std::string tls_cert;
+  std::string tls_key;
+  bool insecure_listen = false;
 };
 
 CLI::App* AddServerCommand(CLI::App& app, ServerFlags& flags);

@@ -1,12 +1,18 @@
 #include "cli/task_command.h"
 
 #include <CLI/CLI.hpp>
+#include <fcntl.h>
 #include <nlohmann/json.hpp>
+#include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "cli/exit_codes.h"
 #include "cli/sync_command.h"
@@ -23,21 +29,93 @@ std::string Env(const char* name) {
   return v != nullptr ? v : "";
 }
 
+// Where `ferry login` keeps the session: $XDG_CONFIG_HOME/ferry/login.json, else
+// ~/.config/ferry/login.json (0600), as {"server", "token"}.
+std::string LoginFilePath() {
+  const std::string xdg = Env("XDG_CONFIG_HOME");
+  const std::string base = !xdg.empty() ? xdg : Env("HOME") + "/.config";
+  return base + "/ferry/login.json";
+}
+
+std::string NormalServer(std::string server) {
+  if (server.empty()) server = "http://127.0.0.1:8080";
+  while (!server.empty() && server.back() == '/') server.pop_back();
+  return server;
+}
+
+// The saved login's token, if it was made for `server`.
+std::string SavedToken(const std::string& server) {
+  std::ifstream in(LoginFilePath());
+  if (!in) return {};
+  std::stringstream text;
+  text << in.rdbuf();
+  json saved = json::parse(text.str(), nullptr, false);
+  if (!saved.is_object()) return {};
+  auto field = [&](const char* key) {
+    auto it = saved.find(key);
+    return it != saved.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  return NormalServer(field("server")) == server ? field("token") : std::string();
+}
+
+Status SaveLogin(const std::string& server, const std::string& token) {
+  const std::string path = LoginFilePath();
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+  const std::string text =
+      json{{"server", server}, {"token", token}}.dump(-1, ' ', false,
+                                                      json::error_handler_t::replace) + "\n";
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0 || ::fchmod(fd, 0600) != 0 ||
+      ::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+    if (fd >= 0) ::close(fd);
+    return Status::PermissionDenied("cannot save the login in '" + path + "'",
+                                    "that the folder is writable; the token was printed");
+  }
+  ::close(fd);
+  return Status::OK();
+}
+
+// Reads a line from standard input; without echo when it is a terminal.
+std::string ReadSecretLine(const std::string& prompt) {
+  std::string line;
+  const bool tty = isatty(STDIN_FILENO);
+  termios saved{};
+  if (tty && tcgetattr(STDIN_FILENO, &saved) == 0) {
+    // Echo goes off before the prompt shows, and nothing typed is discarded
+    // (TCSANOW, not TCSAFLUSH): a password typed as soon as the prompt appears counts.
+    termios quiet = saved;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+    std::fprintf(stderr, "%s", prompt.c_str());
+    std::getline(std::cin, line);
+    tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+    std::fprintf(stderr, "\n");
+  } else {
+    std::getline(std::cin, line);
+  }
+  return line;
+}
+
 class ApiClient {
  public:
+  // The token comes from FERRY_TOKEN, else the saved `ferry login` for this server:
+  // never from the command line, where every user of the machine can read it (ps).
   ApiClient(const TaskFlags& flags)
-      : server_(flags.server.empty() ? Env("FERRY_SERVER") : flags.server),
-        token_(flags.token.empty() ? Env("FERRY_TOKEN") : flags.token) {
-    if (server_.empty()) server_ = "http://127.0.0.1:8080";
-    while (!server_.empty() && server_.back() == '/') server_.pop_back();
+      : server_(NormalServer(flags.server.empty() ? Env("FERRY_SERVER") : flags.server)),
+        token_(Env("FERRY_TOKEN")) {
+    if (token_.empty()) token_ = SavedToken(server_);
   }
+
+  const std::string& server() const { return server_; }
 
   // The JSON answer of a 2xx, else the server's error as a Status.
   Result<json> Call(const std::string& method, const std::string& path, const json* body = nullptr,
                     bool auth = true) {
     if (auth && token_.empty()) {
-      return Status::Unauthenticated("no API token",
-                                     "set FERRY_TOKEN or pass --token (ferry login prints one)");
+      return Status::Unauthenticated("no API token for " + server_,
+                                     "run `ferry login --server " + server_ +
+                                         "` (it saves the session), or set FERRY_TOKEN");
     }
     net::HttpRequest req;
     req.method = method;
@@ -60,10 +138,18 @@ class ApiClient {
     }
     json parsed = response->body.empty() ? json::object()
                                          : json::parse(response->body, nullptr, false);
-    if (response->status >= 200 && response->status < 300) return parsed;
+    if (response->status >= 200 && response->status < 300) {
+      if (!parsed.is_object()) {
+        return Status::Unavailable("the server at " + server_ + " answered " + path +
+                                       " with something other than a JSON object",
+                                   "that --server names a ferry server");
+      }
+      return parsed;
+    }
     std::string message = "the server answered HTTP " + std::to_string(response->status);
     if (parsed.is_object() && parsed.contains("error") && parsed["error"].is_object()) {
-      message = parsed["error"].value("message", message);
+      const auto& m = parsed["error"]["message"];
+      if (m.is_string()) message = m.get<std::string>();
     }
     const Code code = response->status == 400   ? Code::kInvalidArgument
                       : response->status == 401 ? Code::kUnauthenticated
@@ -186,7 +272,10 @@ CLI::App* AddTaskCommand(CLI::App& app, TaskFlags& flags) {
   task->fallthrough();  // --server and --token also work after the action
   task->add_option("--server", flags.server,
                    "Server URL (default $FERRY_SERVER, else http://127.0.0.1:8080)");
-  task->add_option("--token", flags.token, "API token (default $FERRY_TOKEN)");
+  task->add_option("--token", flags.token,
+                   "Refused: a token on the command line is visible to every user (ps); "
+                   "use FERRY_TOKEN or `ferry login`")
+      ->group("");
 
   CLI::App* create = task->add_subcommand("create", "Create a task from SRC, DST and sync flags");
   AddSpecFlags(*create, flags.spec.sync, true);
@@ -239,16 +328,29 @@ CLI::App* AddLoginCommand(CLI::App& app, TaskFlags& flags) {
 }
 
 int RunTaskCommand(TaskFlags& flags, const CLI::App& task) {
+  if (!flags.token.empty()) {
+    std::fprintf(stderr,
+                 "ferry: --token is refused: a token on the command line is visible to every "
+                 "user of this machine (ps). Check: set FERRY_TOKEN, or run `ferry login` once "
+                 "(it saves the session)\n");
+    return kExitUsage;
+  }
   ApiClient api(flags);
   Status st;
   const CLI::App* chosen = task.get_subcommands().front();
   const std::string name = chosen->get_name();
-  if (name == "create") st = Create(api, flags, *chosen);
-  else if (name == "list") st = List(api, flags);
-  else if (name == "show") st = Show(api, flags);
-  else if (name == "start" || name == "stop") st = Action(api, flags, name);
-  else if (name == "delete") st = Delete(api, flags);
-  else if (name == "logs") st = Logs(api, flags);
+  try {  // nlohmann::json reports a field of an unexpected type by exception
+    if (name == "create") st = Create(api, flags, *chosen);
+    else if (name == "list") st = List(api, flags);
+    else if (name == "show") st = Show(api, flags);
+    else if (name == "start" || name == "stop") st = Action(api, flags, name);
+    else if (name == "delete") st = Delete(api, flags);
+    else if (name == "logs") st = Logs(api, flags);
+  } catch (const json::exception& e) {
+    st = Status::Unavailable("the server at " + api.server() + " answered something ferry " +
+                                 "cannot read (" + e.what() + ")",
+                             "that --server names a ferry server of this version");
+  }
   if (!st.ok()) {
     std::fprintf(stderr, "ferry: %s\n", st.ToString().c_str());
     return ExitCodeFor(st);
@@ -258,10 +360,7 @@ int RunTaskCommand(TaskFlags& flags, const CLI::App& task) {
 
 int RunLoginCommand(const TaskFlags& flags) {
   std::string password = Env("FERRY_PASSWORD");
-  if (password.empty()) {
-    if (isatty(STDIN_FILENO)) std::fprintf(stderr, "password for %s: ", flags.username.c_str());
-    std::getline(std::cin, password);
-  }
+  if (password.empty()) password = ReadSecretLine("password for " + flags.username + ": ");
   ApiClient api(flags);
   json body = {{"username", flags.username}, {"password", password}};
   auto answer = api.Call("POST", "/api/v1/auth/login", &body, false);
@@ -269,7 +368,15 @@ int RunLoginCommand(const TaskFlags& flags) {
     std::fprintf(stderr, "ferry: %s\n", answer.error().ToString().c_str());
     return ExitCodeFor(answer.error());
   }
-  std::printf("%s\n", answer->value("token", "").c_str());
+  const auto& token = (*answer)["token"];
+  if (!token.is_string()) {
+    std::fprintf(stderr, "ferry: the server at %s answered the login without a token\n",
+                 api.server().c_str());
+    return kExitFatal;
+  }
+  Status saved = SaveLogin(api.server(), token.get<std::string>());
+  if (!saved.ok()) std::fprintf(stderr, "ferry: %s\n", saved.ToString().c_str());
+  std::printf("%s\n", token.get<std::string>().c_str());
   return kExitOk;
 }
 

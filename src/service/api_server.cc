@@ -157,8 +157,33 @@ httplib::Server::Handler Guard(ApiContext& api, Role min, GuardedHandler handler
   };
 }
 
-ApiServer::ApiServer(ApiContext& api) : api_(api), server_(std::make_unique<httplib::Server>()) {
+Result<std::unique_ptr<ApiServer>> ApiServer::Create(ApiContext& api, const std::string& tls_cert,
+                                                     const std::string& tls_key) {
+  std::unique_ptr<httplib::Server> server;
+  if (tls_cert.empty() && tls_key.empty()) {
+    server = std::make_unique<httplib::Server>();
+  } else {
+    auto tls = std::make_unique<httplib::SSLServer>(tls_cert.c_str(), tls_key.c_str());
+    if (!tls->is_valid()) {
+      return Status::InvalidArgument("cannot load the TLS certificate '" + tls_cert +
+                                         "' and key '" + tls_key + "'",
+                                     "PEM files: the certificate (chain) and its private key, "
+                                     "readable by the server");
+    }
+    server = std::move(tls);
+  }
+  return std::make_unique<ApiServer>(api, std::move(server));
+}
+
+ApiServer::ApiServer(ApiContext& api, std::unique_ptr<httplib::Server> server)
+    : api_(api), server_(std::move(server)) {
   httplib::Server& s = *server_;
+  // SO_REUSEADDR only (a restart may bind at once), never SO_REUSEPORT, which
+  // cpp-httplib sets by default and which lets a second server share the port.
+  s.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   s.new_task_queue = [] { return new httplib::ThreadPool(8); };
   s.set_payload_max_length(1 << 20);
   s.set_keep_alive_max_count(100);

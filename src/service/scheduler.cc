@@ -44,11 +44,19 @@ void Scheduler::Log(const std::string& task_id, const std::string& run_id,
 Status Scheduler::Start() {
   auto unfinished = tasks_.UnfinishedRuns();
   if (!unfinished.ok()) return std::move(unfinished).take_error();
-  auto all = tasks_.List();
+  std::vector<Run> to_resume;
+  for (Run& run : *unfinished) {
+    if (run.unclean_resumes < Run::kMaxUncleanResumes) {
+      to_resume.push_back(std::move(run));
+    } else {
+      FailCrashLoop(std::move(run));
+    }
+  }
+  auto all = tasks_.List();  // after FailCrashLoop: its tasks are no longer Running
   if (!all.ok()) return std::move(all).take_error();
   {
     std::lock_guard lock(mu_);
-    for (const Run& run : *unfinished) {
+    for (const Run& run : to_resume) {
       EnqueueLocked({run.task_id, run.id, "resume", run.started_at});
     }
     // A task queued but not yet started when the process died.
@@ -58,12 +66,42 @@ Status Scheduler::Start() {
       }
     }
   }
-  if (!unfinished->empty()) {
-    spdlog::warn("resuming {} run(s) interrupted by the last shutdown", unfinished->size());
+  if (!to_resume.empty()) {
+    spdlog::warn("resuming {} run(s) interrupted by the last shutdown", to_resume.size());
   }
   loop_ = std::thread([this] { Loop(); });
   for (int i = 0; i < options_.workers; ++i) workers_.emplace_back([this] { Work(); });
   return Status::OK();
+}
+
+void Scheduler::FailCrashLoop(Run run) {
+  auto task = tasks_.Get(run.task_id);
+  run.state = RunState::kFailed;
+  run.ended_at = NowSeconds();
+  run.unclean_resumes = 0;
+  run.error = "run " + std::to_string(run.number) + " was resumed " +
+              std::to_string(Run::kMaxUncleanResumes) +
+              " times in a row and each time the server stopped before it ended (a crash or a "
+              "kill); it is failed instead of being resumed again. Check: the server's log "
+              "(stderr) from those starts, then start the task again";
+  Log(run.task_id, run.id, "error", run.error);
+  Status st = tasks_.UpdateRun(run);
+  if (!st.ok()) spdlog::error("{}", st.ToString());
+  if (!task.ok()) return;
+  Task& t = *task;
+  t.last_error = run.error;
+  const auto schedule = Schedule::Parse(t.spec.schedule);
+  if (schedule.ok() && schedule->kind() != Schedule::Kind::kOnce) {
+    t.state = TaskState::kWaiting;
+    t.next_run_at = schedule->NextFire(NowSeconds(), NowSeconds());
+    if (!t.next_run_at) t.state = TaskState::kCompleted;
+  } else {
+    t.state = TaskState::kFailed;
+    t.next_run_at.reset();
+  }
+  st = tasks_.Update(t);
+  if (!st.ok()) spdlog::error("{}", st.ToString());
+  if (options_.run_ended) options_.run_ended(t, run);
 }
 
 void Scheduler::Shutdown() {
@@ -154,6 +192,11 @@ void Scheduler::Execute(const Job& job, const std::shared_ptr<LiveRun>& live) {
     if (!found.ok()) return;
     run = std::move(*found);
     ++run.resumes;
+    // Counted before the run goes on: if it takes the process down again, the
+    // next start knows, and after kMaxUncleanResumes it stops resuming it.
+    ++run.unclean_resumes;
+    Status st = tasks_.UpdateRun(run);
+    if (!st.ok()) spdlog::error("{}", st.ToString());
   } else {
     run.id = RandomHex(8);
     run.task_id = task->id;
@@ -182,8 +225,11 @@ void Scheduler::Execute(const Job& job, const std::shared_ptr<LiveRun>& live) {
     std::lock_guard lock(mu_);
     shutting_down = shutdown_ && !live->stopped_by_user;
   }
+  run.unclean_resumes = 0;  // it ended in this process, one way or another
   if (shutting_down && outcome.status.code() == Code::kCancelled) {
     // Left Running: the next start resumes it from its checkpoints.
+    Status st = tasks_.UpdateRun(run);
+    if (!st.ok()) spdlog::error("{}", st.ToString());
     Log(task->id, run.id, "warning", "run interrupted by a server shutdown; it resumes on start");
     return;
   }

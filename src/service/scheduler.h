@@ -80,6 +80,8 @@ class Scheduler {
   void Loop();
   void Work();
   void Execute(const Job& job, const std::shared_ptr<LiveRun>& live);
+  // Ends a run that took the process down on each of its last resumes.
+  void FailCrashLoop(Run run);
   // REQUIRES: mu_ held.
   void EnqueueLocked(Job job);
   void Log(const std::string& task_id, const std::string& run_id, const std::string& level,

@@ -4,10 +4,12 @@
 //   DATA/ferry.db        tasks, runs, logs, users, tokens, sealed credentials
 //   DATA/secret.key      the key that seals stored credentials (0600)
 //   DATA/tasks/ID/state  each task's multipart checkpoints
+//   DATA/server.lock     held (flock) by the one server on this folder: its PID and address
 #pragma once
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 
@@ -23,6 +25,15 @@ struct ServerOptions {
   std::string local_root;           // folders tasks may use; "" = none
   std::string admin_password;       // for the first start; "" = a random one, printed
   std::string version;
+  // Admins' tasks may use the server's own credentials (environment, profiles,
+  // instance role), secret files and profile names; nobody's may without it.
+  bool allow_server_credentials = false;
+  // Ranges tasks and webhooks may target although refused by default
+  // (net::TargetPolicy::Allow: "loopback", "link-local" or a CIDR).
+  std::vector<std::string> allow_targets;
+  std::string tls_cert;   // PEM files: HTTPS when both are given
+  std::string tls_key;
+  bool insecure_listen = false;  // plain HTTP on an address other than loopback
 };
 
 class Server {

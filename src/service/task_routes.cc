@@ -10,13 +10,25 @@ namespace {
 
 using nlohmann::json;
 
-Result<TaskSpec> CheckedSpec(ApiContext& api, const httplib::Request& req) {
+// The spec in the body, checked for `who`. On a PUT (`previous` set), a webhook
+// sent back as it was shown redacted keeps its full URL.
+Result<TaskSpec> CheckedSpec(ApiContext& api, const httplib::Request& req, const Principal& who,
+                             const Task* previous = nullptr) {
   auto body = ParseObjectBody(req);
   if (!body.ok()) return std::move(body).take_error();
   auto spec = TaskSpecFromJson(*body);
   if (!spec.ok()) return spec;
-  FERRY_RETURN_IF_ERROR(CheckTaskSpec(*spec, api.check));
+  if (previous != nullptr && !previous->spec.notify.webhook.empty() &&
+      spec->notify.webhook == RedactUrl(previous->spec.notify.webhook)) {
+    spec->notify.webhook = previous->spec.notify.webhook;
+  }
+  FERRY_RETURN_IF_ERROR(CheckTaskSpec(*spec, api.check, {who.user.username, who.user.role}));
   return spec;
+}
+
+// Webhook URLs may hold secrets: only the task's owner and admins see them whole.
+bool MaySeeSecrets(const Task& task, const Principal& who) {
+  return who.user.role == Role::kAdmin || who.user.username == task.created_by;
 }
 
 // A run as stored, with live counters while it runs.
@@ -32,24 +44,25 @@ json RunJson(ApiContext& api, Run run) {
 void AddTaskRoutes(httplib::Server& s, ApiContext& api) {
   s.Get("/api/v1/tasks", Guard(api, Role::kViewer, [&api](const httplib::Request&,
                                                           httplib::Response& res,
-                                                          const Principal&) {
+                                                          const Principal& who) {
           auto tasks = api.tasks.List();
           if (!tasks.ok()) return ReplyError(res, tasks.error());
           json list = json::array();
-          for (const Task& t : *tasks) list.push_back(TaskToJson(t));
+          for (const Task& t : *tasks) list.push_back(TaskToJson(t, MaySeeSecrets(t, who)));
           ReplyJson(res, 200, {{"tasks", list}});
         }));
 
   s.Post("/api/v1/tasks", Guard(api, Role::kOperator, [&api](const httplib::Request& req,
                                                             httplib::Response& res,
                                                             const Principal& who) {
-           auto spec = CheckedSpec(api, req);
+           auto spec = CheckedSpec(api, req, who);
            if (!spec.ok()) return ReplyError(res, spec.error());
            Task task;
            task.id = RandomHex(8);
            task.spec = std::move(*spec);
            task.created_at = task.updated_at = NowSeconds();
            task.created_by = who.user.username;
+           task.updated_by = who.user.username;
            Status st = api.tasks.Insert(task);
            if (!st.ok()) return ReplyError(res, st);
            spdlog::info("task {} created by {}", task.id, who.user.username);
@@ -59,15 +72,15 @@ void AddTaskRoutes(httplib::Server& s, ApiContext& api) {
 
   s.Get(R"(/api/v1/tasks/([^/]+))",
         Guard(api, Role::kViewer, [&api](const httplib::Request& req, httplib::Response& res,
-                                         const Principal&) {
+                                         const Principal& who) {
           auto task = api.tasks.Get(req.matches[1]);
           if (!task.ok()) return ReplyError(res, task.error());
-          ReplyJson(res, 200, TaskToJson(*task));
+          ReplyJson(res, 200, TaskToJson(*task, MaySeeSecrets(*task, who)));
         }));
 
   s.Put(R"(/api/v1/tasks/([^/]+))",
         Guard(api, Role::kOperator, [&api](const httplib::Request& req, httplib::Response& res,
-                                           const Principal&) {
+                                           const Principal& who) {
           const std::string id = req.matches[1];
           auto task = api.tasks.Get(id);
           if (!task.ok()) return ReplyError(res, task.error());
@@ -79,7 +92,7 @@ void AddTaskRoutes(httplib::Server& s, ApiContext& api) {
                                               "can be changed",
                                           "stop it first: ferry task stop " + id + " (POST /api/v1/tasks/" + id + "/stop)"));
           }
-          auto spec = CheckedSpec(api, req);
+          auto spec = CheckedSpec(api, req, who, &*task);
           if (!spec.ok()) return ReplyError(res, spec.error());
           // Checkpoints are kept per source/destination pair: a changed pair would
           // leave the pending uploads of the old one behind, unaborted.
@@ -100,11 +113,12 @@ void AddTaskRoutes(httplib::Server& s, ApiContext& api) {
                             "start the task to finish them, or delete it to abort them"));
           }
           task->spec = std::move(*spec);
+          task->updated_by = who.user.username;
           Status st = api.tasks.Update(*task);
           if (!st.ok()) return ReplyError(res, st);
           auto updated = api.tasks.Get(id);
           if (!updated.ok()) return ReplyError(res, updated.error());
-          ReplyJson(res, 200, TaskToJson(*updated));
+          ReplyJson(res, 200, TaskToJson(*updated, MaySeeSecrets(*updated, who)));
         }));
 
   s.Delete(R"(/api/v1/tasks/([^/]+))",
@@ -119,18 +133,18 @@ void AddTaskRoutes(httplib::Server& s, ApiContext& api) {
 
   s.Post(R"(/api/v1/tasks/([^/]+)/start)",
          Guard(api, Role::kOperator, [&api](const httplib::Request& req, httplib::Response& res,
-                                            const Principal&) {
+                                            const Principal& who) {
            auto task = api.scheduler.StartTask(req.matches[1]);
            if (!task.ok()) return ReplyError(res, task.error());
-           ReplyJson(res, 202, TaskToJson(*task));
+           ReplyJson(res, 202, TaskToJson(*task, MaySeeSecrets(*task, who)));
          }));
 
   s.Post(R"(/api/v1/tasks/([^/]+)/stop)",
          Guard(api, Role::kOperator, [&api](const httplib::Request& req, httplib::Response& res,
-                                            const Principal&) {
+                                            const Principal& who) {
            auto task = api.scheduler.StopTask(req.matches[1]);
            if (!task.ok()) return ReplyError(res, task.error());
-           ReplyJson(res, 200, TaskToJson(*task));
+           ReplyJson(res, 200, TaskToJson(*task, MaySeeSecrets(*task, who)));
          }));
 
   s.Get(R"(/api/v1/tasks/([^/]+)/runs)",

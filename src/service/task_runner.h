@@ -41,6 +41,7 @@ class TaskRunner {
  private:
   struct Opened;
   Result<Opened> Open(const Task& task);
+  RunOutcome ExecuteUnguarded(const Task& task, LiveRun& live);
 
   std::string data_dir_;
   const TaskCheckContext& context_;

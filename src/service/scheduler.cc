@@ -77,7 +77,7 @@ Status Scheduler::Start() {
 void Scheduler::FailCrashLoop(Run run) {
   auto task = tasks_.Get(run.task_id);
   run.state = RunState::kFailed;
-  run.ended_at = NowSeconds();
+  run.ended_at = clock_.NowSeconds();
   run.unclean_resumes = 0;
   run.error = "run " + std::to_string(run.number) + " was resumed " +
               std::to_string(Run::kMaxUncleanResumes) +
@@ -93,7 +93,7 @@ void Scheduler::FailCrashLoop(Run run) {
   const auto schedule = Schedule::Parse(t.spec.schedule);
   if (schedule.ok() && schedule->kind() != Schedule::Kind::kOnce) {
     t.state = TaskState::kWaiting;
-    t.next_run_at = schedule->NextFire(NowSeconds(), NowSeconds());
+    t.next_run_at = schedule->NextFire(clock_.NowSeconds(), clock_.NowSeconds());
     if (!t.next_run_at) t.state = TaskState::kCompleted;
   } else {
     t.state = TaskState::kFailed;

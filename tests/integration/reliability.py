@@ -132,7 +132,10 @@ def part_snapshot(client, bucket):
     multipart upload in the bucket, as ListParts shows them now."""
     out = {}
     for u in uploads_left(client, bucket):
-        parts = client.list_parts(Bucket=bucket, Key=u["Key"], UploadId=u["UploadId"])
+        try:
+            parts = client.list_parts(Bucket=bucket, Key=u["Key"], UploadId=u["UploadId"])
+        except client.exceptions.NoSuchUpload:
+            continue  # completed or aborted between the two requests
         out[u["UploadId"]] = {"key": u["Key"], "parts": {
             p["PartNumber"]: (p["ETag"], p["LastModified"]) for p in parts.get("Parts", [])}}
     return out

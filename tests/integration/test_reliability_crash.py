@@ -243,7 +243,7 @@ def test_kill_9_of_the_server_at_random_moments_then_the_run_resumes(
     try:
         admin = Api(server).login("admin", ADMIN_PASSWORD)
         store_credential(admin, testbed, "a", "seaweed_a")
-        store_credential(admin, testbed, "m", "moto")
+        store_credential(admin, testbed, "m", "moto", also=[proxy.url])
 
         def create(dst):
             return admin.ok("POST", "/api/v1/tasks", {

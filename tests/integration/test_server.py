@@ -163,11 +163,12 @@ def endpoint(testbed, name, credential):
             "region": testbed[name]["region"]}
 
 
-def store_credential(api, testbed, name, server_name):
+def store_credential(api, testbed, name, server_name, also=()):
+    """Stores that server's keys, bound to its endpoint and to `also` (a proxy's)."""
     s = testbed[server_name]
     api.ok("POST", "/api/v1/credentials", {"name": name, "access_key_id": s["access_key"],
                                            "secret_access_key": s["secret_key"],
-                                           "endpoints": [s["endpoint"]]}, status=201)
+                                           "endpoints": [s["endpoint"], *also]}, status=201)
 
 
 def objects(client, bucket):
@@ -427,7 +428,7 @@ def slow_task(admin, testbed, s3, bucket, sizes, bwlimit="3M", dst_endpoint=None
         expected[f"big-{i}.bin"] = pattern(size, seed=20 + i)
         sc.put_object(Bucket=src, Key=f"big-{i}.bin", Body=expected[f"big-{i}.bin"])
     store_credential(admin, testbed, "a", "seaweed_a")
-    store_credential(admin, testbed, "b", "seaweed_b")
+    store_credential(admin, testbed, "b", "seaweed_b", also=[dst_endpoint] if dst_endpoint else [])
     task = admin.ok("POST", "/api/v1/tasks", {
         "source": f"s3://{src}", "destination": f"s3://{dst}",
         "source_endpoint": endpoint(testbed, "seaweed_a", "a"),

@@ -159,8 +159,8 @@ def test_kill_9_at_random_moments_of_a_sync_then_the_same_command_completes(
 @pytest.mark.xfail(raises=KnownDefect, strict=True,
                    reason="defect: an upload whose CreateMultipartUpload answer ferry never "
                    "got (lost on the way, or a kill before its checkpoint) is never aborted: "
-                   "ferry knows only uploads it checkpointed (engine/multipart_copy.cc:210-214 "
-                   "BeginMultipart then SaveUpload; :224 AbortLeftovers)")
+                   "ferry knows only uploads it checkpointed (engine/multipart_copy.cc:243-246 "
+                   "BeginMultipartAsync then SaveUpload; :257 AbortLeftovers)")
 def test_a_lost_answer_to_create_multipart_upload_leaves_no_upload(s3, bucket, side_args,
                                                                    run_ferry, fault_proxy):
     """The server creates the upload, the connection resets before ferry hears of it;

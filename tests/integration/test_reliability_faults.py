@@ -69,7 +69,7 @@ def test_one_corrupted_part_is_retried_and_never_counted(direction, s3, bucket, 
 @pytest.mark.xfail(raises=KnownDefect, strict=True,
                    reason="defect: the summary's 'bytes' counts the parts of failed attempts "
                    "and the resumed parts again: 40 MiB for a 24 MiB object "
-                   "(engine/multipart_copy.cc:89 and :99 add to bytes_done, "
+                   "(engine/multipart_copy.cc:192 and :75 add to bytes_done, "
                    "engine/sync_run.cc:152 reports it)")
 def test_bytes_copied_count_only_the_copy_that_counted(s3, bucket, side_args, run_ferry,
                                                        fault_proxy):

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <mutex>
 #include <vector>
 
@@ -15,6 +16,19 @@
 namespace ferry::engine {
 
 using s3::Md5;
+
+namespace {
+
+// How far ahead of ours a server's clock may be when it dates an upload.
+constexpr int64_t kClockSkewSeconds = 15 * 60;
+
+int64_t UnixNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
 
 // What the parts of one multipart copy share.
 struct Transferer::PartJob {
@@ -240,11 +254,26 @@ Task<Result<std::string>> Transferer::ResumeOrBegin(const std::string& key, uint
   }
   auto settings = co_await SettingsFor(key, stop);
   if (!settings.ok()) co_return std::move(settings).take_error();
+  // Recorded before the request: if its answer is lost (or this process dies
+  // before the checkpoint below), AbortLeftovers finds the upload by key and time.
+  bool first_attempt = false;
+  if (checkpoints_ != nullptr) {
+    auto recorded = checkpoints_->SaveUploadAttempt({key, UnixNow()});
+    if (!recorded.ok()) co_return std::move(recorded).take_error();
+    first_attempt = *recorded;
+  }
   auto begun = co_await destination_.BeginMultipartAsync(key, to_write, *settings, stop);
   if (!begun.ok()) co_return std::move(begun).take_error();
   if (checkpoints_ != nullptr) {
     Status st = checkpoints_->SaveUpload({key, *begun, size, plan.part_size, source_etag});
     if (!st.ok()) co_return st;
+    // Answered at the first try: nothing else can be open for this key. After an
+    // unanswered attempt the record stays, for AbortLeftovers to look.
+    if (first_attempt) {
+      if (Status removed = checkpoints_->RemoveUploadAttempt(key); !removed.ok()) {
+        co_return removed;
+      }
+    }
   }
   co_return begun;
 }
@@ -261,6 +290,33 @@ Status Transferer::AbortLeftovers(std::stop_token stop) {
   for (const auto& u : *uploads) {
     FERRY_RETURN_IF_ERROR(destination_.AbortMultipart(u.key, u.upload_id, stop));
     FERRY_RETURN_IF_ERROR(checkpoints_->RemoveUpload(u.key));
+  }
+  return AbortUnansweredUploads(stop);
+}
+
+Status Transferer::AbortUnansweredUploads(std::stop_token stop) {
+  auto attempts = checkpoints_->UploadAttempts();
+  if (!attempts.ok()) return std::move(attempts).take_error();
+  for (const auto& attempt : *attempts) {
+    auto open = destination_.ListOpenUploads(attempt.key, stop);
+    if (!open.ok() && open.error().code() != Code::kNotSupported) {
+      // Kept for the next run to look again; this run's copies are done.
+      spdlog::warn("could not list the uploads of '{}' to abort one never answered: {}",
+                   attempt.key, open.error().ToString());
+      continue;
+    }
+    for (const auto& u : open.ok() ? *open : std::vector<store::OpenUpload>{}) {
+      // Every checkpointed upload was completed or aborted above, so an upload of
+      // this key begun since the attempt is one whose answer never came back. The
+      // margin allows for the server's clock being ahead of ours.
+      if (u.initiated_unix != 0 && u.initiated_unix < attempt.since_unix - kClockSkewSeconds) {
+        continue;  // older than ferry's attempt: not ferry's
+      }
+      spdlog::info("aborting upload {} of '{}': created by an attempt whose answer was lost",
+                   u.upload_id, attempt.key);
+      FERRY_RETURN_IF_ERROR(destination_.AbortMultipart(attempt.key, u.upload_id, stop));
+    }
+    FERRY_RETURN_IF_ERROR(checkpoints_->RemoveUploadAttempt(attempt.key));
   }
   return Status::OK();
 }

@@ -96,7 +96,8 @@ class Transferer {
   // checksum disagrees (the attempt is retried), the stores' errors otherwise.
   Task<Result<TransferOutcome>> Copy(const store::ObjectEntry& object, std::stop_token stop);
 
-  // Aborts every checkpointed upload (the run is over and they will not resume).
+  // Aborts every checkpointed upload (the run is over and they will not resume),
+  // and any upload begun by an attempt whose answer never came back.
   Status AbortLeftovers(std::stop_token stop);
 
  private:
@@ -122,6 +123,9 @@ class Transferer {
                                           const store::ObjectMeta& to_write,
                                           std::map<int, state::FinishedPart>& done,
                                           std::stop_token stop);
+  // Aborts the uploads of keys with a recorded unanswered attempt that began
+  // since that attempt (AbortLeftovers' second half).
+  Status AbortUnansweredUploads(std::stop_token stop);
   // Forgets an upload whose parts cannot be trusted, so the next attempt starts over.
   Task<void> Discard(const std::string& key, const std::string& upload_id);
   // Waits as long as --bwlimit requires before `bytes` go out.

@@ -43,6 +43,11 @@ struct HttpRequest {
   // Zero = no limit on the whole request.
   std::chrono::milliseconds total_timeout{0};
 
+  // On a new connection, not a pooled one. libcurl silently sends a request
+  // again when a reused connection dies before the answer; a request with an
+  // effect each time (CreateMultipartUpload) must not be sent twice unseen.
+  bool fresh_connection = false;
+
   // A fixed address this process chose itself (the instance metadata service),
   // exempt from the client's TargetPolicy. Never set for a user's URL.
   bool trusted_target = false;

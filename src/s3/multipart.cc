@@ -14,6 +14,7 @@ void S3Client::CreateMultipartUploadAsync(const std::string& bucket, const std::
   r.bucket = bucket;
   r.key = key;
   r.query = {{"uploads", ""}};
+  r.repeatable = false;
   WriteOptions effective = options;
   effective.content_md5.clear();  // checksums belong to parts, not to the upload
   effective.checksum_crc32c.clear();

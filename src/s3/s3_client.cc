@@ -144,6 +144,7 @@ Result<net::HttpRequest> S3Client::BuildHttpRequest(Call& call) {
   http.url = url.ToString();
   http.headers = r.headers;
   http.body = r.body;
+  http.fresh_connection = !r.repeatable;
   if (config_.request_payer) net::SetHeader(http.headers, "x-amz-request-payer", "requester");
   if (r.body_sink) {
     // Wraps the sink to know whether a retry must tell the consumer to start over.
@@ -241,6 +242,10 @@ void S3Client::OnResponse(std::shared_ptr<Call> call, Result<net::HttpResponse> 
   Status error;
   if (!result.ok()) {
     error = std::move(result).take_error().WithSide(config_.side);
+    if (!r.repeatable) {
+      call->done(std::move(error));  // it may have reached the server: see S3Request
+      return;
+    }
   } else {
     net::HttpResponse& response = *result;
     // CompleteMultipartUpload and CopyObject can answer 200 with an error inside.

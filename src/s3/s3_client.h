@@ -63,6 +63,11 @@ struct S3Request {
   // Once it has received bytes, a failed try is not retried here (the bytes cannot
   // be taken back): the caller retries the whole read.
   std::function<bool(std::string_view)> body_sink;
+  // False for a request that has an effect each time it reaches the server
+  // (CreateMultipartUpload makes one more upload): a try that failed in transit
+  // may still have reached it, so it is not retried here but returned, for the
+  // caller to retry knowing an unanswered try may have left something behind.
+  bool repeatable = true;
 };
 
 // Where an asynchronous call delivers its result (on the HTTP loop's thread).

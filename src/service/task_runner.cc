@@ -24,6 +24,15 @@ class ReportingCheckpoints final : public state::CheckpointStore {
     return inner_.AllUploads();
   }
   Status RemoveUpload(const std::string& key) override { return inner_.RemoveUpload(key); }
+  Result<bool> SaveUploadAttempt(const state::UploadAttempt& a) override {
+    return inner_.SaveUploadAttempt(a);
+  }
+  Result<std::vector<state::UploadAttempt>> UploadAttempts() override {
+    return inner_.UploadAttempts();
+  }
+  Status RemoveUploadAttempt(const std::string& key) override {
+    return inner_.RemoveUploadAttempt(key);
+  }
   Status SavePart(const std::string& key, const state::FinishedPart& part) override {
     return inner_.SavePart(key, part);
   }

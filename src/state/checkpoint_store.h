@@ -20,6 +20,14 @@ struct UploadCheckpoint {
   std::string source_etag;  // the source version this upload is a copy of
 };
 
+// A CreateMultipartUpload about to be sent. Kept until the upload it creates is
+// checkpointed: an upload whose answer never came back (lost on the way, or the
+// process killed first) is then found by key and time and aborted.
+struct UploadAttempt {
+  std::string key;         // destination key (relative)
+  int64_t since_unix = 0;  // when the first unanswered attempt was about to be sent
+};
+
 struct FinishedPart {
   int part_number = 0;
   std::string etag;
@@ -40,6 +48,11 @@ class CheckpointStore {
   virtual Result<std::vector<UploadCheckpoint>> AllUploads() = 0;
   // Forgets the upload and its parts (completed or aborted).
   virtual Status RemoveUpload(const std::string& key) = 0;
+  // Records an attempt unless one is already recorded for `key` (the earliest
+  // time is kept); true when this call recorded it.
+  virtual Result<bool> SaveUploadAttempt(const UploadAttempt& attempt) = 0;
+  virtual Result<std::vector<UploadAttempt>> UploadAttempts() = 0;
+  virtual Status RemoveUploadAttempt(const std::string& key) = 0;
   virtual Status SavePart(const std::string& key, const FinishedPart& part) = 0;
   virtual Result<std::vector<FinishedPart>> Parts(const std::string& key) = 0;
 

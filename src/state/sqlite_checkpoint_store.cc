@@ -17,6 +17,8 @@ CREATE TABLE IF NOT EXISTS uploads (
 CREATE TABLE IF NOT EXISTS parts (
   run TEXT NOT NULL, key BLOB NOT NULL, part_number INTEGER NOT NULL, etag TEXT NOT NULL,
   md5 TEXT NOT NULL, PRIMARY KEY (run, key, part_number));
+CREATE TABLE IF NOT EXISTS upload_attempts (
+  run TEXT NOT NULL, key BLOB NOT NULL, since INTEGER NOT NULL, PRIMARY KEY (run, key));
 CREATE TABLE IF NOT EXISTS failures (
   run TEXT NOT NULL, key BLOB NOT NULL, attempts INTEGER NOT NULL, error TEXT NOT NULL,
   PRIMARY KEY (run, key));
@@ -122,6 +124,34 @@ Status SqliteCheckpointStore::RemoveUpload(const std::string& key) {
     s.Bind(1, run_).Bind(2, key);
     if (!s.ok() || s.Step() != SQLITE_DONE) return Error("removing an upload checkpoint");
   }
+  return Status::OK();
+}
+
+Result<bool> SqliteCheckpointStore::SaveUploadAttempt(const UploadAttempt& a) {
+  std::lock_guard lock(mu_);
+  Statement s(db_, "INSERT OR IGNORE INTO upload_attempts VALUES (?,?,?)");
+  s.Bind(1, run_).Bind(2, a.key).Bind(3, a.since_unix);
+  if (!s.ok() || s.Step() != SQLITE_DONE) return Error("recording an upload attempt");
+  return sqlite3_changes(db_) == 1;
+}
+
+Result<std::vector<UploadAttempt>> SqliteCheckpointStore::UploadAttempts() {
+  std::lock_guard lock(mu_);
+  Statement s(db_, "SELECT key, since FROM upload_attempts WHERE run=?");
+  s.Bind(1, run_);
+  if (!s.ok()) return Error("reading upload attempts");
+  std::vector<UploadAttempt> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) out.push_back({s.Text(0), s.Int(1)});
+  if (rc != SQLITE_DONE) return Error("reading upload attempts");
+  return out;
+}
+
+Status SqliteCheckpointStore::RemoveUploadAttempt(const std::string& key) {
+  std::lock_guard lock(mu_);
+  Statement s(db_, "DELETE FROM upload_attempts WHERE run=? AND key=?");
+  s.Bind(1, run_).Bind(2, key);
+  if (!s.ok() || s.Step() != SQLITE_DONE) return Error("removing an upload attempt");
   return Status::OK();
 }
 

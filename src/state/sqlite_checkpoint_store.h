@@ -27,6 +27,9 @@ class SqliteCheckpointStore final : public CheckpointStore {
   Result<std::optional<UploadCheckpoint>> FindUpload(const std::string& key) override;
   Result<std::vector<UploadCheckpoint>> AllUploads() override;
   Status RemoveUpload(const std::string& key) override;
+  Result<bool> SaveUploadAttempt(const UploadAttempt& attempt) override;
+  Result<std::vector<UploadAttempt>> UploadAttempts() override;
+  Status RemoveUploadAttempt(const std::string& key) override;
   Status SavePart(const std::string& key, const FinishedPart& part) override;
   Result<std::vector<FinishedPart>> Parts(const std::string& key) override;
   Status RecordFailure(const FailureRecord& failure) override;

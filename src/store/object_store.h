@@ -79,6 +79,12 @@ struct PartInfo {
   int parts = 0;      // the object's part count
 };
 
+// A multipart upload in progress, as the service lists it.
+struct OpenUpload {
+  std::string upload_id;
+  int64_t initiated_unix = 0;  // 0 when the service did not say
+};
+
 struct PartEtag {
   int part_number = 0;
   std::string etag;
@@ -141,6 +147,15 @@ class ObjectStore {
   virtual Result<std::vector<PartEtag>> ListUploadedParts(const std::string& key,
                                                           const std::string& upload_id,
                                                           std::stop_token stop) = 0;
+
+  // The multipart uploads in progress for exactly `key` (not keys it prefixes),
+  // to find uploads whose creation was never answered. NotSupported where a
+  // store has none to list.
+  virtual Result<std::vector<OpenUpload>> ListOpenUploads(const std::string& key,
+                                                          std::stop_token stop) {
+    (void)key, (void)stop;
+    return Status::NotSupported("listing multipart uploads");
+  }
 
   // Server-side copy of `size` bytes from `source`, keeping the source's metadata,
   // when both are reachable by one service: in one request, or, given `part_sizes`,

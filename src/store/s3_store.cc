@@ -157,6 +157,30 @@ Result<std::vector<PartEtag>> S3Store::ListUploadedParts(const std::string& key,
   return RunBlocking(ListUploadedPartsAsync(key, upload_id, stop));
 }
 
+Result<std::vector<OpenUpload>> S3Store::ListOpenUploads(const std::string& key,
+                                                         std::stop_token stop) {
+  const std::string full = FullKey(key);
+  std::vector<OpenUpload> out;
+  std::string key_marker, id_marker;
+  for (;;) {
+    auto page = client_->ListMultipartUploads(bucket_, full, key_marker, id_marker, stop);
+    if (!page.ok()) return std::move(page).take_error();
+    for (const auto& u : page->uploads) {
+      if (u.key != full) continue;  // a longer key under the same prefix
+      const auto ms = ParseIso8601Ms(u.initiated);
+      out.push_back({u.upload_id, ms ? *ms / 1000 : 0});
+    }
+    if (!page->is_truncated) return out;
+    if (page->next_key_marker == key_marker && page->next_upload_id_marker == id_marker) {
+      return Status::DataLoss("ListMultipartUploads of s3://" + bucket_ + "/" + full +
+                              " says truncated without a new marker")
+          .WithSide(client_->config().side);
+    }
+    key_marker = page->next_key_marker;
+    id_marker = page->next_upload_id_marker;
+  }
+}
+
 Result<std::string> S3Store::CopyFrom(ObjectStore& source, const std::string& src_key,
                                       const std::string& key, uint64_t size,
                                       const std::vector<uint64_t>& part_sizes,

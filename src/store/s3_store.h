@@ -38,6 +38,8 @@ class S3Store final : public ObjectStore {
                                         std::stop_token stop) override;
   Status AbortMultipart(const std::string& key, const std::string& upload_id,
                         std::stop_token stop) override;
+  Result<std::vector<OpenUpload>> ListOpenUploads(const std::string& key,
+                                                  std::stop_token stop) override;
   Result<std::vector<PartEtag>> ListUploadedParts(const std::string& key,
                                                   const std::string& upload_id,
                                                   std::stop_token stop) override;

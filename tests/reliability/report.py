@@ -104,9 +104,6 @@ def render(rows, passed, failed, xfailed, skipped, args, seconds, exit_code):
                          "named, then copied by a rerun)")
         if r.get("parts_kept"):
             extra.append(f"{r['parts_kept']} finished parts checked kept")
-        if r.get("orphaned_uploads"):
-            extra.append(f"{r['orphaned_uploads']} upload(s) left whose creation answer was "
-                         "lost: known defect")
         if r.get("refused_then_reread"):
             extra.append(f"{r['refused_then_reread']} requests refused, keys re-read")
         name = r["scenario"] + (f" ({'; '.join(extra)})" if extra else "")

@@ -79,5 +79,28 @@ TEST_F(SqliteCheckpointStoreTest, FailureRecordedByOneRunIsClearedByTheNextThatC
   EXPECT_EQ(FailureRows(), 0);
 }
 
+TEST_F(SqliteCheckpointStoreTest, AnUploadAttemptKeepsTheEarliestTimeUntilRemoved) {
+  {
+    auto store = Open("a -> b");
+    auto first = store->SaveUploadAttempt({"big.bin", 100});
+    ASSERT_TRUE(first.ok());
+    EXPECT_TRUE(*first);
+    // A retry of the same key: not recorded again, the first time stays.
+    auto again = store->SaveUploadAttempt({"big.bin", 200});
+    ASSERT_TRUE(again.ok());
+    EXPECT_FALSE(*again);
+  }
+  auto reopened = Open("a -> b");  // after a crash, the next run sees it
+  auto attempts = reopened->UploadAttempts();
+  ASSERT_TRUE(attempts.ok());
+  ASSERT_EQ(attempts->size(), 1u);
+  EXPECT_EQ((*attempts)[0].key, "big.bin");
+  EXPECT_EQ((*attempts)[0].since_unix, 100);
+  auto other_run = Open("a -> c");
+  EXPECT_TRUE(other_run->UploadAttempts()->empty());
+  ASSERT_TRUE(reopened->RemoveUploadAttempt("big.bin").ok());
+  EXPECT_TRUE(reopened->UploadAttempts()->empty());
+}
+
 }  // namespace
 }  // namespace ferry::state

@@ -1,0 +1,691 @@
+#include "events/event_watch.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "core/backoff.h"
+#include "core/thread_pool.h"
+#include "engine/delete_spool.h"
+#include "engine/differ.h"
+#include "engine/listing_cursor.h"
+#include "engine/object_executor.h"
+#include "engine/report_writer.h"
+#include "events/key_serializer.h"
+#include "events/s3_event.h"
+#include "queue/in_flight.h"
+
+namespace ferry::events {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int64_t NowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Seconds a message with a failed record stays invisible before it comes back:
+// 2, 4, 8... up to 15 minutes, so a passing outage is retried soon and a
+// poison message reaches the dead-letter queue without spinning.
+int RetryDelay(int receive_count) {
+  return std::min(900, 1 << std::clamp(receive_count, 1, 10));
+}
+
+// Errors no other event would escape either: the watch must end.
+bool IsFatal(const Status& st) {
+  return st.code() == Code::kUnauthenticated || st.service_code() == "NoSuchBucket";
+}
+
+// Errors of the queue itself that waiting will not cure.
+bool IsFatalForQueue(const Status& st) {
+  return st.code() == Code::kUnauthenticated || st.code() == Code::kPermissionDenied ||
+         st.code() == Code::kNotFound;
+}
+
+bool IsGone(const Status& st) {
+  return st.code() == Code::kNotFound && st.service_code() != "NoSuchBucket";
+}
+
+enum class RecordResult { kDone, kFailed, kCancelled };
+
+// One received message and what is left of its records.
+struct MessageWork {
+  uint64_t handle = 0;
+  std::string id;
+  int receive_count = 1;
+  std::atomic<int> remaining{0};
+  std::atomic<bool> failed{false};
+  std::atomic<bool> cancelled{false};
+};
+
+class EventWatch {
+ public:
+  EventWatch(const WatchContext& c, const WatchOptions& w, WatchCounters& counters,
+             engine::RunCounters& run_counters, engine::ReportWriter& report, std::stop_token stop)
+      : c_(c),
+        w_(w),
+        counters_(counters),
+        run_counters_(run_counters),
+        report_(report),
+        forward_stop_(stop, [this] { stop_.request_stop(); }),
+        executor_(*c.source, *c.destination, *c.options, c.checkpoints, run_counters, report,
+                  stop_.get_token()),
+        in_flight_(*c.sqs, w.queue_url, {.visibility_timeout = w.visibility_timeout}),
+        record_pool_(std::clamp(c.options->transfers, 8, 64)),
+        serializer_(record_pool_) {
+    filter_ = c.options->filter;
+    if (!c.destination->StoresFolderMarkers()) filter_.SkipFolderMarkers();
+  }
+
+  Result<WatchSummary> Run();
+
+ private:
+  void Log(const std::string& level, const std::string& message);
+  void Fatal(Status st);
+  Status fatal() const;
+
+  void ReceiveLoop();
+  void Dispatch(const queue::SqsMessage& message);
+  void FinishRecord(const std::shared_ptr<MessageWork>& work, RecordResult result);
+  void FinishMessage(const std::shared_ptr<MessageWork>& work);
+
+  // Applies one record of `work`; calls `finish` once.
+  void Apply(const ObjectEvent& event, const std::string& key, int receive_count,
+             std::function<void(RecordResult)> finish);
+  void ApplyCreated(const ObjectEvent& event, const std::string& key, int receive_count,
+                    std::function<void(RecordResult)> finish);
+  void ApplyRemoved(const ObjectEvent& event, const std::string& key,
+                    std::function<void(RecordResult)> finish);
+  // True when a newer event for `key` than `sequencer` was applied.
+  bool Stale(const std::string& key, const std::string& sequencer);
+  void RecordApplied(const std::string& key, const std::string& sequencer);
+  // Submits `decision`; `settled(outcome)` runs when the executor is done.
+  void Submit(engine::Decision decision,
+              std::function<void(const engine::ObjectOutcome&)> settled);
+  // Deletes `key` from the destination if the source has no such key now.
+  RecordResult DeleteIfGone(const std::string& key, const std::string& reason, bool* deleted);
+
+  void ResyncLoop();
+  // Copies and deletes what differs; counts each in `found`.
+  Status Resync(std::atomic<uint64_t>& found);
+
+  const WatchContext& c_;
+  const WatchOptions& w_;
+  WatchCounters& counters_;
+  engine::RunCounters& run_counters_;
+  engine::ReportWriter& report_;
+  engine::KeyFilter filter_;
+
+  std::stop_source stop_;
+  std::stop_callback<std::function<void()>> forward_stop_;
+  mutable std::mutex mu_;
+  std::condition_variable changed_;
+  Status fatal_;                 // guarded by mu_
+  int messages_in_flight_ = 0;   // guarded by mu_
+
+  engine::ObjectExecutor executor_;
+  queue::InFlightMessages in_flight_;
+  ThreadPool record_pool_;  // HEADs, deletes and the serializer's work
+  KeySerializer serializer_;
+};
+
+void EventWatch::Log(const std::string& level, const std::string& message) {
+  if (level == "error") {
+    spdlog::error("{}", message);
+  } else if (level == "warning") {
+    spdlog::warn("{}", message);
+  } else {
+    spdlog::info("{}", message);
+  }
+  if (w_.log) w_.log(level, message);
+}
+
+void EventWatch::Fatal(Status st) {
+  {
+    std::lock_guard lock(mu_);
+    if (fatal_.ok()) fatal_ = std::move(st);
+  }
+  stop_.request_stop();
+  changed_.notify_all();
+}
+
+Status EventWatch::fatal() const {
+  std::lock_guard lock(mu_);
+  return fatal_;
+}
+
+Result<WatchSummary> EventWatch::Run() {
+  const auto started = Clock::now();
+  std::stop_token stop = stop_.get_token();
+  // The queue, the buckets and the keys are checked before any work.
+  FERRY_RETURN_IF_ERROR(c_.source->Probe(stop));
+  FERRY_RETURN_IF_ERROR(c_.destination->PrepareDestination(stop));
+  auto attributes = c_.sqs->GetQueueAttributes(w_.queue_url, {"RedrivePolicy"}, stop);
+  if (!attributes.ok()) return std::move(attributes).take_error().Context("the events queue");
+  if (!attributes->contains("RedrivePolicy")) {
+    Log("warning", "queue '" + queue::QueueNameOf(w_.queue_url) +
+                       "' has no dead-letter queue: a message that cannot be handled comes back "
+                       "forever (ferry watch --create-queue makes one, or set a RedrivePolicy)");
+  }
+  Log("info", "watching " + c_.source->Describe() + " through queue '" +
+                  queue::QueueNameOf(w_.queue_url) + "' -> " + c_.destination->Describe());
+
+  // Every wait below also ends when the watch is stopped.
+  std::stop_callback wake(stop, [this] {
+    std::lock_guard lock(mu_);
+    changed_.notify_all();
+  });
+  std::vector<std::thread> receivers;
+  for (int i = 0; i < std::max(1, w_.receivers); ++i) {
+    receivers.emplace_back([this] { ReceiveLoop(); });
+  }
+  std::thread resync;
+  if (w_.next_resync) resync = std::thread([this] { ResyncLoop(); });
+
+  {
+    std::unique_lock lock(mu_);
+    changed_.wait(lock, [&] { return stop.stop_requested(); });
+  }
+  for (auto& t : receivers) t.join();
+  if (resync.joinable()) resync.join();
+  {
+    // Records still running end quickly: the executor sees the stop.
+    std::unique_lock lock(mu_);
+    changed_.wait(lock, [&] { return messages_in_flight_ == 0; });
+  }
+  executor_.Drain();
+  // Work that was not finished goes back to the queue now, not after its timeout.
+  in_flight_.ReleaseAll();
+
+  if (Status st = fatal(); !st.ok()) return st;
+  if (Status st = executor_.fatal(); !st.ok()) return st;
+  WatchSummary s;
+  s.messages = counters_.messages;
+  s.test_events = counters_.test_events;
+  s.records = counters_.records;
+  s.copied = counters_.copied;
+  s.same = counters_.same;
+  s.deleted = counters_.deleted;
+  s.stale = counters_.stale;
+  s.gone = counters_.gone;
+  s.ignored = counters_.ignored;
+  s.failed = counters_.failed;
+  s.unreadable = counters_.unreadable;
+  s.resyncs = counters_.resyncs;
+  s.caught_up = counters_.caught_up;
+  s.missed = counters_.missed;
+  s.bytes = run_counters_.transfer.bytes_done;
+  s.failures = executor_.TakeFailures();
+  s.source_requests = c_.source->RequestCounts();
+  s.destination_requests = c_.destination->RequestCounts();
+  s.queue_requests = c_.sqs->RequestCounts();
+  s.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  return s;
+}
+
+void EventWatch::ReceiveLoop() {
+  std::stop_token stop = stop_.get_token();
+  int errors = 0;
+  while (!stop.stop_requested()) {
+    {
+      // Bounded work: a backlog waits in the queue, not in memory.
+      std::unique_lock lock(mu_);
+      changed_.wait(lock, [&] {
+        return stop.stop_requested() || messages_in_flight_ < w_.max_messages_in_flight;
+      });
+      if (stop.stop_requested()) break;
+    }
+    auto messages = c_.sqs->ReceiveMessage(
+        w_.queue_url, {.max_messages = 10, .wait_seconds = 20,
+                       .visibility_timeout = w_.visibility_timeout},
+        stop);
+    if (!messages.ok()) {
+      if (stop.stop_requested()) break;
+      if (IsFatalForQueue(messages.error())) {
+        Fatal(std::move(messages).take_error().Context("receiving events"));
+        break;
+      }
+      ++errors;
+      Log("warning", "receiving from queue '" + queue::QueueNameOf(w_.queue_url) +
+                         "' failed, trying again: " + messages.error().ToString());
+      std::mutex mu;
+      std::unique_lock lock(mu);
+      std::condition_variable_any cv;
+      cv.wait_for(lock, stop, FullJitterDelay({.cap = std::chrono::seconds(30)}, errors),
+                  [] { return false; });
+      continue;
+    }
+    errors = 0;
+    for (const auto& m : *messages) Dispatch(m);
+  }
+}
+
+void EventWatch::Dispatch(const queue::SqsMessage& message) {
+  ++counters_.messages;
+  auto work = std::make_shared<MessageWork>();
+  work->handle = in_flight_.Track(message);
+  work->id = message.id;
+  work->receive_count = message.receive_count;
+  auto parsed = ParseEventMessage(message.body);
+  if (!parsed.ok()) {
+    ++counters_.unreadable;
+    Log("warning", "message " + message.id + " (received " +
+                       std::to_string(message.receive_count) + " times) " +
+                       parsed.error().ToString() + "; it goes to the dead-letter queue");
+    report_.Write({"failed", "", 0, "unreadable message " + message.id, "",
+                   message.receive_count, parsed.error().ToString()});
+    in_flight_.Retry(work->handle, RetryDelay(message.receive_count));
+    return;
+  }
+  if (parsed->test_event) {
+    ++counters_.test_events;
+    in_flight_.Done(work->handle);
+    return;
+  }
+  // Which records are ours; the others are done at once.
+  auto records = std::make_shared<EventMessage>(std::move(*parsed));
+  std::vector<std::pair<const ObjectEvent*, std::string>> mine;
+  for (const ObjectEvent& e : records->records) {
+    ++counters_.records;
+    const bool kind_ok = e.kind == EventKind::kCreated ||
+                         (e.kind == EventKind::kRemoved && w_.apply_removals);
+    const bool ours = e.bucket == c_.watched.bucket && e.key.size() > c_.watched.prefix.size() &&
+                      e.key.compare(0, c_.watched.prefix.size(), c_.watched.prefix) == 0;
+    std::string key = ours ? e.key.substr(c_.watched.prefix.size()) : std::string();
+    if (!kind_ok || !ours || !filter_.KeyIncluded(key)) {
+      ++counters_.ignored;
+      spdlog::debug("ignoring {} of s3://{}/{}", e.name, e.bucket, e.key);
+      continue;
+    }
+    mine.emplace_back(&e, std::move(key));
+  }
+  if (mine.empty()) {
+    in_flight_.Done(work->handle);
+    return;
+  }
+  {
+    std::lock_guard lock(mu_);
+    ++messages_in_flight_;
+  }
+  work->remaining = static_cast<int>(mine.size());
+  for (auto& [event, key] : mine) {
+    // `records` keeps `event` alive until the work is over.
+    serializer_.Run(key, [this, work, records, event, key](std::function<void()> done) {
+      Apply(*event, key, work->receive_count,
+            [this, work, done = std::move(done)](RecordResult result) {
+              done();
+              FinishRecord(work, result);
+            });
+    });
+  }
+}
+
+void EventWatch::FinishRecord(const std::shared_ptr<MessageWork>& work, RecordResult result) {
+  if (result == RecordResult::kFailed) work->failed = true;
+  if (result == RecordResult::kCancelled) work->cancelled = true;
+  if (--work->remaining == 0) FinishMessage(work);
+}
+
+void EventWatch::FinishMessage(const std::shared_ptr<MessageWork>& work) {
+  if (work->cancelled) {
+    // Stopping: ReleaseAll hands it back.
+  } else if (work->failed) {
+    const int delay = RetryDelay(work->receive_count);
+    Log("warning", "message " + work->id + " has a record that failed (received " +
+                       std::to_string(work->receive_count) + " times); it comes back in " +
+                       std::to_string(delay) + " s, or goes to the dead-letter queue");
+    in_flight_.Retry(work->handle, delay);
+  } else {
+    in_flight_.Done(work->handle);
+  }
+  std::lock_guard lock(mu_);
+  --messages_in_flight_;
+  changed_.notify_all();
+}
+
+bool EventWatch::Stale(const std::string& key, const std::string& sequencer) {
+  if (sequencer.empty() || c_.sequencers == nullptr) return false;
+  auto applied = c_.sequencers->Get(key);
+  if (!applied.ok()) {
+    Log("warning", applied.error().ToString());
+    return false;
+  }
+  return applied->has_value() && CompareSequencers(sequencer, **applied) <= 0;
+}
+
+void EventWatch::RecordApplied(const std::string& key, const std::string& sequencer) {
+  if (sequencer.empty() || c_.sequencers == nullptr) return;
+  if (Status st = c_.sequencers->Put(key, sequencer, NowMs()); !st.ok()) {
+    Log("warning", st.ToString());
+  }
+}
+
+void EventWatch::Apply(const ObjectEvent& event, const std::string& key, int receive_count,
+                       std::function<void(RecordResult)> finish) {
+  if (stop_.stop_requested()) return finish(RecordResult::kCancelled);
+  if (Stale(key, event.sequencer)) {
+    ++counters_.stale;
+    report_.Write({"skipped", key, event.size, "stale event (" + event.name +
+                                                   "): a newer one for this key was applied"});
+    return finish(RecordResult::kDone);
+  }
+  if (event.kind == EventKind::kCreated) {
+    ApplyCreated(event, key, receive_count, std::move(finish));
+  } else {
+    ApplyRemoved(event, key, std::move(finish));
+  }
+}
+
+void EventWatch::Submit(engine::Decision decision,
+                        std::function<void(const engine::ObjectOutcome&)> settled) {
+  executor_.Submit(std::move(decision), std::move(settled));
+}
+
+void EventWatch::ApplyCreated(const ObjectEvent& event, const std::string& key,
+                              int receive_count, std::function<void(RecordResult)> finish) {
+  std::stop_token stop = stop_.get_token();
+  auto head = c_.source->Head(key, stop);
+  if (!head.ok()) {
+    if (stop.stop_requested()) return finish(RecordResult::kCancelled);
+    if (IsGone(head.error())) {
+      ++counters_.gone;
+      Log("info", "'" + key + "' is gone from the source since its " + event.name +
+                      " event: skipped (its removal has an event of its own)");
+      report_.Write({"skipped", key, event.size, "gone from the source since the event"});
+      return finish(RecordResult::kDone);
+    }
+    if (IsFatal(head.error())) {
+      Fatal(head.error());
+      return finish(RecordResult::kCancelled);
+    }
+    ++counters_.failed;
+    Log("warning", "'" + key + "': " + head.error().ToString());
+    report_.Write({"failed", key, event.size, event.name, "", 1, head.error().ToString()});
+    return finish(RecordResult::kFailed);
+  }
+  // The source holds another version than the event names: this event was
+  // superseded, and the newer version's own event applies it.
+  if (!event.etag.empty() && !head->etag.empty() &&
+      (head->etag != event.etag || head->size != event.size)) {
+    ++counters_.stale;
+    report_.Write({"skipped", key, event.size,
+                   "stale event (" + event.name + "): the source holds a newer version"});
+    return finish(RecordResult::kDone);
+  }
+  engine::Decision decision;
+  decision.action = engine::Action::kCopy;
+  decision.reason = "event " + event.name;
+  decision.source = {key, head->size, head->etag, head->mtime_ms, "", ""};
+  // A redelivered message may have been applied already (the consumer died
+  // before deleting it), and a large copy is worth a HEAD: compare first.
+  const bool compare_first = receive_count > 1 || head->size >= c_.options->transfer.multipart_threshold;
+  if (compare_first) {
+    auto dst = c_.destination->Head(key, stop);
+    if (dst.ok()) {
+      store::ObjectEntry dst_entry{key, dst->size, dst->etag, dst->mtime_ms, "", ""};
+      if (auto it = dst->content.metadata.find(store::kSourceEtagMetadata);
+          it != dst->content.metadata.end()) {
+        dst_entry.recorded_etag = it->second;
+      }
+      decision = engine::Compare(decision.source, dst_entry, c_.options->compare);
+      if (decision.action == engine::Action::kSkip) {
+        ++counters_.same;
+        RecordApplied(key, event.sequencer);
+        report_.Write({"skipped", key, head->size, decision.reason});
+        return finish(RecordResult::kDone);
+      }
+    }
+  }
+  const std::string sequencer = event.sequencer;
+  Submit(std::move(decision), [this, key, sequencer,
+                               finish = std::move(finish)](const engine::ObjectOutcome& outcome) {
+    switch (outcome.result) {
+      case engine::Settled::kCopied:
+        ++counters_.copied;
+        RecordApplied(key, sequencer);
+        return finish(RecordResult::kDone);
+      case engine::Settled::kSame:
+        ++counters_.same;
+        RecordApplied(key, sequencer);
+        return finish(RecordResult::kDone);
+      case engine::Settled::kFailed:
+        ++counters_.failed;
+        return finish(RecordResult::kFailed);
+      case engine::Settled::kDiffers:
+      case engine::Settled::kCancelled:
+        if (Status st = executor_.fatal(); !st.ok()) Fatal(st);
+        return finish(RecordResult::kCancelled);
+    }
+  });
+}
+
+RecordResult EventWatch::DeleteIfGone(const std::string& key, const std::string& reason,
+                                      bool* deleted) {
+  std::stop_token stop = stop_.get_token();
+  *deleted = false;
+  auto head = c_.source->Head(key, stop);
+  if (head.ok()) return RecordResult::kDone;  // the key exists again: nothing to delete
+  if (stop.stop_requested()) return RecordResult::kCancelled;
+  if (!IsGone(head.error())) {
+    if (IsFatal(head.error())) {
+      Fatal(head.error());
+      return RecordResult::kCancelled;
+    }
+    Log("warning", "'" + key + "': " + head.error().ToString());
+    report_.Write({"failed", key, 0, reason, "", 1, head.error().ToString()});
+    return RecordResult::kFailed;
+  }
+  Status st = c_.destination->Delete({key}, stop);
+  if (!st.ok()) {
+    if (stop.stop_requested()) return RecordResult::kCancelled;
+    if (IsFatal(st)) {
+      Fatal(st);
+      return RecordResult::kCancelled;
+    }
+    Log("warning", "deleting '" + key + "': " + st.ToString());
+    report_.Write({"failed", key, 0, reason, "", 1, st.ToString()});
+    return RecordResult::kFailed;
+  }
+  *deleted = true;
+  report_.Write({"deleted", key, 0, reason});
+  return RecordResult::kDone;
+}
+
+void EventWatch::ApplyRemoved(const ObjectEvent& event, const std::string& key,
+                              std::function<void(RecordResult)> finish) {
+  bool deleted = false;
+  const RecordResult result = DeleteIfGone(key, "event " + event.name, &deleted);
+  if (result == RecordResult::kDone) {
+    if (deleted) {
+      ++counters_.deleted;
+      RecordApplied(key, event.sequencer);
+    } else {
+      ++counters_.stale;
+      report_.Write({"skipped", key, 0, "stale event (" + event.name +
+                                            "): the key exists at the source again"});
+    }
+  } else if (result == RecordResult::kFailed) {
+    ++counters_.failed;
+  }
+  finish(result);
+}
+
+void EventWatch::ResyncLoop() {
+  std::stop_token stop = stop_.get_token();
+  std::optional<int64_t> previous;
+  while (!stop.stop_requested()) {
+    const int64_t now = NowSeconds();
+    std::optional<int64_t> next = w_.next_resync(previous, now);
+    if (!next) return;
+    if (*next > now) {
+      std::unique_lock lock(mu_);
+      changed_.wait_for(lock, std::chrono::seconds(*next - now),
+                        [&] { return stop.stop_requested(); });
+      if (stop.stop_requested()) return;
+      if (NowSeconds() < *next) continue;  // woken early: compute again
+    }
+    const bool first = !previous;
+    previous = *next;
+    std::atomic<uint64_t>& found = first ? counters_.caught_up : counters_.missed;
+    const uint64_t found_before = found;
+    const int64_t started_ms = NowMs();
+    Log("info", std::string(first ? "initial compare" : "resync") + ": comparing " +
+                    c_.source->Describe() + " with " + c_.destination->Describe());
+    Status st = Resync(found);
+    if (stop.stop_requested()) return;
+    ++counters_.resyncs;
+    const uint64_t missed = found - found_before;
+    if (!st.ok()) {
+      if (IsFatal(st)) {
+        Fatal(st);
+        return;
+      }
+      Log("error", "resync failed: " + st.ToString());
+      continue;
+    }
+    if (first) {
+      Log("info", "initial compare done: " + std::to_string(missed) +
+                      " objects copied or deleted to bring the destination up to date");
+    } else {
+      Log(missed > 0 ? "warning" : "info",
+          "resync done: " + std::to_string(missed) + " object" + (missed == 1 ? "" : "s") +
+              " that events had missed (copied or deleted)");
+    }
+    // Events applied before this compare began are settled by it.
+    if (c_.sequencers != nullptr) {
+      (void)c_.sequencers->Prune(started_ms - int64_t{24} * 3600 * 1000);
+    }
+  }
+}
+
+Status EventWatch::Resync(std::atomic<uint64_t>& found) {
+  std::stop_token stop = stop_.get_token();
+  engine::ListingOptions listing{.parallelism = c_.options->list_parallelism};
+  engine::ListingCursor src_cursor(*c_.source, "", listing, stop);
+  engine::ListingCursor dst_cursor(*c_.destination, "", listing, stop);
+  engine::Differ differ(src_cursor, dst_cursor, c_.options->compare, filter_);
+  engine::DeleteSpool deletes;
+
+  // Decisions go through the key serializer, so an event and the resync never
+  // act on one key at once; a window bounds what waits.
+  const int window = std::max(16, 2 * c_.options->transfers);
+  std::mutex mu;
+  std::condition_variable cv;
+  int pending = 0;
+  auto acquire = [&] {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return pending < window; });
+    ++pending;
+  };
+  auto release = [&] {
+    std::lock_guard lock(mu);
+    --pending;
+    cv.notify_all();
+  };
+  const bool transfer = c_.options->mode != engine::RunMode::kCheck && !c_.options->dry_run;
+  while (!stop.stop_requested()) {
+    std::optional<engine::Decision> decision = differ.Next();
+    if (!decision) break;
+    switch (decision->action) {
+      case engine::Action::kSkip:
+        break;
+      case engine::Action::kDelete:
+        if (w_.apply_removals) {
+          FERRY_RETURN_IF_ERROR(deletes.Add(decision->destination.key,
+                                            decision->destination.size));
+        }
+        break;
+      case engine::Action::kCopy:
+      case engine::Action::kCheck: {
+        if (!transfer) break;
+        acquire();
+        const std::string key = decision->source.key;
+        serializer_.Run(key, [this, d = std::move(*decision), &release, &found](
+                                 std::function<void()> done) mutable {
+          Submit(std::move(d), [this, done = std::move(done), &release,
+                                &found](const engine::ObjectOutcome& outcome) {
+            if (outcome.result == engine::Settled::kCopied) {
+              ++found;
+              ++counters_.copied;
+            }
+            done();
+            release();
+          });
+        });
+        break;
+      }
+    }
+  }
+  {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return pending == 0; });
+  }
+  if (stop.stop_requested()) return Status::Cancelled();
+  FERRY_RETURN_IF_ERROR(src_cursor.status());
+  FERRY_RETURN_IF_ERROR(dst_cursor.status());
+  if (deletes.size() == 0) return Status::OK();
+  if (src_cursor.listed() == 0 && !c_.options->allow_empty_source) {
+    Log("warning", "resync: refusing to delete " + std::to_string(deletes.size()) +
+                       " objects from " + c_.destination->Describe() + ": the source listed "
+                       "no objects (--allow-empty-source allows it)");
+    return Status::OK();
+  }
+  const double percent =
+      100.0 * deletes.size() / std::max<uint64_t>(1, dst_cursor.listed());
+  if ((c_.options->max_delete_count && deletes.size() > *c_.options->max_delete_count) ||
+      (c_.options->max_delete_percent && percent > *c_.options->max_delete_percent)) {
+    Log("warning", "resync: refusing to delete " + std::to_string(deletes.size()) +
+                       " objects: over the --max-delete limit");
+    return Status::OK();
+  }
+  return deletes.ForEachBatch(1000, [&](const std::vector<engine::SpooledDelete>& batch) {
+    for (const auto& d : batch) {
+      acquire();
+      serializer_.Run(d.key, [this, key = d.key, &release, &found](std::function<void()> done) {
+        bool deleted = false;
+        (void)DeleteIfGone(key, "only in destination (resync)", &deleted);
+        if (deleted) {
+          ++found;
+          ++counters_.deleted;
+        }
+        done();
+        release();
+      });
+    }
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return pending == 0; });
+    return stop.stop_requested() ? Status::Cancelled() : Status::OK();
+  });
+}
+
+}  // namespace
+
+Result<WatchSummary> RunWatch(const WatchContext& context, const WatchOptions& watch,
+                              std::stop_token stop, WatchCounters* counters,
+                              engine::RunCounters* run_counters) {
+  if (context.source == nullptr || context.destination == nullptr || context.options == nullptr ||
+      context.sqs == nullptr) {
+    return Status::Internal("RunWatch: incomplete context");
+  }
+  auto report = engine::ReportWriter::Open(context.options->report_path);
+  if (!report.ok()) return std::move(report).take_error();
+  WatchCounters own;
+  engine::RunCounters own_run;
+  EventWatch watcher(context, watch, counters != nullptr ? *counters : own,
+                     run_counters != nullptr ? *run_counters : own_run, **report, stop);
+  return watcher.Run();
+}
+
+}  // namespace ferry::events

@@ -11,6 +11,7 @@
 #include "cli/suggest.h"
 #include "cli/sync_command.h"
 #include "cli/task_command.h"
+#include "cli/watch_command.h"
 #include "core/log.h"
 
 int main(int argc, char** argv) {
@@ -39,6 +40,8 @@ int main(int argc, char** argv) {
   TaskFlags task_flags;
   CLI::App* task = AddTaskCommand(app, task_flags);
   CLI::App* login = AddLoginCommand(app, task_flags);
+  WatchFlags watch_flags;
+  CLI::App* watch = AddWatchCommand(app, watch_flags);
 
   try {
     app.parse(argc, argv);
@@ -59,6 +62,7 @@ int main(int argc, char** argv) {
   if (server->parsed()) return RunServerCommand(server_flags);
   if (task->parsed()) return RunTaskCommand(task_flags, *task);
   if (login->parsed()) return RunLoginCommand(task_flags);
+  if (watch->parsed()) return RunWatchCommand(watch_flags, *watch);
   ferry::Status status;
   if (ls->parsed()) status = RunLs(ls_flags);
   if (!status.ok()) {

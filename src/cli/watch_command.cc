@@ -13,7 +13,7 @@
 #include "cli/sync_command.h"
 #include "events/event_watch.h"
 #include "events/notification_setup.h"
-#include "service/schedule.h"
+#include "service/resync_schedule.h"
 #include "state/sequencer_store.h"
 #include "state/sqlite_checkpoint_store.h"
 
@@ -26,25 +26,6 @@ std::string DefaultStateDir() {
   }
   const char* home = std::getenv("HOME");
   return std::string(home != nullptr ? home : ".") + "/.local/state/ferry";
-}
-
-// The resync schedule as the watch asks for it; null for "off".
-Result<std::function<std::optional<int64_t>(std::optional<int64_t>, int64_t)>> ResyncSchedule(
-    const std::string& text) {
-  using Next = std::function<std::optional<int64_t>(std::optional<int64_t>, int64_t)>;
-  if (text == "off" || text == "never") return Next();
-  auto schedule = service::Schedule::Parse(text);
-  if (!schedule.ok()) return std::move(schedule).take_error().Context("--resync");
-  if (schedule->kind() == service::Schedule::Kind::kOnce) {
-    return Next([](std::optional<int64_t> previous, int64_t now) -> std::optional<int64_t> {
-      if (previous) return std::nullopt;
-      return now;
-    });
-  }
-  return Next([s = *schedule](std::optional<int64_t> previous,
-                              int64_t now) -> std::optional<int64_t> {
-    return previous ? s.NextFire(*previous, now) : s.FirstFire(now);
-  });
 }
 
 void PrintSummary(const events::WatchSummary& s, bool json) {
@@ -157,8 +138,8 @@ int RunWatchCommand(WatchFlags& flags, const CLI::App& command) {
   CollectFilters(command, spec);
   auto options = job::MakeRunOptions(spec);
   if (!options.ok()) return fail(options.error());
-  auto next_resync = ResyncSchedule(flags.resync);
-  if (!next_resync.ok()) return fail(next_resync.error());
+  auto next_resync = service::ParseResyncSchedule(flags.resync);
+  if (!next_resync.ok()) return fail(std::move(next_resync).take_error().Context("--resync"));
 
   const bool explicit_config = !flags.config_path.empty();
   const std::string config_path = explicit_config ? flags.config_path : job::DefaultConfigPath();

@@ -43,6 +43,11 @@ int RetryDelay(int receive_count) {
   return std::min(900, 1 << std::clamp(receive_count, 1, 10));
 }
 
+// Seconds a receive waits for messages. Short enough that a stop, which lets
+// the poll finish, is quick; long enough that an idle watch costs a few
+// requests a minute.
+constexpr int kPollSeconds = 5;
+
 // Errors no other event would escape either: the watch must end.
 bool IsFatal(const Status& st) {
   return st.code() == Code::kUnauthenticated || st.service_code() == "NoSuchBucket";
@@ -247,12 +252,20 @@ void EventWatch::ReceiveLoop() {
       });
       if (stop.stop_requested()) break;
     }
+    // A long poll is not cut short by a stop: the service may already have
+    // handed it messages, which a dropped connection would hide for a whole
+    // visibility timeout. It ends within kPollSeconds, and what it brings
+    // after a stop goes back to the queue at once.
     auto messages = c_.sqs->ReceiveMessage(
-        w_.queue_url, {.max_messages = 10, .wait_seconds = 20,
-                       .visibility_timeout = w_.visibility_timeout},
-        stop);
+        w_.queue_url, {.max_messages = 10, .wait_seconds = kPollSeconds,
+                       .visibility_timeout = w_.visibility_timeout});
+    if (stop.stop_requested()) {
+      if (messages.ok()) {
+        for (const auto& m : *messages) in_flight_.Track(m);  // released by Run
+      }
+      break;
+    }
     if (!messages.ok()) {
-      if (stop.stop_requested()) break;
       if (IsFatalForQueue(messages.error())) {
         Fatal(std::move(messages).take_error().Context("receiving events"));
         break;

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "job/location.h"
+#include "queue/queue_address.h"
 #include "service/schedule.h"
 
 namespace ferry::service {
@@ -22,6 +23,50 @@ Status CheckCredential(const std::string& name, const std::string& what,
     return Status::InvalidArgument(what + " names the stored credential '" + name +
                                        "', which does not exist",
                                    "store it first: ferry credential add, or POST /api/v1/credentials");
+  }
+  return Status::OK();
+}
+
+// An events trigger or a fleet queue: well-formed, and only where it applies.
+Status CheckTriggerAndFleet(const TaskSpec& spec, const job::ResolvedSides& sides,
+                            const TaskCheckContext& context) {
+  const TriggerSpec& t = spec.trigger;
+  const FleetSpec& f = spec.fleet;
+  if (!t.events.empty() && !f.queue.empty()) {
+    return Status::InvalidArgument("a task has either trigger.events or fleet.queue, not both");
+  }
+  if (!t.events.empty()) {
+    FERRY_RETURN_IF_ERROR(queue::ParseQueueUrl(t.events).status());
+    if (sides.source.kind != job::Location::Kind::kS3) {
+      return Status::InvalidArgument("trigger.events needs an S3 source: events come from a bucket");
+    }
+    if (spec.sync.mode == engine::RunMode::kCheck || spec.sync.dry_run) {
+      return Status::InvalidArgument("trigger.events applies events: mode check and dry_run "
+                                     "do not apply");
+    }
+    if (t.resync != "off" && t.resync != "never") {
+      auto resync = Schedule::Parse(t.resync);
+      if (!resync.ok()) return std::move(resync).take_error().Context("trigger.resync");
+    }
+    auto schedule = Schedule::Parse(spec.schedule);
+    if (schedule.ok() && schedule->kind() != Schedule::Kind::kOnce) {
+      return Status::InvalidArgument(
+          "a task with trigger.events runs until stopped: its schedule must be once",
+          "trigger.resync says when the full compare runs (default rate(1 day))");
+    }
+    FERRY_RETURN_IF_ERROR(CheckUrl(t.queue_endpoint, "trigger.queue_endpoint"));
+    FERRY_RETURN_IF_ERROR(CheckCredential(t.queue_credential, "trigger.queue_credential", context));
+  }
+  if (!f.queue.empty()) {
+    FERRY_RETURN_IF_ERROR(queue::ParseQueueUrl(f.queue).status());
+    if (!spec.src_credential.empty() || !spec.dst_credential.empty()) {
+      return Status::InvalidArgument(
+          "fleet.queue: stored credentials cannot be sent to workers (work items carry the "
+          "names of credentials, never keys)",
+          "give each side a profile or a Secrets Manager ARN that every worker can resolve");
+    }
+    FERRY_RETURN_IF_ERROR(CheckUrl(f.queue_endpoint, "fleet.queue_endpoint"));
+    FERRY_RETURN_IF_ERROR(CheckCredential(f.queue_credential, "fleet.queue_credential", context));
   }
   return Status::OK();
 }
@@ -71,6 +116,7 @@ Status CheckTaskSpec(const TaskSpec& spec, const TaskCheckContext& context) {
       CheckCredential(spec.dst_credential, "destination_endpoint.credential", context));
   FERRY_RETURN_IF_ERROR(CheckCredential(spec.notify.sns_credential, "notify.sns_credential",
                                         context));
+  FERRY_RETURN_IF_ERROR(CheckTriggerAndFleet(spec, *sides, context));
   const std::string& arn = spec.notify.sns_topic_arn;
   if (!arn.empty()) {
     // arn:aws:sns:REGION:ACCOUNT:NAME

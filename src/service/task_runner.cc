@@ -56,12 +56,6 @@ class ReportingCheckpoints final : public state::CheckpointStore {
 
 }  // namespace
 
-struct TaskRunner::Opened {
-  job::OpenedStores stores;
-  engine::RunOptions options;
-  std::unique_ptr<state::SqliteCheckpointStore> checkpoints;
-};
-
 std::string TaskRunner::StateDir(const std::string& task_id) const {
   return data_dir_ + "/tasks/" + task_id + "/state";
 }
@@ -99,6 +93,7 @@ Result<TaskRunner::Opened> TaskRunner::Open(const Task& task) {
 }
 
 RunOutcome TaskRunner::Execute(const Task& task, LiveRun& live) {
+  if (!task.spec.trigger.events.empty()) return ExecuteWatch(task, live);
   RunOutcome out;
   auto opened = Open(task);
   if (!opened.ok()) {

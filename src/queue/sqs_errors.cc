@@ -13,15 +13,16 @@ struct ErrorKind {
   const char* hint;
 };
 
+constexpr char kMissingQueueHint[] =
+    "the queue URL; the queue must exist (ferry watch --create-queue and ferry sync --fleet "
+    "--create-queues create theirs)";
+
 // SQS error types, as the JSON protocol names them (without the
 // "com.amazonaws.sqs#" prefix) and as the query protocol does.
 const std::unordered_map<std::string_view, ErrorKind>& KnownErrors() {
   static const auto* table = new std::unordered_map<std::string_view, ErrorKind>{
-      {"QueueDoesNotExist", {Code::kNotFound, "the queue URL; the queue must exist (ferry "
-                                              "creates it with --create-queue)"}},
-      {"AWS.SimpleQueueService.NonExistentQueue", {Code::kNotFound, "the queue URL; the queue "
-                                                                    "must exist (ferry creates "
-                                                                    "it with --create-queue)"}},
+      {"QueueDoesNotExist", {Code::kNotFound, kMissingQueueHint}},
+      {"AWS.SimpleQueueService.NonExistentQueue", {Code::kNotFound, kMissingQueueHint}},
       {"QueueDeletedRecently", {Code::kFailedPrecondition,
                                 "SQS refuses a queue name for 60 s after its deletion"}},
       {"AWS.SimpleQueueService.QueueDeletedRecently",

@@ -12,6 +12,7 @@
 #include "cli/sync_command.h"
 #include "cli/task_command.h"
 #include "cli/watch_command.h"
+#include "cli/worker_command.h"
 #include "core/log.h"
 
 int main(int argc, char** argv) {
@@ -42,6 +43,8 @@ int main(int argc, char** argv) {
   CLI::App* login = AddLoginCommand(app, task_flags);
   WatchFlags watch_flags;
   CLI::App* watch = AddWatchCommand(app, watch_flags);
+  WorkerFlags worker_flags;
+  CLI::App* worker = AddWorkerCommand(app, worker_flags);
 
   try {
     app.parse(argc, argv);
@@ -63,6 +66,7 @@ int main(int argc, char** argv) {
   if (task->parsed()) return RunTaskCommand(task_flags, *task);
   if (login->parsed()) return RunLoginCommand(task_flags);
   if (watch->parsed()) return RunWatchCommand(watch_flags, *watch);
+  if (worker->parsed()) return RunWorkerCommand(worker_flags);
   ferry::Status status;
   if (ls->parsed()) status = RunLs(ls_flags);
   if (!status.ok()) {

@@ -1,0 +1,175 @@
+#include "cli/worker_command.h"
+
+#include <CLI/CLI.hpp>
+#include <httplib.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <thread>
+
+#include "cli/exit_codes.h"
+#include "cli/interrupt.h"
+#include "cli/queue_flags.h"
+#include "fleet/worker.h"
+#include "job/queue_settings.h"
+#include "job/units.h"
+
+namespace ferry::cli {
+namespace {
+
+std::string DefaultStateDir() {
+  if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg != nullptr && *xdg != '\0') {
+    return std::string(xdg) + "/ferry";
+  }
+  const char* home = std::getenv("HOME");
+  return std::string(home != nullptr ? home : ".") + "/.local/state/ferry";
+}
+
+std::string Metrics(const fleet::WorkerCounters& c) {
+  std::string out;
+  auto counter = [&](const char* name, const char* help, const char* label,
+                     std::initializer_list<std::pair<const char*, uint64_t>> values) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n";
+    for (const auto& [value_label, value] : values) {
+      out += name;
+      if (*label != '\0') out += std::string("{") + label + "=\"" + value_label + "\"}";
+      out += " " + std::to_string(value) + "\n";
+    }
+  };
+  counter("ferry_worker_items_total", "Work items received, by how they ended.", "result",
+          {{"received", c.items_received}, {"done", c.items_done},
+           {"failed", c.items_failed}, {"poison", c.items_poison}});
+  counter("ferry_worker_objects_total", "Objects settled, by result.", "result",
+          {{"copied", c.objects_copied}, {"identical", c.objects_same},
+           {"deleted", c.objects_deleted}, {"failed", c.objects_failed}});
+  counter("ferry_worker_parts_total", "Parts of large objects uploaded.", "",
+          {{"", c.parts_uploaded}});
+  counter("ferry_worker_bytes_total", "Bytes copied.", "", {{"", c.bytes}});
+  out += "# HELP ferry_worker_items_in_flight Work items being worked on.\n"
+         "# TYPE ferry_worker_items_in_flight gauge\nferry_worker_items_in_flight " +
+         std::to_string(c.items_in_flight.load()) + "\n";
+  return out;
+}
+
+}  // namespace
+
+CLI::App* AddWorkerCommand(CLI::App& app, WorkerFlags& flags) {
+  CLI::App* cmd = app.add_subcommand(
+      "worker", "Execute the work items of a fleet's SQS queue (planned by ferry sync --fleet)");
+  cmd->add_option("--queue", flags.queue_url, "URL of the work queue")
+      ->required()
+      ->type_name("QUEUE_URL");
+  AddQueueFlags(*cmd, flags.queue);
+  cmd->add_option("--concurrency", flags.concurrency,
+                  "Objects and parts in flight at once (default 64)")
+      ->check(CLI::Range(1, 1024))
+      ->type_name("N");
+  cmd->add_option("--memory", flags.memory, "Upper bound on transfer buffers (default 1G)")
+      ->type_name("SIZE");
+  cmd->add_option("--items", flags.items, "Work items worked on at once (default 4)")
+      ->check(CLI::Range(1, 64))
+      ->type_name("N");
+  cmd->add_option("--visibility-timeout", flags.visibility_timeout,
+                  "Seconds a received item stays hidden, extended while it is worked on "
+                  "(default 120)")
+      ->check(CLI::Range(10, 43200))
+      ->type_name("SECONDS");
+  cmd->add_option("--max-attempts", flags.max_attempts,
+                  "Attempts per object (default: the planner's --max-attempts)")
+      ->check(CLI::Range(1, 100))
+      ->type_name("N");
+  cmd->add_option("--state", flags.state_dir,
+                  "Folder for multipart checkpoints (default ~/.local/state/ferry)")
+      ->type_name("DIR");
+  cmd->add_option("--metrics-listen", flags.metrics_listen,
+                  "Serve Prometheus metrics at http://HOST:PORT/metrics")
+      ->type_name("HOST:PORT");
+  cmd->footer(
+      "Credentials for the sides come from this worker's environment (instance role, service "
+      "account, profiles, secret files named by the items); items never carry secrets. "
+      "SIGTERM or Ctrl-C stops taking work and hands unfinished items back at once: exit 0.");
+  return cmd;
+}
+
+int RunWorkerCommand(WorkerFlags& flags) {
+  auto fail = [](const Status& st) {
+    std::fprintf(stderr, "ferry: %s\n", st.ToString().c_str());
+    return ExitCodeFor(st);
+  };
+  if (Status st = job::CheckCredentialChoice(flags.queue, "--queue-"); !st.ok()) return fail(st);
+  auto memory = job::ParseSize(flags.memory, "--memory");
+  if (!memory.ok()) return fail(memory.error());
+  std::string metrics_host;
+  int metrics_port = 0;
+  if (!flags.metrics_listen.empty()) {
+    const auto colon = flags.metrics_listen.rfind(':');
+    char* end = nullptr;
+    const long port = colon == std::string::npos
+                          ? -1
+                          : std::strtol(flags.metrics_listen.c_str() + colon + 1, &end, 10);
+    if (colon == std::string::npos || colon == 0 || *end != '\0' || port < 0 || port > 65535) {
+      return fail(Status::InvalidArgument("--metrics-listen '" + flags.metrics_listen +
+                                              "' is not HOST:PORT",
+                                          "127.0.0.1:9100, or 0.0.0.0:9100 for a scraper"));
+    }
+    metrics_host = flags.metrics_listen.substr(0, colon);
+    metrics_port = static_cast<int>(port);
+  }
+  auto http = std::make_shared<net::HttpClient>();
+  auto queue = job::OpenQueue({flags.queue_url, flags.queue}, http);
+  if (!queue.ok()) return fail(queue.error());
+
+  fleet::WorkerOptions options;
+  options.queue_url = queue->address.url;
+  options.concurrency = flags.concurrency;
+  options.memory = *memory;
+  options.items_at_once = flags.items;
+  options.visibility_timeout = flags.visibility_timeout;
+  options.max_attempts = flags.max_attempts;
+  options.state_dir = flags.state_dir.empty() ? DefaultStateDir() : flags.state_dir;
+  char host[256] = {};
+  gethostname(host, sizeof(host) - 1);
+  options.name = std::string(host) + ":" + std::to_string(getpid());
+  fleet::WorkerCounters counters;
+
+  std::unique_ptr<httplib::Server> metrics;
+  std::thread metrics_thread;
+  if (!metrics_host.empty()) {
+    metrics = std::make_unique<httplib::Server>();
+    metrics->Get("/metrics", [&counters](const httplib::Request&, httplib::Response& res) {
+      res.set_content(Metrics(counters), "text/plain; version=0.0.4");
+    });
+    if (!metrics->bind_to_port(metrics_host, metrics_port)) {
+      return fail(Status::InvalidArgument("cannot listen on " + flags.metrics_listen,
+                                          "a free port on a local address"));
+    }
+    metrics_thread = std::thread([&] { metrics->listen_after_bind(); });
+  }
+  std::stop_source interrupt;
+  Status st;
+  {
+    InterruptWatcher watcher(interrupt);
+    st = fleet::RunWorker(*queue->client, options, counters, interrupt.get_token());
+  }
+  if (metrics) {
+    metrics->stop();
+    metrics_thread.join();
+  }
+  std::fprintf(stderr,
+               "ferry worker: %llu items done, %llu failed · %llu objects copied, %llu identical, "
+               "%llu deleted, %llu failed · %llu parts · %llu bytes\n",
+               static_cast<unsigned long long>(counters.items_done.load()),
+               static_cast<unsigned long long>(counters.items_failed.load()),
+               static_cast<unsigned long long>(counters.objects_copied.load()),
+               static_cast<unsigned long long>(counters.objects_same.load()),
+               static_cast<unsigned long long>(counters.objects_deleted.load()),
+               static_cast<unsigned long long>(counters.objects_failed.load()),
+               static_cast<unsigned long long>(counters.parts_uploaded.load()),
+               static_cast<unsigned long long>(counters.bytes.load()));
+  if (!st.ok()) return fail(st);
+  return kExitOk;
+}
+
+}  // namespace ferry::cli

@@ -606,6 +606,9 @@ Result<PlannerSummary> Planner::Run() {
   if (st.ok()) st = Wait();
   finish_results();
   if (!st.ok()) {
+    if (st.code() == Code::kCancelled && p_.abort_on_stop && !p_.abort_on_stop()) {
+      return st;  // kept as it is, to resume
+    }
     // Stopped or failed: what was begun is aborted, and the next command starts over.
     AbortOpenUploads();
     (void)state_.FinishRun(p_.run_name, st.code() == Code::kCancelled ? "stopped" : "failed");

@@ -24,6 +24,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <stop_token>
@@ -48,6 +49,9 @@ struct PlannerOptions {
   uint64_t part_threshold = uint64_t{1} << 30;   // multipart sources this large: part items
   uint64_t part_item_bytes = uint64_t{1} << 30;  // bytes of parts per part item
   bool verify = true;  // the compare after every item is settled
+  // Asked when the run is stopped: true aborts its uploads and ends it (Ctrl-C,
+  // a task stopped by a user); false keeps it to resume (a server shutting down).
+  std::function<bool()> abort_on_stop;
   engine::ProgressStyle progress = engine::ProgressStyle::kOff;
 };
 

@@ -94,6 +94,7 @@ Result<TaskRunner::Opened> TaskRunner::Open(const Task& task) {
 
 RunOutcome TaskRunner::Execute(const Task& task, LiveRun& live) {
   if (!task.spec.trigger.events.empty()) return ExecuteWatch(task, live);
+  if (!task.spec.fleet.queue.empty()) return ExecuteFleet(task, live);
   RunOutcome out;
   auto opened = Open(task);
   if (!opened.ok()) {

@@ -49,6 +49,8 @@ class TaskRunner {
   Result<Opened> Open(const Task& task);
   // A task with an events trigger: applies events until stopped (task_watch.cc).
   RunOutcome ExecuteWatch(const Task& task, LiveRun& live);
+  // A task with a fleet queue: plans, and workers copy (task_fleet.cc).
+  RunOutcome ExecuteFleet(const Task& task, LiveRun& live);
 
   std::string data_dir_;
   const TaskCheckContext& context_;

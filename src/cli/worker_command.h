@@ -21,6 +21,7 @@ struct WorkerFlags {
   int max_attempts = 0;
   std::string state_dir;
   std::string metrics_listen;  // HOST:PORT; "" = no /metrics
+  bool check_config = false;   // validate the flags and exit, contacting nothing
 };
 
 CLI::App* AddWorkerCommand(CLI::App& app, WorkerFlags& flags);

@@ -7,6 +7,10 @@ namespace {
 
 using nlohmann::json;
 
+// S3's limits: what no planner sends, so a worker never allocates more.
+constexpr uint64_t kMaxPartSize = uint64_t{5} << 30;
+constexpr uint64_t kMaxObjectSize = uint64_t{5} << 40;
+
 Status Malformed(const std::string& what) {
   return Status::InvalidArgument("malformed work item: " + what,
                                  "what sends to the queue: only `ferry sync --fleet` planners");
@@ -57,7 +61,7 @@ bool ReadEntry(const json& a, size_t at, store::ObjectEntry& e) {
   e.size = a[at + 1].get<uint64_t>();
   e.etag = a[at + 2].get<std::string>();
   e.mtime_ms = a[at + 3].get<int64_t>();
-  return !e.key.empty();
+  return !e.key.empty() && e.size <= kMaxObjectSize;
 }
 
 std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
@@ -193,15 +197,26 @@ Result<WorkItem> DecodeItem(std::string_view body) {
     const bool starts_ok = p.plan.starts.empty() ||
                            p.plan.starts.size() == static_cast<size_t>(parts) + 1;
     if (p.key.empty() || parts < 1 || parts > 10000 || first < 1 || last < first ||
-        last > parts || !starts_ok || (p.plan.starts.empty() && part_size == 0) ||
-        (p.plan.starts.empty() && (parts - 1) * part_size >= p.size && p.size > 0)) {
+        last > parts || !starts_ok || p.size > kMaxObjectSize) {
       return Malformed("a part range out of bounds");
     }
-    if (!p.plan.starts.empty()) {
-      for (size_t i = 1; i < p.plan.starts.size(); ++i) {
-        if (p.plan.starts[i] < p.plan.starts[i - 1]) return Malformed("part starts out of order");
+    if (p.plan.starts.empty()) {
+      // Uniform parts: every part but the last is part_size, the last at most that.
+      const uint64_t n = static_cast<uint64_t>(parts);
+      if (p.size == 0 || part_size == 0 || part_size > kMaxPartSize ||
+          (n - 1) * part_size >= p.size || n * part_size < p.size) {
+        return Malformed("a part layout that does not fit the size");
       }
-      if (p.plan.starts.back() != p.size) return Malformed("part starts do not end at the size");
+    } else {
+      if (p.plan.starts.front() != 0 || p.plan.starts.back() != p.size) {
+        return Malformed("part starts that do not cover the size");
+      }
+      for (size_t i = 1; i < p.plan.starts.size(); ++i) {
+        if (p.plan.starts[i] < p.plan.starts[i - 1] ||
+            p.plan.starts[i] - p.plan.starts[i - 1] > kMaxPartSize) {
+          return Malformed("part starts out of order or parts too large");
+        }
+      }
     }
   } else {
     return Malformed("unknown kind '" + kind + "'");

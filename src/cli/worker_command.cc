@@ -11,9 +11,14 @@
 
 #include "cli/exit_codes.h"
 #include "cli/interrupt.h"
+#include "cli/endpoint_flags.h"
 #include "cli/queue_flags.h"
 #include "fleet/worker.h"
+#include "job/config_file.h"
+#include "job/location.h"
 #include "job/queue_settings.h"
+#include "job/spec_json.h"
+#include "job/sync_spec.h"
 #include "job/units.h"
 #include "queue/queue_address.h"
 
@@ -93,6 +98,20 @@ CLI::App* AddWorkerCommand(CLI::App& app, WorkerFlags& flags) {
   cmd->add_option("--metrics-listen", flags.metrics_listen,
                   "Serve Prometheus metrics at http://HOST:PORT/metrics")
       ->type_name("HOST:PORT");
+  cmd->add_option("--events", flags.events,
+                  "Also apply the S3 event notifications that arrive on the queue, from SRC to "
+                  "DST, as ferry watch does (events and planned items share one fleet)")
+      ->expected(2)
+      ->type_name("SRC DST");
+  AddEndpointFlags(*cmd, "src-", flags.src);
+  AddEndpointFlags(*cmd, "dst-", flags.dst);
+  AddEndpointFlags(*cmd, "", flags.both);
+  cmd->add_flag("--delete", flags.delete_removed,
+                "With --events: ObjectRemoved events delete from DST");
+  cmd->add_option("--config", flags.config_path,
+                  "Config file with named endpoints, for --events (default "
+                  "~/.config/ferry/ferry.toml)")
+      ->type_name("FILE");
   cmd->add_flag("--check-config", flags.check_config,
                 "Check the flags and the queue URL, then exit 0 without contacting anything "
                 "(for unit files and manifests)");
@@ -127,6 +146,23 @@ int RunWorkerCommand(WorkerFlags& flags) {
     metrics_host = flags.metrics_listen.substr(0, colon);
     metrics_port = static_cast<int>(port);
   }
+  job::SyncSpec events_spec;
+  const bool with_events = !flags.events.empty();
+  if (with_events) {
+    for (auto [settings, prefix] : {std::pair{&flags.both, "--"}, {&flags.src, "--src-"},
+                                    {&flags.dst, "--dst-"}}) {
+      if (Status st = job::CheckCredentialChoice(*settings, prefix); !st.ok()) return fail(st);
+    }
+    events_spec.mode = engine::RunMode::kSync;
+    events_spec.source = flags.events[0];
+    events_spec.destination = flags.events[1];
+    events_spec.src = flags.src.Over(flags.both);
+    events_spec.dst = flags.dst.Over(flags.both);
+    events_spec.delete_extra = flags.delete_removed;
+  } else if (flags.delete_removed) {
+    return fail(Status::InvalidArgument("--delete applies to --events, which was not given",
+                                        "add --events SRC DST, or drop --delete"));
+  }
   if (flags.check_config) {
     auto address = queue::ParseQueueUrl(flags.queue_url, flags.queue.region, flags.queue.endpoint);
     if (!address.ok()) return fail(address.error());
@@ -139,6 +175,34 @@ int RunWorkerCommand(WorkerFlags& flags) {
   if (!queue.ok()) return fail(queue.error());
 
   fleet::WorkerOptions options;
+  if (with_events) {
+    // Named endpoints are resolved here; the spec then reads like a planner's.
+    const bool explicit_config = !flags.config_path.empty();
+    const std::string config_path =
+        explicit_config ? flags.config_path : job::DefaultConfigPath();
+    auto configs = job::LoadConfig(config_path, explicit_config);
+    if (!configs.ok()) return fail(configs.error());
+    auto sides = job::ResolveSides(events_spec, *configs, config_path);
+    if (!sides.ok()) return fail(sides.error());
+    if (sides->source.kind != job::Location::Kind::kS3) {
+      return fail(Status::InvalidArgument("--events needs an S3 source: events come from a "
+                                          "bucket"));
+    }
+    events_spec.source = "s3://" + sides->source.bucket +
+                         (sides->source.prefix.empty() ? "" : "/" + sides->source.prefix);
+    if (sides->destination.kind == job::Location::Kind::kS3) {
+      events_spec.destination = "s3://" + sides->destination.bucket +
+                                (sides->destination.prefix.empty()
+                                     ? ""
+                                     : "/" + sides->destination.prefix);
+    }
+    events_spec.src = sides->src;
+    events_spec.dst = sides->dst;
+    auto spec_json = job::SpecToJson(events_spec);
+    if (!spec_json.ok()) return fail(spec_json.error());
+    options.events_spec = std::move(*spec_json);
+    options.events_source = {sides->source.bucket, job::FolderPrefix(sides->source.prefix)};
+  }
   options.queue_url = queue->address.url;
   options.concurrency = flags.concurrency;
   options.memory = *memory;

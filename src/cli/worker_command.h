@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include <vector>
+
 #include "job/endpoint_settings.h"
 
 namespace CLI {
@@ -22,6 +24,11 @@ struct WorkerFlags {
   std::string state_dir;
   std::string metrics_listen;  // HOST:PORT; "" = no /metrics
   bool check_config = false;   // validate the flags and exit, contacting nothing
+  // --events SRC DST: S3 event messages on the queue are applied to this pair.
+  std::vector<std::string> events;
+  job::EndpointSettings src, dst, both;
+  bool delete_removed = false;
+  std::string config_path;
 };
 
 CLI::App* AddWorkerCommand(CLI::App& app, WorkerFlags& flags);

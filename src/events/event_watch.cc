@@ -15,6 +15,7 @@
 #include "engine/listing_cursor.h"
 #include "engine/object_executor.h"
 #include "engine/report_writer.h"
+#include "events/event_applier.h"
 #include "events/key_serializer.h"
 #include "events/s3_event.h"
 #include "queue/in_flight.h"
@@ -59,20 +60,11 @@ bool IsFatalForQueue(const Status& st) {
          st.code() == Code::kNotFound;
 }
 
-bool IsGone(const Status& st) {
-  return st.code() == Code::kNotFound && st.service_code() != "NoSuchBucket";
-}
-
-enum class RecordResult { kDone, kFailed, kCancelled };
-
-// One received message and what is left of its records.
+// One received message.
 struct MessageWork {
   uint64_t handle = 0;
   std::string id;
   int receive_count = 1;
-  std::atomic<int> remaining{0};
-  std::atomic<bool> failed{false};
-  std::atomic<bool> cancelled{false};
 };
 
 class EventWatch {
@@ -89,7 +81,13 @@ class EventWatch {
                   stop_.get_token()),
         in_flight_(*c.sqs, w.queue_url, {.visibility_timeout = w.visibility_timeout}),
         record_pool_(std::clamp(c.options->transfers, 8, 64)),
-        serializer_(record_pool_) {
+        applier_({c.source, c.destination, c.watched, c.options, c.sequencers, &executor_,
+                  &report, w.apply_removals,
+                  [this](const std::string& level, const std::string& message) {
+                    Log(level, message);
+                  },
+                  [this](Status st) { Fatal(std::move(st)); }},
+                 counters, record_pool_, stop_.get_token()) {
     filter_ = c.options->filter;
     if (!c.destination->StoresFolderMarkers()) filter_.SkipFolderMarkers();
   }
@@ -103,24 +101,7 @@ class EventWatch {
 
   void ReceiveLoop();
   void Dispatch(const queue::SqsMessage& message);
-  void FinishRecord(const std::shared_ptr<MessageWork>& work, RecordResult result);
-  void FinishMessage(const std::shared_ptr<MessageWork>& work);
-
-  // Applies one record of `work`; calls `finish` once.
-  void Apply(const ObjectEvent& event, const std::string& key, int receive_count,
-             std::function<void(RecordResult)> finish);
-  void ApplyCreated(const ObjectEvent& event, const std::string& key, int receive_count,
-                    std::function<void(RecordResult)> finish);
-  void ApplyRemoved(const ObjectEvent& event, const std::string& key,
-                    std::function<void(RecordResult)> finish);
-  // True when a newer event for `key` than `sequencer` was applied.
-  bool Stale(const std::string& key, const std::string& sequencer);
-  void RecordApplied(const std::string& key, const std::string& sequencer);
-  // Submits `decision`; `settled(outcome)` runs when the executor is done.
-  void Submit(engine::Decision decision,
-              std::function<void(const engine::ObjectOutcome&)> settled);
-  // Deletes `key` from the destination if the source has no such key now.
-  RecordResult DeleteIfGone(const std::string& key, const std::string& reason, bool* deleted);
+  void FinishMessage(const MessageWork& work, Applied result);
 
   void ResyncLoop();
   // Copies and deletes what differs; counts each in `found`.
@@ -143,7 +124,7 @@ class EventWatch {
   engine::ObjectExecutor executor_;
   queue::InFlightMessages in_flight_;
   ThreadPool record_pool_;  // HEADs, deletes and the serializer's work
-  KeySerializer serializer_;
+  EventApplier applier_;
 };
 
 void EventWatch::Log(const std::string& level, const std::string& message) {
@@ -307,232 +288,30 @@ void EventWatch::Dispatch(const queue::SqsMessage& message) {
     in_flight_.Done(work->handle);
     return;
   }
-  // Which records are ours; the others are done at once.
-  auto records = std::make_shared<EventMessage>(std::move(*parsed));
-  std::vector<std::pair<const ObjectEvent*, std::string>> mine;
-  for (const ObjectEvent& e : records->records) {
-    ++counters_.records;
-    const bool kind_ok = e.kind == EventKind::kCreated ||
-                         (e.kind == EventKind::kRemoved && w_.apply_removals);
-    const bool ours = e.bucket == c_.watched.bucket && e.key.size() > c_.watched.prefix.size() &&
-                      e.key.compare(0, c_.watched.prefix.size(), c_.watched.prefix) == 0;
-    std::string key = ours ? e.key.substr(c_.watched.prefix.size()) : std::string();
-    if (!kind_ok || !ours || !filter_.KeyIncluded(key)) {
-      ++counters_.ignored;
-      spdlog::debug("ignoring {} of s3://{}/{}", e.name, e.bucket, e.key);
-      continue;
-    }
-    mine.emplace_back(&e, std::move(key));
-  }
-  if (mine.empty()) {
-    in_flight_.Done(work->handle);
-    return;
-  }
   {
     std::lock_guard lock(mu_);
     ++messages_in_flight_;
   }
-  work->remaining = static_cast<int>(mine.size());
-  for (auto& [event, key] : mine) {
-    // `records` keeps `event` alive until the work is over.
-    serializer_.Run(key, [this, work, records, event, key](std::function<void()> done) {
-      Apply(*event, key, work->receive_count,
-            [this, work, done = std::move(done)](RecordResult result) {
-              done();
-              FinishRecord(work, result);
-            });
-    });
-  }
+  applier_.ApplyMessage(std::make_shared<EventMessage>(std::move(*parsed)),
+                        message.receive_count,
+                        [this, work = *work](Applied result) { FinishMessage(work, result); });
 }
 
-void EventWatch::FinishRecord(const std::shared_ptr<MessageWork>& work, RecordResult result) {
-  if (result == RecordResult::kFailed) work->failed = true;
-  if (result == RecordResult::kCancelled) work->cancelled = true;
-  if (--work->remaining == 0) FinishMessage(work);
-}
-
-void EventWatch::FinishMessage(const std::shared_ptr<MessageWork>& work) {
-  if (work->cancelled) {
+void EventWatch::FinishMessage(const MessageWork& work, Applied result) {
+  if (result == Applied::kCancelled) {
     // Stopping: ReleaseAll hands it back.
-  } else if (work->failed) {
-    const int delay = RetryDelay(work->receive_count);
-    Log("warning", "message " + work->id + " has a record that failed (received " +
-                       std::to_string(work->receive_count) + " times); it comes back in " +
+  } else if (result == Applied::kFailed) {
+    const int delay = RetryDelay(work.receive_count);
+    Log("warning", "message " + work.id + " has a record that failed (received " +
+                       std::to_string(work.receive_count) + " times); it comes back in " +
                        std::to_string(delay) + " s, or goes to the dead-letter queue");
-    in_flight_.Retry(work->handle, delay);
+    in_flight_.Retry(work.handle, delay);
   } else {
-    in_flight_.Done(work->handle);
+    in_flight_.Done(work.handle);
   }
   std::lock_guard lock(mu_);
   --messages_in_flight_;
   changed_.notify_all();
-}
-
-bool EventWatch::Stale(const std::string& key, const std::string& sequencer) {
-  if (sequencer.empty() || c_.sequencers == nullptr) return false;
-  auto applied = c_.sequencers->Get(key);
-  if (!applied.ok()) {
-    Log("warning", applied.error().ToString());
-    return false;
-  }
-  return applied->has_value() && CompareSequencers(sequencer, **applied) <= 0;
-}
-
-void EventWatch::RecordApplied(const std::string& key, const std::string& sequencer) {
-  if (sequencer.empty() || c_.sequencers == nullptr) return;
-  if (Status st = c_.sequencers->Put(key, sequencer, NowMs()); !st.ok()) {
-    Log("warning", st.ToString());
-  }
-}
-
-void EventWatch::Apply(const ObjectEvent& event, const std::string& key, int receive_count,
-                       std::function<void(RecordResult)> finish) {
-  if (stop_.stop_requested()) return finish(RecordResult::kCancelled);
-  if (Stale(key, event.sequencer)) {
-    ++counters_.stale;
-    report_.Write({"skipped", key, event.size, "stale event (" + event.name +
-                                                   "): a newer one for this key was applied"});
-    return finish(RecordResult::kDone);
-  }
-  if (event.kind == EventKind::kCreated) {
-    ApplyCreated(event, key, receive_count, std::move(finish));
-  } else {
-    ApplyRemoved(event, key, std::move(finish));
-  }
-}
-
-void EventWatch::Submit(engine::Decision decision,
-                        std::function<void(const engine::ObjectOutcome&)> settled) {
-  executor_.Submit(std::move(decision), std::move(settled));
-}
-
-void EventWatch::ApplyCreated(const ObjectEvent& event, const std::string& key,
-                              int receive_count, std::function<void(RecordResult)> finish) {
-  std::stop_token stop = stop_.get_token();
-  auto head = c_.source->Head(key, stop);
-  if (!head.ok()) {
-    if (stop.stop_requested()) return finish(RecordResult::kCancelled);
-    if (IsGone(head.error())) {
-      ++counters_.gone;
-      Log("info", "'" + key + "' is gone from the source since its " + event.name +
-                      " event: skipped (its removal has an event of its own)");
-      report_.Write({"skipped", key, event.size, "gone from the source since the event"});
-      return finish(RecordResult::kDone);
-    }
-    if (IsFatal(head.error())) {
-      Fatal(head.error());
-      return finish(RecordResult::kCancelled);
-    }
-    ++counters_.failed;
-    Log("warning", "'" + key + "': " + head.error().ToString());
-    report_.Write({"failed", key, event.size, event.name, "", 1, head.error().ToString()});
-    return finish(RecordResult::kFailed);
-  }
-  // The source holds another version than the event names: this event was
-  // superseded, and the newer version's own event applies it.
-  if (!event.etag.empty() && !head->etag.empty() &&
-      (head->etag != event.etag || head->size != event.size)) {
-    ++counters_.stale;
-    report_.Write({"skipped", key, event.size,
-                   "stale event (" + event.name + "): the source holds a newer version"});
-    return finish(RecordResult::kDone);
-  }
-  engine::Decision decision;
-  decision.action = engine::Action::kCopy;
-  decision.reason = "event " + event.name;
-  decision.source = {key, head->size, head->etag, head->mtime_ms, "", ""};
-  // A redelivered message may have been applied already (the consumer died
-  // before deleting it), and a large copy is worth a HEAD: compare first.
-  const bool compare_first = receive_count > 1 || head->size >= c_.options->transfer.multipart_threshold;
-  if (compare_first) {
-    auto dst = c_.destination->Head(key, stop);
-    if (dst.ok()) {
-      store::ObjectEntry dst_entry{key, dst->size, dst->etag, dst->mtime_ms, "", ""};
-      if (auto it = dst->content.metadata.find(store::kSourceEtagMetadata);
-          it != dst->content.metadata.end()) {
-        dst_entry.recorded_etag = it->second;
-      }
-      decision = engine::Compare(decision.source, dst_entry, c_.options->compare);
-      if (decision.action == engine::Action::kSkip) {
-        ++counters_.same;
-        RecordApplied(key, event.sequencer);
-        report_.Write({"skipped", key, head->size, decision.reason});
-        return finish(RecordResult::kDone);
-      }
-    }
-  }
-  const std::string sequencer = event.sequencer;
-  Submit(std::move(decision), [this, key, sequencer,
-                               finish = std::move(finish)](const engine::ObjectOutcome& outcome) {
-    switch (outcome.result) {
-      case engine::Settled::kCopied:
-        ++counters_.copied;
-        RecordApplied(key, sequencer);
-        return finish(RecordResult::kDone);
-      case engine::Settled::kSame:
-        ++counters_.same;
-        RecordApplied(key, sequencer);
-        return finish(RecordResult::kDone);
-      case engine::Settled::kFailed:
-        ++counters_.failed;
-        return finish(RecordResult::kFailed);
-      case engine::Settled::kDiffers:
-      case engine::Settled::kCancelled:
-        if (Status st = executor_.fatal(); !st.ok()) Fatal(st);
-        return finish(RecordResult::kCancelled);
-    }
-  });
-}
-
-RecordResult EventWatch::DeleteIfGone(const std::string& key, const std::string& reason,
-                                      bool* deleted) {
-  std::stop_token stop = stop_.get_token();
-  *deleted = false;
-  auto head = c_.source->Head(key, stop);
-  if (head.ok()) return RecordResult::kDone;  // the key exists again: nothing to delete
-  if (stop.stop_requested()) return RecordResult::kCancelled;
-  if (!IsGone(head.error())) {
-    if (IsFatal(head.error())) {
-      Fatal(head.error());
-      return RecordResult::kCancelled;
-    }
-    Log("warning", "'" + key + "': " + head.error().ToString());
-    report_.Write({"failed", key, 0, reason, "", 1, head.error().ToString()});
-    return RecordResult::kFailed;
-  }
-  Status st = c_.destination->Delete({key}, stop);
-  if (!st.ok()) {
-    if (stop.stop_requested()) return RecordResult::kCancelled;
-    if (IsFatal(st)) {
-      Fatal(st);
-      return RecordResult::kCancelled;
-    }
-    Log("warning", "deleting '" + key + "': " + st.ToString());
-    report_.Write({"failed", key, 0, reason, "", 1, st.ToString()});
-    return RecordResult::kFailed;
-  }
-  *deleted = true;
-  report_.Write({"deleted", key, 0, reason});
-  return RecordResult::kDone;
-}
-
-void EventWatch::ApplyRemoved(const ObjectEvent& event, const std::string& key,
-                              std::function<void(RecordResult)> finish) {
-  bool deleted = false;
-  const RecordResult result = DeleteIfGone(key, "event " + event.name, &deleted);
-  if (result == RecordResult::kDone) {
-    if (deleted) {
-      ++counters_.deleted;
-      RecordApplied(key, event.sequencer);
-    } else {
-      ++counters_.stale;
-      report_.Write({"skipped", key, 0, "stale event (" + event.name +
-                                            "): the key exists at the source again"});
-    }
-  } else if (result == RecordResult::kFailed) {
-    ++counters_.failed;
-  }
-  finish(result);
 }
 
 void EventWatch::ResyncLoop() {
@@ -625,9 +404,9 @@ Status EventWatch::Resync(std::atomic<uint64_t>& found) {
         if (!transfer) break;
         acquire();
         const std::string key = decision->source.key;
-        serializer_.Run(key, [this, d = std::move(*decision), &release, &found](
-                                 std::function<void()> done) mutable {
-          Submit(std::move(d), [this, done = std::move(done), &release,
+        applier_.serializer().Run(key, [this, d = std::move(*decision), &release, &found](
+                                           std::function<void()> done) mutable {
+          executor_.Submit(std::move(d), [this, done = std::move(done), &release,
                                 &found](const engine::ObjectOutcome& outcome) {
             if (outcome.result == engine::Settled::kCopied) {
               ++found;
@@ -666,9 +445,10 @@ Status EventWatch::Resync(std::atomic<uint64_t>& found) {
   return deletes.ForEachBatch(1000, [&](const std::vector<engine::SpooledDelete>& batch) {
     for (const auto& d : batch) {
       acquire();
-      serializer_.Run(d.key, [this, key = d.key, &release, &found](std::function<void()> done) {
+      applier_.serializer().Run(d.key, [this, key = d.key, &release,
+                                        &found](std::function<void()> done) {
         bool deleted = false;
-        (void)DeleteIfGone(key, "only in destination (resync)", &deleted);
+        (void)applier_.DeleteIfGone(key, "only in destination (resync)", &deleted);
         if (deleted) {
           ++found;
           ++counters_.deleted;

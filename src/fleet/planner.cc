@@ -635,12 +635,17 @@ Result<PlannerSummary> Planner::Run() {
     check.progress = engine::ProgressStyle::kOff;
     check.report_path.clear();
     check.counters = nullptr;
-    check.on_difference = [this](const engine::Difference& d) {
+    // Objects only in the destination differ only for a sync that deletes them.
+    const bool deletes = options_.mode == engine::RunMode::kSync && options_.delete_extra;
+    uint64_t differences = 0;
+    check.on_difference = [this, deletes, &differences](const engine::Difference& d) {
+      if (d.is_delete && !deletes) return;
+      ++differences;
       if (summary_.differing.size() < 100) summary_.differing.push_back(d.key + ": " + d.what);
     };
     auto verified = engine::RunSync(source_, destination_, check, nullptr, stop_);
     if (!verified.ok()) return std::move(verified).take_error().Context("the verifying compare");
-    summary_.differences = verified->differences;
+    summary_.differences = differences;
   }
   (void)state_.FinishRun(p_.run_name, "completed");
   summary_.queue_requests = sqs_.RequestCounts();

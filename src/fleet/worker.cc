@@ -15,6 +15,8 @@
 #include "engine/differ.h"
 #include "engine/object_executor.h"
 #include "engine/report_writer.h"
+#include "events/event_applier.h"
+#include "events/s3_event.h"
 #include "fleet/fleet_queues.h"
 #include "fleet/work_item.h"
 #include "job/spec_json.h"
@@ -22,6 +24,7 @@
 #include "queue/batch_sender.h"
 #include "queue/in_flight.h"
 #include "s3/checksum.h"
+#include "state/sequencer_store.h"
 #include "state/sqlite_checkpoint_store.h"
 
 namespace ferry::fleet {
@@ -167,6 +170,9 @@ class Worker {
 
  private:
   void Handle(const queue::SqsMessage& message, uint64_t handle);
+  // An S3 event message: applied to the events spec's sides; true when it was one.
+  bool HandleEvent(const queue::SqsMessage& message, uint64_t handle);
+  Status OpenEvents();
   Result<Runtime*> RuntimeFor(const nlohmann::json& spec);
   void DropRuntime(const nlohmann::json& spec);
   // Each returns the result of this receive; `cancelled` when a stop cut it short.
@@ -192,6 +198,9 @@ class Worker {
 
   ByteBudget budget_;
   ThreadPool parts_pool_;
+  std::unique_ptr<state::SequencerStore> sequencers_;
+  std::unique_ptr<ThreadPool> events_pool_;
+  std::unique_ptr<events::EventApplier> applier_;  // with an events spec
   std::mutex active_mu_;
   std::condition_variable active_cv_;
   int active_ = 0;  // items being worked on; guarded by active_mu_
@@ -210,6 +219,7 @@ Status Worker::Run() {
                  "forever (ferry sync --fleet --create-queues makes one)",
                  queue::QueueNameOf(options_.queue_url));
   }
+  if (!options_.events_spec.is_null()) FERRY_RETURN_IF_ERROR(OpenEvents());
   spdlog::info("worker {} serving queue '{}'", options_.name,
                queue::QueueNameOf(options_.queue_url));
   Status fatal;
@@ -327,8 +337,66 @@ void Worker::DropRuntime(const nlohmann::json& spec) {
   runtimes_graveyard_.push_back(std::move(dropped));
 }
 
+Status Worker::OpenEvents() {
+  auto rt = RuntimeFor(options_.events_spec);
+  if (!rt.ok()) return std::move(rt).take_error().Context("the events' sides");
+  FERRY_RETURN_IF_ERROR((*rt)->stores.source->Probe(stop_));
+  FERRY_RETURN_IF_ERROR((*rt)->stores.destination->PrepareDestination(stop_));
+  if (!options_.state_dir.empty()) {
+    auto sequencers =
+        state::SequencerStore::Open(options_.state_dir, job::RunName((*rt)->stores));
+    if (!sequencers.ok()) return std::move(sequencers).take_error();
+    sequencers_ = std::move(*sequencers);
+  }
+  events_pool_ = std::make_unique<ThreadPool>(16);
+  events::ApplierContext context;
+  context.source = (*rt)->stores.source.get();
+  context.destination = (*rt)->stores.destination.get();
+  context.watched = options_.events_source;
+  context.options = &(*rt)->options;
+  context.sequencers = sequencers_.get();
+  context.executor = (*rt)->executor.get();
+  context.report = (*rt)->report.get();
+  context.apply_removals = (*rt)->options.mode == engine::RunMode::kSync &&
+                           (*rt)->options.delete_extra;
+  context.fatal = [](Status st) { spdlog::error("events: {}", st.ToString()); };
+  applier_ = std::make_unique<events::EventApplier>(std::move(context), counters_.events,
+                                                    *events_pool_, stop_);
+  spdlog::info("applying S3 events of s3://{}/{} to {}", options_.events_source.bucket,
+               options_.events_source.prefix, (*rt)->stores.destination->Describe());
+  return Status::OK();
+}
+
+bool Worker::HandleEvent(const queue::SqsMessage& message, uint64_t handle) {
+  if (!applier_ || LooksLikeItem(message.body)) return false;
+  auto parsed = events::ParseEventMessage(message.body);
+  if (!parsed.ok()) return false;
+  ++counters_.events.messages;
+  if (parsed->test_event) {
+    ++counters_.events.test_events;
+    in_flight_.Done(handle);
+    ItemOver();
+    return true;
+  }
+  const int receive = message.receive_count;
+  applier_->ApplyMessage(
+      std::make_shared<events::EventMessage>(std::move(*parsed)), receive,
+      [this, handle, receive](events::Applied result) {
+        if (result == events::Applied::kDone) {
+          ++counters_.items_done;
+          in_flight_.Done(handle);
+        } else if (result == events::Applied::kFailed) {
+          ++counters_.items_failed;
+          in_flight_.Retry(handle, RetryDelay(receive));
+        }  // cancelled: ReleaseAll hands it back
+        ItemOver();
+      });
+  return true;
+}
+
 void Worker::Handle(const queue::SqsMessage& message, uint64_t handle) {
   auto item = DecodeItem(message.body);
+  if (!item.ok() && HandleEvent(message, handle)) return;
   if (!item.ok()) {
     ++counters_.items_poison;
     spdlog::warn("message {} (received {} times) is no work item: {}; it goes to the "

@@ -13,7 +13,8 @@
 // dead-letter queue (its last result says "final"). A redelivered item first
 // compares each object with the destination, so nothing done is done again.
 // A stop (SIGTERM) lets the current long poll end, cancels the work and makes
-// every unfinished item visible again at once.
+// every unfinished item visible again at once. Given an events spec, the
+// worker also applies S3 event notifications found on its queue.
 #pragma once
 
 #include <atomic>
@@ -21,7 +22,10 @@
 #include <stop_token>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "core/status.h"
+#include "events/event_watch.h"
 #include "queue/sqs_client.h"
 
 namespace ferry::fleet {
@@ -35,6 +39,11 @@ struct WorkerOptions {
   int max_attempts = 0;            // per object; 0 = the item's
   std::string state_dir;           // multipart checkpoints of whole-object copies
   std::string name;                // names this worker in results: host:pid
+  // With a spec (job::SpecToJson): S3 event notifications that arrive on the
+  // queue are applied to its two sides as `ferry watch` applies them, so events
+  // and planned items share one fleet. Null: such messages are poison.
+  nlohmann::json events_spec;
+  events::WatchedSource events_source;  // the bucket and prefix the events must name
 };
 
 // Live counters, for /metrics.
@@ -50,6 +59,7 @@ struct WorkerCounters {
   std::atomic<uint64_t> objects_failed{0};
   std::atomic<uint64_t> parts_uploaded{0};
   std::atomic<uint64_t> bytes{0};
+  events::WatchCounters events;  // S3 event messages applied (with events_spec)
 };
 
 // Runs until `stop`; returns OK then, or the error that made work impossible

@@ -306,3 +306,38 @@ def test_a_server_task_plans_for_the_fleet(fleet, fleet_queues, s3, bucket, ferr
     finally:
         server.stop()
     assert worker.stop() == 0
+
+
+def test_events_and_planned_items_share_one_fleet(fleet, fleet_queues, s3, bucket, sqs,
+                                                  side_args):
+    """moto's S3 sends its event notifications to the fleet's queue: the same worker
+    applies them beside the items a planner sends."""
+    events_src, events_dst = bucket("moto"), bucket("seaweed_b")
+    src, dst = bucket("seaweed_a"), bucket("seaweed_b")
+    sm, sa, sb = s3("moto"), s3("seaweed_a"), s3("seaweed_b")
+    queue = fleet_queues()
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"]
+    sm.put_bucket_notification_configuration(Bucket=events_src, NotificationConfiguration={
+        "QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectCreated:*",
+                                                              "s3:ObjectRemoved:*"]}]})
+    worker = fleet.worker(queue, "--events", f"s3://{events_src}", f"s3://{events_dst}/in",
+                          "--delete", *side_args("src", "moto"), *side_args("dst", "seaweed_b"))
+    expected = {f"in/e{i}": pattern(300 + i, seed=i) for i in range(5)}
+    for key, data in expected.items():
+        sm.put_object(Bucket=events_src, Key=key[3:], Body=data)
+    sm.delete_object(Bucket=events_src, Key="e4")
+    del expected["in/e4"]
+    for i in range(30):
+        sa.put_object(Bucket=src, Key=f"p{i:02d}", Body=pattern(200, seed=i))
+    code, summary, err = finish(fleet.planner(queue, src, dst, "--item-objects", "10"))
+    assert code == 0, err
+
+    def events_applied():
+        got = {}
+        for o in sb.list_objects_v2(Bucket=events_dst).get("Contents", []):
+            got[o["Key"]] = sb.get_object(Bucket=events_dst, Key=o["Key"])["Body"].read()
+        return got == expected
+    wait_for(events_applied, timeout=30, what="the events applied by the worker")
+    assert listing(sb, dst) == listing(sa, src)
+    assert worker.stop() == 0, worker.log()

@@ -16,6 +16,9 @@ cmake --preset debug >/dev/null
 cmake --build --preset debug
 ctest --preset debug -j2 -LE integration
 
+echo "== fuzz targets (libFuzzer, ASan + UBSan, bounded by time)"
+scripts/fuzz.sh -j2
+
 testbed_dir=$(mktemp -d /tmp/ferry-testbed.XXXXXX)
 stop_testbed() { python3 tests/testbed/testbed.py stop --dir "$testbed_dir" || true; }
 trap stop_testbed EXIT
@@ -30,8 +33,12 @@ ctest --preset release -L integration
 echo "== integration tests (pytest, verified with boto3)"
 python3 -m pytest tests/integration -q
 
+echo "== web console in Chromium (Playwright: the test bed, an OpenID provider, axe)"
+(cd console && npx playwright test)
+
 echo "== ferry server end to end under AddressSanitizer + UndefinedBehaviorSanitizer"
-FERRY_BIN="$PWD/build-debug/ferry" python3 -m pytest tests/integration/test_server.py -q -k "not fuzzing"
+FERRY_BIN="$PWD/build-debug/ferry" python3 -m pytest tests/integration/test_server.py \
+  tests/integration/test_hardening.py -q -k "not fuzzing"
 
 echo "== the README's main command (scripts/demo.sh: sync, no-op resync, check, boto3)"
 scripts/demo.sh

@@ -39,6 +39,15 @@ Result<Credentials> ChainProvider::Get(std::stop_token stop) {
       "what was tried: " + tried);
 }
 
+std::optional<Credentials> ChainProvider::Cached() {
+  std::shared_ptr<CredentialProvider> chosen;
+  {
+    std::lock_guard lock(mu_);
+    chosen = chosen_;
+  }
+  return chosen ? chosen->Cached() : std::nullopt;
+}
+
 bool ChainProvider::Invalidate() {
   std::lock_guard lock(mu_);
   return chosen_ && chosen_->Invalidate();

@@ -23,6 +23,7 @@ class ChainProvider final : public CredentialProvider {
       : sources_(std::move(sources)), last_resort_(last_resort),
         flag_prefix_(std::move(flag_prefix)) {}
   Result<Credentials> Get(std::stop_token stop) override;
+  std::optional<Credentials> Cached() override;
   bool Invalidate() override;
   std::string Describe() const override;
 

@@ -28,7 +28,13 @@ class CredentialProvider {
   virtual ~CredentialProvider() = default;
 
   // Current credentials. Errors name the source and what to check, never a secret.
+  // May block on I/O (a file, STS, a metadata service): never call it on the
+  // HTTP loop's thread; ask Cached() there.
   virtual Result<Credentials> Get(std::stop_token stop = {}) = 0;
+
+  // The credentials Get would return, when that needs no I/O (already read and
+  // not about to expire); nullopt otherwise.
+  virtual std::optional<Credentials> Cached() { return std::nullopt; }
 
   // The service rejected the credentials (rotated or expired key). Sources that
   // can re-read (secret stores, files) drop their cache and return true: another
@@ -44,6 +50,7 @@ class CredentialProvider {
 class AnonymousProvider final : public CredentialProvider {
  public:
   Result<Credentials> Get(std::stop_token) override { return Credentials{}; }
+  std::optional<Credentials> Cached() override { return Credentials{}; }
   std::string Describe() const override { return "anonymous access"; }
 };
 

@@ -24,6 +24,9 @@ Result<net::HttpResponse> Call(net::HttpClient& http, std::string method, std::s
   req.headers = std::move(headers);
   req.connect_timeout = std::chrono::seconds(1);
   req.total_timeout = std::chrono::seconds(5);
+  // The metadata services' addresses come from this process (or its own
+  // environment), never from a task: a server's target policy does not apply.
+  req.trusted_target = true;
   return http.Send(std::move(req), stop);
 }
 
@@ -32,12 +35,17 @@ Result<net::HttpResponse> Call(net::HttpClient& http, std::string method, std::s
 Result<Credentials> ParseMetadataCredentials(const std::string& json, const std::string& what) {
   auto doc = nlohmann::json::parse(json, nullptr, false);
   if (!doc.is_object()) return Status::Unavailable(what + " answered with something not JSON");
+  // A field of another type is absent, not an exception.
+  auto text = [&](const char* name) {
+    auto it = doc.find(name);
+    return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
   Credentials c;
-  c.access_key_id = doc.value("AccessKeyId", "");
-  c.secret_access_key = doc.value("SecretAccessKey", "");
-  c.session_token = doc.value("Token", "");
-  if (auto ms = ParseIso8601Ms(doc.value("Expiration", ""))) {
-    c.expiration = std::chrono::system_clock::time_point(std::chrono::milliseconds(*ms));
+  c.access_key_id = text("AccessKeyId");
+  c.secret_access_key = text("SecretAccessKey");
+  c.session_token = text("Token");
+  if (auto ms = ParseIso8601Ms(text("Expiration"))) {
+    if (auto when = TimePointFromMs(*ms)) c.expiration = *when;
   }
   if (c.access_key_id.empty() || c.secret_access_key.empty()) {
     return Status::Unavailable(what + " returned no credentials");

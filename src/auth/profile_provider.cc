@@ -97,6 +97,11 @@ bool ProfileProvider::Invalidate() {
   return true;
 }
 
+std::optional<Credentials> ProfileProvider::Cached() {
+  std::lock_guard lock(mu_);
+  return cached_;
+}
+
 Result<Credentials> ProfileProvider::Get(std::stop_token) {
   std::lock_guard lock(mu_);
   if (cached_) return *cached_;

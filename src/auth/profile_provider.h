@@ -23,6 +23,7 @@ class ProfileProvider final : public CredentialProvider {
   explicit ProfileProvider(std::string profile);
   // Read once and cached: credentials are asked for before every request.
   Result<Credentials> Get(std::stop_token) override;
+  std::optional<Credentials> Cached() override;
   // Drops the cache so the files are read again (keys rotated in the file).
   bool Invalidate() override;
   std::string Describe() const override;

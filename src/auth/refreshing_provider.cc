@@ -13,6 +13,14 @@ Result<Credentials> RefreshingProvider::Get(std::stop_token stop) {
   return *fresh;
 }
 
+std::optional<Credentials> RefreshingProvider::Cached() {
+  std::unique_lock lock(mu_, std::try_to_lock);  // held: a refresh is under way
+  if (lock && cached_ && (!cached_->expiration || *cached_->expiration - margin_ > clock_())) {
+    return *cached_;
+  }
+  return std::nullopt;
+}
+
 bool RefreshingProvider::Invalidate() {
   std::lock_guard lock(mu_);
   cached_.reset();

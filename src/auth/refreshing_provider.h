@@ -22,6 +22,7 @@ class RefreshingProvider : public CredentialProvider {
       : margin_(margin), clock_(std::move(clock)) {}
 
   Result<Credentials> Get(std::stop_token stop) final;
+  std::optional<Credentials> Cached() final;
   bool Invalidate() final;
 
  protected:

@@ -109,21 +109,37 @@ Result<std::string> SecretProvider::ReadSecretText(std::stop_token stop) {
       SignRequest(req, *base, {region_, "secretsmanager", std::chrono::system_clock::now(), ""}));
   auto response = http_->Send(std::move(req), stop);
   if (!response.ok()) return std::move(response).take_error().Context("reading " + Describe());
-  auto doc = nlohmann::json::parse(response->body, nullptr, false);
-  if (response->status != 200) {
-    std::string type = doc.is_object() ? doc.value("__type", "") : "";
-    std::string message = doc.is_object() ? doc.value("message", doc.value("Message", "")) : "";
+  return ParseGetSecretValue(response->status, response->body, Describe());
+}
+
+Result<std::string> ParseGetSecretValue(long status, const std::string& body,
+                                        const std::string& what) {
+  auto doc = nlohmann::json::parse(body, nullptr, false);
+  // A field of another type is absent, not an exception.
+  auto text = [&](const char* name) {
+    if (!doc.is_object()) return std::string();
+    auto it = doc.find(name);
+    return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  if (status != 200) {
+    const std::string type = text("__type");
+    const std::string message = !text("message").empty() ? text("message") : text("Message");
     const Code code = type.find("ResourceNotFound") != std::string::npos ? Code::kNotFound
-                      : response->status >= 500                        ? Code::kUnavailable
-                                                                       : Code::kPermissionDenied;
-    return Status(code, "reading " + Describe() + " failed: " + type + " " + message,
+                      : status >= 500                                   ? Code::kUnavailable
+                                                                        : Code::kPermissionDenied;
+    return Status(code, "reading " + what + " failed: " + type + " " + message,
                   "the secret's name or ARN and region, and that these credentials may call "
                   "secretsmanager:GetSecretValue (and kms:Decrypt for its key)");
   }
-  if (!doc.is_object() || !doc.contains("SecretString")) {
-    return Status::InvalidArgument(Describe() + " has no SecretString", kExpectedFormat);
+  if (!doc.is_object() || !doc.contains("SecretString") || !doc["SecretString"].is_string()) {
+    return Status::InvalidArgument(what + " has no SecretString", kExpectedFormat);
   }
   return doc["SecretString"].get<std::string>();
+}
+
+std::optional<Credentials> SecretProvider::Cached() {
+  std::lock_guard lock(mu_);
+  return cached_;
 }
 
 Result<Credentials> SecretProvider::Get(std::stop_token stop) {

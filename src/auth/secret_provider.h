@@ -16,6 +16,10 @@ namespace ferry::auth {
 
 // Parses the JSON secret. `where` names it in errors; the content never appears.
 Result<Credentials> ParseSecretJson(const std::string& json, const std::string& where);
+// The SecretString of a Secrets Manager GetSecretValue answer (HTTP `status`,
+// JSON `body`), or the error it reports; `what` names the secret in messages.
+Result<std::string> ParseGetSecretValue(long status, const std::string& body,
+                                        const std::string& what);
 
 class SecretProvider final : public CredentialProvider {
  public:
@@ -27,6 +31,7 @@ class SecretProvider final : public CredentialProvider {
                  std::string endpoint = {});
 
   Result<Credentials> Get(std::stop_token stop) override;
+  std::optional<Credentials> Cached() override;
   bool Invalidate() override;
   std::string Describe() const override;
 

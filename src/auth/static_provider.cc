@@ -24,4 +24,10 @@ Result<Credentials> EnvironmentProvider::Get(std::stop_token) {
   return c;
 }
 
+std::optional<Credentials> EnvironmentProvider::Cached() {
+  auto creds = Get({});
+  if (!creds.ok()) return std::nullopt;
+  return *creds;
+}
+
 }  // namespace ferry::auth

@@ -10,6 +10,7 @@ class StaticProvider final : public CredentialProvider {
   StaticProvider(Credentials creds, std::string description)
       : creds_(std::move(creds)), description_(std::move(description)) {}
   Result<Credentials> Get(std::stop_token) override { return creds_; }
+  std::optional<Credentials> Cached() override { return creds_; }
   std::string Describe() const override { return description_; }
 
  private:
@@ -21,6 +22,7 @@ class StaticProvider final : public CredentialProvider {
 class EnvironmentProvider final : public CredentialProvider {
  public:
   Result<Credentials> Get(std::stop_token) override;
+  std::optional<Credentials> Cached() override;  // reading the environment is no I/O
   std::string Describe() const override { return "environment variables AWS_ACCESS_KEY_ID/..."; }
 };
 

@@ -78,7 +78,7 @@ Result<Credentials> ParseStsCredentials(const std::string& xml, const std::strin
   c.secret_access_key = creds.child_value("SecretAccessKey");
   c.session_token = creds.child_value("SessionToken");
   if (auto ms = ParseIso8601Ms(creds.child_value("Expiration"))) {
-    c.expiration = std::chrono::system_clock::time_point(std::chrono::milliseconds(*ms));
+    if (auto when = TimePointFromMs(*ms)) c.expiration = *when;
   }
   if (c.access_key_id.empty() || c.secret_access_key.empty()) {
     return Status::Unavailable(what + " returned no credentials");

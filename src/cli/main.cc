@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "cli/admin_commands.h"
 #include "cli/exit_codes.h"
 #include "cli/images_command.h"
 #include "cli/interrupt.h"
@@ -45,6 +46,8 @@ int main(int argc, char** argv) {
   CLI::App* watch = AddWatchCommand(app, watch_flags);
   WorkerFlags worker_flags;
   CLI::App* worker = AddWorkerCommand(app, worker_flags);
+  AdminFlags admin_flags;
+  const std::vector<CLI::App*> admin = AddAdminCommands(app, admin_flags);
 
   try {
     app.parse(argc, argv);
@@ -67,6 +70,9 @@ int main(int argc, char** argv) {
   if (login->parsed()) return RunLoginCommand(task_flags);
   if (watch->parsed()) return RunWatchCommand(watch_flags, *watch);
   if (worker->parsed()) return RunWorkerCommand(worker_flags);
+  for (CLI::App* command : admin) {
+    if (command->parsed()) return RunAdminCommand(admin_flags, *command);
+  }
   ferry::Status status;
   if (ls->parsed()) status = RunLs(ls_flags);
   if (!status.ok()) {

@@ -1,16 +1,25 @@
 #include "cli/task_command.h"
 
 #include <CLI/CLI.hpp>
+#include <fcntl.h>
 #include <nlohmann/json.hpp>
+#include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
+#include "cli/api_client.h"
 #include "cli/exit_codes.h"
 #include "cli/sync_command.h"
+#include "job/location.h"
 #include "net/http_client.h"
+#include "net/url.h"
 #include "service/task_json.h"
 
 namespace ferry::cli {
@@ -18,96 +27,123 @@ namespace {
 
 using nlohmann::json;
 
-std::string Env(const char* name) {
-  const char* v = std::getenv(name);
-  return v != nullptr ? v : "";
-}
-
-class ApiClient {
- public:
-  ApiClient(const TaskFlags& flags)
-      : server_(flags.server.empty() ? Env("FERRY_SERVER") : flags.server),
-        token_(flags.token.empty() ? Env("FERRY_TOKEN") : flags.token) {
-    if (server_.empty()) server_ = "http://127.0.0.1:8080";
-    while (!server_.empty() && server_.back() == '/') server_.pop_back();
+// A task named by its id, else by its exact name (one task of that name).
+Result<std::string> ResolveTask(ApiClient& api, const std::string& id_or_name) {
+  auto direct = api.Call("GET", "/api/v1/tasks/" + net::UriEncode(id_or_name, false));
+  if (direct.ok()) return id_or_name;
+  if (direct.error().code() != Code::kNotFound) return std::move(direct).take_error();
+  auto found = api.Call("GET", "/api/v1/tasks?limit=1000&q=" + net::UriEncode(id_or_name, false));
+  if (!found.ok()) return std::move(found).take_error();
+  std::vector<std::string> ids;
+  for (const auto& t : (*found)["tasks"]) {
+    if (t.value("name", "") == id_or_name) ids.push_back(t.value("id", ""));
   }
-
-  // The JSON answer of a 2xx, else the server's error as a Status.
-  Result<json> Call(const std::string& method, const std::string& path, const json* body = nullptr,
-                    bool auth = true) {
-    if (auth && token_.empty()) {
-      return Status::Unauthenticated("no API token",
-                                     "set FERRY_TOKEN or pass --token (ferry login prints one)");
-    }
-    net::HttpRequest req;
-    req.method = method;
-    req.url = server_ + path;
-    std::string text;
-    if (body != nullptr) {
-      text = body->dump(-1, ' ', false, json::error_handler_t::replace);
-      req.headers.emplace_back("Content-Type", "application/json");
-    }
-    req.body = text;
-    if (method == "POST" || method == "PUT") req.headers.emplace_back("Content-Length",
-                                                                      std::to_string(text.size()));
-    if (auth) req.headers.emplace_back("Authorization", "Bearer " + token_);
-    req.total_timeout = std::chrono::seconds(120);
-    auto response = http_.Send(std::move(req));
-    if (!response.ok()) {
-      return Status::Unavailable("cannot reach the ferry server at " + server_ + ": " +
-                                     response.error().message(),
-                                 "that `ferry server` runs there; --server or FERRY_SERVER");
-    }
-    json parsed = response->body.empty() ? json::object()
-                                         : json::parse(response->body, nullptr, false);
-    if (response->status >= 200 && response->status < 300) return parsed;
-    std::string message = "the server answered HTTP " + std::to_string(response->status);
-    if (parsed.is_object() && parsed.contains("error") && parsed["error"].is_object()) {
-      message = parsed["error"].value("message", message);
-    }
-    const Code code = response->status == 400   ? Code::kInvalidArgument
-                      : response->status == 401 ? Code::kUnauthenticated
-                      : response->status == 403 ? Code::kPermissionDenied
-                      : response->status == 404 ? Code::kNotFound
-                      : response->status == 409 ? Code::kFailedPrecondition
-                                                : Code::kUnavailable;
-    return Status(code, message);
+  if (ids.size() == 1) return ids.front();
+  if (ids.empty()) {
+    return Status::NotFound("no task has the id or name '" + id_or_name + "'",
+                            "`ferry task list` shows ids and names");
   }
-
- private:
-  std::string server_;
-  std::string token_;
-  net::HttpClient http_;
-};
-
-std::string Time(int64_t seconds) {
-  char buf[32];
-  const time_t t = static_cast<time_t>(seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  return Status::InvalidArgument(std::to_string(ids.size()) + " tasks are named '" +
+                                 id_or_name + "'", "name the task by its id");
 }
 
-void Print(const json& j) {
-  std::printf("%s\n", j.dump(2, ' ', false, json::error_handler_t::replace).c_str());
+// A local folder (or a secret file that exists here) named relatively means
+// this directory, not the server's: sent as an absolute path.
+std::string AbsoluteIfLocal(const std::string& location) {
+  if (location.empty()) return location;
+  auto parsed = job::ParseLocation(location);
+  if (!parsed.ok() || parsed->kind != job::Location::Kind::kLocal) return location;
+  std::error_code ec;
+  auto absolute = std::filesystem::absolute(location, ec);
+  return ec ? location : absolute.lexically_normal().string();
 }
 
-Status Create(ApiClient& api, TaskFlags& flags, const CLI::App& create) {
-  CollectFilters(create, flags.spec.sync);
+std::string AbsoluteIfFile(const std::string& path) {
+  std::error_code ec;
+  if (path.empty() || path.front() == '/' || !std::filesystem::is_regular_file(path, ec)) {
+    return path;
+  }
+  auto absolute = std::filesystem::absolute(path, ec);
+  return ec ? path : absolute.lexically_normal().string();
+}
+
+// The spec as the flags give it: filters in order, the prefix list read here
+// (the server has no such file), local paths absolute.
+Status PrepareSpec(TaskFlags& flags, const CLI::App& cmd) {
+  CollectFilters(cmd, flags.spec.sync);
   if (flags.mode == "sync") flags.spec.sync.mode = engine::RunMode::kSync;
   else if (flags.mode == "copy") flags.spec.sync.mode = engine::RunMode::kCopy;
   else flags.spec.sync.mode = engine::RunMode::kCheck;
   if (!flags.spec.sync.prefix_list.empty()) {
     auto prefixes = engine::KeyFilter::ReadPrefixList(flags.spec.sync.prefix_list);
     if (!prefixes.ok()) return std::move(prefixes).take_error();
-    flags.spec.sync.prefixes = std::move(*prefixes);  // sent inline: the server has no such file
+    flags.spec.sync.prefixes = std::move(*prefixes);
     flags.spec.sync.prefix_list.clear();
   }
+  job::SyncSpec& s = flags.spec.sync;
+  s.source = AbsoluteIfLocal(s.source);
+  s.destination = AbsoluteIfLocal(s.destination);
+  s.src.secret = AbsoluteIfFile(s.src.secret);
+  s.dst.secret = AbsoluteIfFile(s.dst.secret);
+  return Status::OK();
+}
+
+// The JSON field a flag of `task update` sets ("src-region" -> source_endpoint.region).
+Result<json::json_pointer> FieldOfFlag(const std::string& flag, const json& full) {
+  auto under = [](std::string s) {
+    for (char& c : s) c = c == '-' ? '_' : c;
+    return s;
+  };
+  if (flag == "source" || flag == "destination" || flag == "name" || flag == "schedule" ||
+      flag == "mode") {
+    return json::json_pointer("/" + flag);
+  }
+  if (flag == "src-credential") return json::json_pointer("/source_endpoint/credential");
+  if (flag == "dst-credential") return json::json_pointer("/destination_endpoint/credential");
+  if (flag.starts_with("src-")) return json::json_pointer("/source_endpoint/" + under(flag.substr(4)));
+  if (flag.starts_with("dst-")) {
+    return json::json_pointer("/destination_endpoint/" + under(flag.substr(4)));
+  }
+  if (flag == "webhook") return json::json_pointer("/notify/webhook");
+  if (flag.starts_with("sns-")) return json::json_pointer("/notify/" + under(flag));
+  if (flag == "include" || flag == "exclude") return json::json_pointer("/options/filters");
+  if (flag == "prefix-list") return json::json_pointer("/options/prefixes");
+  const json::json_pointer option("/options/" + under(flag));
+  if (full.contains(option)) return option;
+  return Status::InvalidArgument("--" + flag + " cannot be changed by `ferry task update`");
+}
+
+// PATCH with the fields whose flags were given, and only those.
+Status Update(ApiClient& api, TaskFlags& flags, const CLI::App& update) {
+  FERRY_RETURN_IF_ERROR(PrepareSpec(flags, update));
+  const json full = service::TaskSpecToJson(flags.spec);
+  json patch = json::object();
+  for (const CLI::Option* opt : update.get_options()) {
+    const std::string flag = opt->get_single_name();
+    if (opt->count() == 0 || flag == "task" || flag == "help" || flag == "json") continue;
+    auto field = FieldOfFlag(flag, full);
+    if (!field.ok()) return std::move(field).take_error();
+    patch[*field] = full[*field];
+  }
+  if (patch.empty()) {
+    return Status::InvalidArgument("nothing to change",
+                                   "give the flags to change, e.g. --schedule 'rate(1 hour)'");
+  }
+  auto id = ResolveTask(api, flags.id);
+  if (!id.ok()) return std::move(id).take_error();
+  auto task = api.Call("PATCH", "/api/v1/tasks/" + *id, &patch);
+  if (!task.ok()) return std::move(task).take_error();
+  if (flags.json) PrintJson(*task);
+  else std::printf("%s updated: %s\n", id->c_str(), patch.dump().c_str());
+  return Status::OK();
+}
+
+Status Create(ApiClient& api, TaskFlags& flags, const CLI::App& create) {
+  FERRY_RETURN_IF_ERROR(PrepareSpec(flags, create));
   json body = service::TaskSpecToJson(flags.spec);
   auto task = api.Call("POST", "/api/v1/tasks", &body);
   if (!task.ok()) return std::move(task).take_error();
-  if (flags.json) Print(*task);
+  if (flags.json) PrintJson(*task);
   else std::printf("%s\n", task->value("id", "").c_str());
   return Status::OK();
 }
@@ -116,7 +152,7 @@ Status List(ApiClient& api, const TaskFlags& flags) {
   auto tasks = api.Call("GET", "/api/v1/tasks");
   if (!tasks.ok()) return std::move(tasks).take_error();
   if (flags.json) {
-    Print(*tasks);
+    PrintJson(*tasks);
     return Status::OK();
   }
   std::printf("%-16s  %-9s  %-20s  %-20s  %s\n", "ID", "STATE", "SCHEDULE", "NEXT RUN", "NAME");
@@ -124,7 +160,7 @@ Status List(ApiClient& api, const TaskFlags& flags) {
     const auto& next = t["next_run_at"];
     std::printf("%-16s  %-9s  %-20s  %-20s  %s\n", t.value("id", "").c_str(),
                 t.value("state", "").c_str(), t.value("schedule", "").c_str(),
-                next.is_number() ? Time(next.get<int64_t>()).c_str() : "-",
+                next.is_number() ? UtcTime(next.get<int64_t>()).c_str() : "-",
                 t.value("name", "").c_str());
   }
   return Status::OK();
@@ -137,7 +173,7 @@ Status Show(ApiClient& api, const TaskFlags& flags) {
   if (!runs.ok()) return std::move(runs).take_error();
   json out = *task;
   out["runs"] = (*runs)["runs"];
-  Print(out);
+  PrintJson(out);
   return Status::OK();
 }
 
@@ -167,7 +203,7 @@ Status Logs(ApiClient& api, const TaskFlags& flags) {
     if (!page.ok()) return std::move(page).take_error();
     for (const auto& e : (*page)["logs"]) {
       const int64_t ms = e.value("time_ms", int64_t{0});
-      std::printf("%s  %-7s  run %s  %s\n", Time(ms / 1000).c_str(),
+      std::printf("%s  %-7s  run %s  %s\n", UtcTime(ms / 1000).c_str(),
                   e.value("level", "").c_str(), e.value("run_id", "").c_str(),
                   e.value("message", "").c_str());
     }
@@ -186,7 +222,10 @@ CLI::App* AddTaskCommand(CLI::App& app, TaskFlags& flags) {
   task->fallthrough();  // --server and --token also work after the action
   task->add_option("--server", flags.server,
                    "Server URL (default $FERRY_SERVER, else http://127.0.0.1:8080)");
-  task->add_option("--token", flags.token, "API token (default $FERRY_TOKEN)");
+  task->add_option("--token", flags.token,
+                   "Refused: a token on the command line is visible to every user (ps); "
+                   "use FERRY_TOKEN or `ferry login`")
+      ->group("");
 
   CLI::App* create = task->add_subcommand("create", "Create a task from SRC, DST and sync flags");
   AddSpecFlags(*create, flags.spec.sync, true);
@@ -209,6 +248,25 @@ CLI::App* AddTaskCommand(CLI::App& app, TaskFlags& flags) {
   create->add_option("--sns-credential", flags.spec.notify.sns_credential,
                      "Stored credential for SNS");
   create->add_flag("--json", flags.json, "Print the created task as JSON");
+
+  CLI::App* update = task->add_subcommand(
+      "update", "Change only the given fields of a task (a PATCH): its name, schedule, sides "
+                "and sync flags");
+  update->add_option("task", flags.id, "Task id or name")->required();
+  AddSpecFlags(*update, flags.spec.sync, true);
+  update->get_option("source")->required(false);
+  update->get_option("destination")->required(false);
+  update->add_option("--name", flags.spec.name, "New name");
+  update->add_option("--schedule", flags.spec.schedule, "New schedule (as for create)");
+  update->add_option("--mode", flags.mode, "sync, copy or check")
+      ->check(CLI::IsMember({"sync", "copy", "check"}));
+  update->add_option("--src-credential", flags.spec.src_credential,
+                     "Stored credential for the source");
+  update->add_option("--dst-credential", flags.spec.dst_credential,
+                     "Stored credential for the destination");
+  update->add_option("--webhook", flags.spec.notify.webhook,
+                     "URL told (JSON POST) when a run ends with failed objects");
+  update->add_flag("--json", flags.json, "Print the changed task as JSON");
 
   CLI::App* list = task->add_subcommand("list", "List tasks");
   list->add_flag("--json", flags.json, "Print JSON");
@@ -239,16 +297,30 @@ CLI::App* AddLoginCommand(CLI::App& app, TaskFlags& flags) {
 }
 
 int RunTaskCommand(TaskFlags& flags, const CLI::App& task) {
-  ApiClient api(flags);
+  if (!flags.token.empty()) {
+    std::fprintf(stderr,
+                 "ferry: --token is refused: a token on the command line is visible to every "
+                 "user of this machine (ps). Check: set FERRY_TOKEN, or run `ferry login` once "
+                 "(it saves the session)\n");
+    return kExitUsage;
+  }
+  ApiClient api(flags.server);
   Status st;
   const CLI::App* chosen = task.get_subcommands().front();
   const std::string name = chosen->get_name();
-  if (name == "create") st = Create(api, flags, *chosen);
-  else if (name == "list") st = List(api, flags);
-  else if (name == "show") st = Show(api, flags);
-  else if (name == "start" || name == "stop") st = Action(api, flags, name);
-  else if (name == "delete") st = Delete(api, flags);
-  else if (name == "logs") st = Logs(api, flags);
+  try {  // nlohmann::json reports a field of an unexpected type by exception
+    if (name == "create") st = Create(api, flags, *chosen);
+    else if (name == "update") st = Update(api, flags, *chosen);
+    else if (name == "list") st = List(api, flags);
+    else if (name == "show") st = Show(api, flags);
+    else if (name == "start" || name == "stop") st = Action(api, flags, name);
+    else if (name == "delete") st = Delete(api, flags);
+    else if (name == "logs") st = Logs(api, flags);
+  } catch (const json::exception& e) {
+    st = Status::Unavailable("the server at " + api.server() + " answered something ferry " +
+                                 "cannot read (" + e.what() + ")",
+                             "that --server names a ferry server of this version");
+  }
   if (!st.ok()) {
     std::fprintf(stderr, "ferry: %s\n", st.ToString().c_str());
     return ExitCodeFor(st);
@@ -258,18 +330,23 @@ int RunTaskCommand(TaskFlags& flags, const CLI::App& task) {
 
 int RunLoginCommand(const TaskFlags& flags) {
   std::string password = Env("FERRY_PASSWORD");
-  if (password.empty()) {
-    if (isatty(STDIN_FILENO)) std::fprintf(stderr, "password for %s: ", flags.username.c_str());
-    std::getline(std::cin, password);
-  }
-  ApiClient api(flags);
+  if (password.empty()) password = ReadSecretLine("password for " + flags.username + ": ");
+  ApiClient api(flags.server);
   json body = {{"username", flags.username}, {"password", password}};
   auto answer = api.Call("POST", "/api/v1/auth/login", &body, false);
   if (!answer.ok()) {
     std::fprintf(stderr, "ferry: %s\n", answer.error().ToString().c_str());
     return ExitCodeFor(answer.error());
   }
-  std::printf("%s\n", answer->value("token", "").c_str());
+  const auto& token = (*answer)["token"];
+  if (!token.is_string()) {
+    std::fprintf(stderr, "ferry: the server at %s answered the login without a token\n",
+                 api.server().c_str());
+    return kExitFatal;
+  }
+  Status saved = SaveLogin(api.server(), token.get<std::string>());
+  if (!saved.ok()) std::fprintf(stderr, "ferry: %s\n", saved.ToString().c_str());
+  std::printf("%s\n", token.get<std::string>().c_str());
   return kExitOk;
 }
 

@@ -4,9 +4,9 @@
 
 namespace ferry {
 
-bool RateLimiter::Acquire(uint64_t bytes, std::stop_token stop) {
-  if (rate_ == 0) return true;
-  std::unique_lock lock(mu_);
+std::chrono::nanoseconds RateLimiter::Reserve(uint64_t bytes) {
+  if (rate_ == 0) return std::chrono::nanoseconds(0);
+  std::lock_guard lock(mu_);
   const auto now = Clock::now();
   if (last_ == Clock::time_point{}) {
     last_ = now;
@@ -17,11 +17,9 @@ bool RateLimiter::Acquire(uint64_t bytes, std::stop_token stop) {
   last_ = now;
   // Take now and owe the rest: large parts never starve behind small objects.
   tokens_ -= static_cast<double>(bytes);
-  if (tokens_ >= 0) return true;
-  const auto wait = std::chrono::duration<double>(-tokens_ / static_cast<double>(rate_));
-  return !cv_.wait_for(lock, stop, std::chrono::duration_cast<std::chrono::nanoseconds>(wait),
-                       [] { return false; }) &&
-         !stop.stop_requested();
+  if (tokens_ >= 0) return std::chrono::nanoseconds(0);
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+      std::chrono::duration<double>(-tokens_ / static_cast<double>(rate_)));
 }
 
 }  // namespace ferry

@@ -1,13 +1,11 @@
 // A token bucket in bytes per second (--bwlimit): callers take tokens before
-// sending and wait when the bucket is empty. Waiting is the point here, so a
-// timed wait is right; it is interruptible by the stop token.
+// sending and wait, as long as it says, when the bucket is empty (a coroutine
+// waits on a TimerQueue, holding no thread).
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <mutex>
-#include <stop_token>
 
 namespace ferry {
 
@@ -16,15 +14,14 @@ class RateLimiter {
   // `bytes_per_second` 0 = unlimited. Bursts up to one second's worth.
   explicit RateLimiter(uint64_t bytes_per_second) : rate_(bytes_per_second) {}
 
-  // Takes `bytes` tokens, waiting as long as the rate requires. Returns false if
-  // stopped first.
-  bool Acquire(uint64_t bytes, std::stop_token stop);
+  // Takes `bytes` tokens now and returns how long the caller must wait before
+  // sending them (zero within the rate): for callers that wait without a thread.
+  std::chrono::nanoseconds Reserve(uint64_t bytes);
 
  private:
   using Clock = std::chrono::steady_clock;
   const uint64_t rate_;
   std::mutex mu_;
-  std::condition_variable_any cv_;
   double tokens_ = 0;            // guarded by mu_; may go negative (debt)
   Clock::time_point last_{};     // guarded by mu_
 };

@@ -39,18 +39,4 @@ void ThreadPool::Work() {
   }
 }
 
-void ByteBudget::Acquire(uint64_t bytes) {
-  std::unique_lock lock(mu_);
-  freed_.wait(lock, [&] { return used_ + bytes <= limit_ || used_ == 0; });
-  used_ += bytes;
-}
-
-void ByteBudget::Release(uint64_t bytes) {
-  {
-    std::lock_guard lock(mu_);
-    used_ -= bytes;
-  }
-  freed_.notify_all();
-}
-
 }  // namespace ferry

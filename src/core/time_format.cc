@@ -42,4 +42,13 @@ std::string FormatIso8601Ms(int64_t ms) {
   return buf;
 }
 
+std::optional<std::chrono::system_clock::time_point> TimePointFromMs(int64_t ms) {
+  using Clock = std::chrono::system_clock;
+  constexpr int64_t kLimit = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 Clock::duration::max()).count() - 1000;
+  if (ms > kLimit || ms < -kLimit) return std::nullopt;
+  return Clock::time_point(std::chrono::duration_cast<Clock::duration>(
+      std::chrono::milliseconds(ms)));
+}
+
 }  // namespace ferry

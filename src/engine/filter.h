@@ -17,9 +17,31 @@ namespace ferry::engine {
 // the key or any tail of it after a '/' ("*.jpg" matches "a/b.jpg").
 bool GlobMatch(std::string_view pattern, std::string_view key);
 
+// A glob compiled once, matched by a set-of-states automaton (Thompson's NFA):
+// each key costs O(|pattern| × |key|) whatever the pattern, so no --include can
+// make a run backtrack for minutes ("a*a*a*...b" against "aaa...a").
+class GlobPattern {
+ public:
+  explicit GlobPattern(std::string_view pattern);
+  bool Matches(std::string_view key) const;
+
+  struct Step {
+    enum Kind { kChar, kAnyButSlash, kClass, kStar, kDoubleStar, kNever } kind;
+    char c = 0;           // kChar
+    std::string set;      // kClass: the characters and ranges between '[' and ']'
+    bool negate = false;  // kClass
+  };
+
+ private:
+  bool anchored_;
+  std::vector<Step> steps_;
+};
+
 class KeyFilter {
  public:
-  void AddRule(bool include, std::string pattern) { rules_.push_back({include, std::move(pattern)}); }
+  void AddRule(bool include, const std::string& pattern) {
+    rules_.push_back({include, GlobPattern(pattern)});
+  }
   void SetPrefixes(std::vector<std::string> prefixes) { prefixes_ = std::move(prefixes); }
   void SetModifiedAfter(int64_t ms) { modified_after_ms_ = ms; }
   void SetModifiedBefore(int64_t ms) { modified_before_ms_ = ms; }
@@ -37,7 +59,7 @@ class KeyFilter {
  private:
   struct Rule {
     bool include;
-    std::string pattern;
+    GlobPattern glob;
   };
   std::vector<Rule> rules_;
   std::vector<std::string> prefixes_;

@@ -98,7 +98,10 @@ void ListingCursor::Plan() {
     while (o < level.objects.size()) tail->ready.push_back(std::move(level.objects[o++]));
     if (!tail->ready.empty()) sections_.push_back(std::move(tail));
   }
-  const int threads = std::max(1, options_.parallelism);
+  // No more threads than sections to list: a flat bucket needs one.
+  const auto listing = std::count_if(sections_.begin(), sections_.end(),
+                                     [](const auto& s) { return s->is_listing; });
+  const int threads = std::clamp(static_cast<int>(listing), 1, std::max(1, options_.parallelism));
   for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { Work(); });
 }
 
@@ -134,7 +137,16 @@ void ListingCursor::Work() {
   }
 }
 
-Status ListingCursor::WalkSorted(const std::string& prefix, const store::PageSink& sink) {
+Status ListingCursor::WalkSorted(const std::string& prefix, const store::PageSink& sink,
+                                 int depth) {
+  if (stop_.stop_requested()) return Status::Cancelled();
+  if (depth > options_.max_depth) {
+    return Status(Code::kFailedPrecondition,
+                  store_.Describe() + " lists folders more than " +
+                      std::to_string(options_.max_depth) + " levels deep under '" + prefix + "'",
+                  "the endpoint: a service that answers ever deeper prefixes would be listed "
+                  "forever; if the folders are real, list that prefix as its own job");
+  }
   auto listed = store_.ListLevel(prefix, options_.max_level_objects, stop_);
   if (!listed.ok()) return std::move(listed).take_error();
   if (listed->truncated) return ListFlatChecked(prefix, sink);
@@ -144,6 +156,14 @@ Status ListingCursor::WalkSorted(const std::string& prefix, const store::PageSin
   std::vector<store::ObjectEntry> page;
   size_t o = 0;
   for (const auto& p : level.prefixes) {
+    // Each sub-prefix must be longer than this one and start with it, or the walk
+    // would not move forward (a service answering its own prefix back).
+    if (p.size() <= prefix.size() || !p.starts_with(prefix)) {
+      return Status(Code::kFailedPrecondition,
+                    store_.Describe() + " answered the folder '" + p + "' when listing '" +
+                        prefix + "', which does not lie inside it",
+                    "the endpoint: it does not list common prefixes as S3 does");
+    }
     while (o < level.objects.size() && level.objects[o].key < p) {
       page.push_back(std::move(level.objects[o++]));
     }
@@ -151,7 +171,7 @@ Status ListingCursor::WalkSorted(const std::string& prefix, const store::PageSin
       FERRY_RETURN_IF_ERROR(sink(std::move(page)));
       page.clear();
     }
-    FERRY_RETURN_IF_ERROR(WalkSorted(p, sink));
+    FERRY_RETURN_IF_ERROR(WalkSorted(p, sink, depth + 1));
   }
   while (o < level.objects.size()) page.push_back(std::move(level.objects[o++]));
   if (!page.empty()) return sink(std::move(page));

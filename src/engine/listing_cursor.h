@@ -32,6 +32,10 @@ struct ListingOptions {
   int parallelism = 8;        // sections listed at once
   size_t queue_pages = 4;     // pages buffered per section (a page is up to 1,000 keys)
   size_t max_level_objects = 10'000;  // a level with more direct objects is listed flat
+  // Folder levels walked below a section's prefix at most. S3 keys hold at most
+  // 1,024 bytes, so real trees stay far below; a service that answers ever deeper
+  // prefixes is stopped here with an error naming the prefix.
+  int max_depth = 512;
 };
 
 class ListingCursor {
@@ -53,7 +57,7 @@ class ListingCursor {
 
   void Plan();
   void Work();
-  Status WalkSorted(const std::string& prefix, const store::PageSink& sink);
+  Status WalkSorted(const std::string& prefix, const store::PageSink& sink, int depth = 0);
   Status ListFlatChecked(const std::string& prefix, const store::PageSink& sink);
   void Fail(Status status);
 

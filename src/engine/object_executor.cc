@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <thread>
 
 #include "core/backoff.h"
 
@@ -33,14 +34,15 @@ ObjectExecutor::ObjectExecutor(store::ObjectStore& source, store::ObjectStore& d
       counters_(counters),
       report_(report),
       forward_stop_(stop, [this] { stop_.request_stop(); }),
-      budget_(options.memory),
-      part_pool_(std::clamp(std::max(1, options.transfers) / 8, 4, 16)),
+      memory_(options.memory),
+      part_slots_(static_cast<uint64_t>(std::clamp(std::max(1, options.transfers) / 8, 4, 16))),
+      hashing_(std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 4)),
       bandwidth_(options.bwlimit),
-      transferer_(source, destination, options.transfer, part_pool_, budget_, bandwidth_,
+      transferer_(source, destination, options.transfer,
+                  TransferResources{memory_, part_slots_, hashing_, timers_, bandwidth_},
                   checkpoints, counters.transfer),
-      prover_(source, destination),
-      limit_(std::max(1, options.transfers), options.throttle),
-      object_pool_(std::max(1, options.transfers)) {}
+      prover_(source, destination, hashing_),
+      limit_(std::max(1, options.transfers), options.throttle) {}
 
 ObjectExecutor::~ObjectExecutor() { Drain(); }
 
@@ -54,23 +56,20 @@ void ObjectExecutor::Submit(Decision decision, std::function<void(const ObjectOu
     std::lock_guard lock(pending_mu_);
     ++pending_;
   }
-  object_pool_.Submit([this, d = std::move(decision), done = std::move(done)]() mutable {
-    ObjectOutcome outcome;
-    if (stop_.stop_requested()) {
-      outcome = {Settled::kCancelled, ""};
-    } else if (d.action == Action::kCheck) {
-      outcome = Check(std::move(d));
-    } else if (transfer()) {
-      outcome = Copy(d);
-    } else {
-      NoteDifference(d.source.key, d.source.size, d.reason, false);
-      outcome = {Settled::kDiffers, ""};
-    }
+  Detach(Settle(std::move(decision)), [this, done = std::move(done)](ObjectOutcome outcome) {
     limit_.Release();
     if (done) done(outcome);
     std::lock_guard lock(pending_mu_);
     if (--pending_ == 0) settled_.notify_all();
   });
+}
+
+Task<ObjectOutcome> ObjectExecutor::Settle(Decision decision) {
+  if (stop_.stop_requested()) co_return ObjectOutcome{Settled::kCancelled, ""};
+  if (decision.action == Action::kCheck) co_return co_await Check(std::move(decision));
+  if (transfer()) co_return co_await Copy(decision);
+  NoteDifference(decision.source.key, decision.source.size, decision.reason, false);
+  co_return ObjectOutcome{Settled::kDiffers, ""};
 }
 
 void ObjectExecutor::Drain() {
@@ -109,22 +108,18 @@ std::vector<FailedObject> ObjectExecutor::TakeFailures() {
   return std::move(failures_);
 }
 
-Status ObjectExecutor::WithRetries(const std::function<Status()>& attempt, int& attempts) {
+Task<Status> ObjectExecutor::WithRetries(std::function<Task<Status>()> attempt, int& attempts) {
   Status last;
   std::stop_token stop = stop_.get_token();
   for (attempts = 1; attempts <= options_.max_attempts && !stop.stop_requested(); ++attempts) {
-    last = attempt();
+    last = co_await attempt();
     if (last.ok() || IsFatal(last) || !IsWorthRetrying(last)) break;
     if (attempts < options_.max_attempts) {
-      // Waits out the backoff unless the run is stopped first.
-      std::mutex mu;
-      std::unique_lock lock(mu);
-      std::condition_variable_any cv;
-      cv.wait_for(lock, stop, FullJitterDelay({}, attempts), [] { return false; });
+      co_await timers_.Sleep(FullJitterDelay({}, attempts), stop);
     }
   }
   attempts = std::min(attempts, options_.max_attempts);
-  return last;
+  co_return last;
 }
 
 ObjectOutcome ObjectExecutor::Fail(const store::ObjectEntry& object, const std::string& reason,
@@ -141,19 +136,19 @@ ObjectOutcome ObjectExecutor::Fail(const store::ObjectEntry& object, const std::
   return {Settled::kFailed, last.ToString()};
 }
 
-ObjectOutcome ObjectExecutor::Copy(const Decision& decision) {
+Task<ObjectOutcome> ObjectExecutor::Copy(const Decision& decision) {
   const store::ObjectEntry& object = decision.source;
   TransferOutcome outcome;
   int attempts = 0;
-  Status last = WithRetries(
-      [&] {
-        auto copied = transferer_.Copy(object, stop());
+  Status last = co_await WithRetries(
+      [&]() -> Task<Status> {
+        auto copied = co_await transferer_.Copy(object, stop());
         if (!copied.ok()) {
           spdlog::info("'{}' attempt failed: {}", object.key, copied.error().ToString());
-          return std::move(copied).take_error();
+          co_return std::move(copied).take_error();
         }
         outcome = *copied;
-        return Status::OK();
+        co_return Status::OK();
       },
       attempts);
   if (last.ok() && !stop_.stop_requested()) {
@@ -165,34 +160,35 @@ ObjectOutcome ObjectExecutor::Copy(const Decision& decision) {
                     TransferMethodName(outcome.method), attempts};
     line.unverified = !outcome.verified;
     report_.Write(line);
-    return {Settled::kCopied, ""};
+    co_return ObjectOutcome{Settled::kCopied, ""};
   }
   if (IsFatal(last)) {
     Fatal(last);
-    return {Settled::kCancelled, last.ToString()};
+    co_return ObjectOutcome{Settled::kCancelled, last.ToString()};
   }
   if (stop_.stop_requested() && (last.ok() || last.code() == Code::kCancelled)) {
-    return {Settled::kCancelled, ""};
+    co_return ObjectOutcome{Settled::kCancelled, ""};
   }
-  return Fail(object, decision.reason, attempts, last);
+  co_return Fail(object, decision.reason, attempts, last);
 }
 
-ObjectOutcome ObjectExecutor::Check(Decision decision) {
+Task<ObjectOutcome> ObjectExecutor::Check(Decision decision) {
   const bool read_bytes = options_.compare == CompareMode::kChecksum;
   Verdict verdict;
   int attempts = 0;
-  Status last = WithRetries(
-      [&] {
-        auto proven = prover_.Prove(decision.source, decision.destination, read_bytes, stop());
-        if (!proven.ok()) return std::move(proven).take_error();
+  Status last = co_await WithRetries(
+      [&]() -> Task<Status> {
+        auto proven =
+            co_await prover_.Prove(decision.source, decision.destination, read_bytes, stop());
+        if (!proven.ok()) co_return std::move(proven).take_error();
         verdict = std::move(*proven);
-        return Status::OK();
+        co_return Status::OK();
       },
       attempts);
-  if (stop_.stop_requested()) return {Settled::kCancelled, ""};
+  if (stop_.stop_requested()) co_return ObjectOutcome{Settled::kCancelled, ""};
   if (IsFatal(last)) {
     Fatal(last);
-    return {Settled::kCancelled, last.ToString()};
+    co_return ObjectOutcome{Settled::kCancelled, last.ToString()};
   }
   if (last.ok() && verdict.same) {
     if (transfer()) {
@@ -201,20 +197,20 @@ ObjectOutcome ObjectExecutor::Check(Decision decision) {
     }
     ++matched_;
     report_.Write({"skipped", decision.source.key, decision.source.size, verdict.reason});
-    return {Settled::kSame, ""};
+    co_return ObjectOutcome{Settled::kSame, ""};
   }
   if (!last.ok()) {
     // Unproven is not the same: a transfer copies it; a check cannot tell.
-    if (!transfer()) return Fail(decision.source, "could not compare", attempts, last);
+    if (!transfer()) co_return Fail(decision.source, "could not compare", attempts, last);
     decision.reason = "differs: could not compare";
   } else {
     decision.reason = verdict.reason;
   }
   if (!transfer()) {
     NoteDifference(decision.source.key, decision.source.size, decision.reason, false);
-    return {Settled::kDiffers, ""};
+    co_return ObjectOutcome{Settled::kDiffers, ""};
   }
-  return Copy(decision);
+  co_return co_await Copy(decision);
 }
 
 }  // namespace ferry::engine

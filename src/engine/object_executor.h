@@ -3,6 +3,11 @@
 // proofs, records failures and reports every object. The listing run
 // (RunSync), a fleet worker or an event watch feed it decisions; it knows
 // nothing of where they come from.
+//
+// Each object is a coroutine driven by the completions of its requests on the
+// HTTP loop; none holds a thread while it waits. Two knobs bound a run: bytes
+// of buffers (--memory) and objects in flight (--transfers, with the AIMD limit
+// under it); hashing and checkpoint writes run on a few hashing threads.
 #pragma once
 
 #include <atomic>
@@ -13,8 +18,11 @@
 #include <string>
 #include <vector>
 
+#include "core/async_semaphore.h"
 #include "core/rate_limiter.h"
+#include "core/task.h"
 #include "core/thread_pool.h"
+#include "core/timer_queue.h"
 #include "engine/adaptive_limit.h"
 #include "engine/content_prover.h"
 #include "engine/progress.h"
@@ -50,7 +58,8 @@ class ObjectExecutor {
   ObjectExecutor& operator=(const ObjectExecutor&) = delete;
 
   // Settles a kCopy or kCheck decision; blocks while `transfers` objects are in
-  // flight. `done`, if given, runs once the object is settled (on a worker thread).
+  // flight. `done`, if given, runs once the object is settled (on the HTTP loop's
+  // thread or a hashing thread: it must not block).
   void Submit(Decision decision, std::function<void(const ObjectOutcome&)> done = {});
   // Waits until every submitted object is settled.
   void Drain();
@@ -75,11 +84,12 @@ class ObjectExecutor {
   std::vector<FailedObject> TakeFailures();
 
  private:
-  ObjectOutcome Copy(const Decision& decision);
-  ObjectOutcome Check(Decision decision);
+  Task<ObjectOutcome> Settle(Decision decision);
+  Task<ObjectOutcome> Copy(const Decision& decision);
+  Task<ObjectOutcome> Check(Decision decision);
   // Runs `attempt` up to max_attempts times while its errors are worth another
-  // try; `attempts` says how many were made.
-  Status WithRetries(const std::function<Status()>& attempt, int& attempts);
+  // try, waiting out a backoff between attempts; `attempts` says how many were made.
+  Task<Status> WithRetries(std::function<Task<Status>()> attempt, int& attempts);
   ObjectOutcome Fail(const store::ObjectEntry& object, const std::string& reason, int attempts,
                      const Status& last);
   void Fatal(Status st);
@@ -100,10 +110,12 @@ class ObjectExecutor {
   std::mutex difference_mu_;            // one on_difference call at a time
   std::atomic<uint64_t> matched_{0}, differences_{0}, parts_resumed_{0}, unverified_{0};
 
-  ByteBudget budget_;
+  AsyncSemaphore memory_;
   // Parts are large: a few streams saturate a link, many only thrash memory and
   // the servers (measured: 4 x 256 MiB moved in 7.8 s with 8 part streams, 12.7 s with 64).
-  ThreadPool part_pool_;
+  AsyncSemaphore part_slots_;
+  ThreadPool hashing_;
+  TimerQueue timers_;
   RateLimiter bandwidth_;
   Transferer transferer_;
   ContentProver prover_;
@@ -111,7 +123,6 @@ class ObjectExecutor {
   std::mutex pending_mu_;
   std::condition_variable settled_;
   int pending_ = 0;  // guarded by pending_mu_
-  ThreadPool object_pool_;  // last: destroyed (drained) first
 };
 
 }  // namespace ferry::engine

@@ -1,16 +1,15 @@
 // The MD5 of a whole object whose parts are read in parallel and finish in any
-// order: each part waits, holding its bytes, until every earlier part has been
+// order: each part waits, without a thread, until every earlier part has been
 // hashed. It proves a copy made in ferry's own parts against a single-part
 // source's ETag (the MD5 of its bytes).
 //
-// No deadlock: parts are submitted to a FIFO pool in order with their memory
-// already leased, so when part n waits, every part before it has started and
-// holds what it needs to finish.
+// No deadlock: a multipart copy leases memory and part slots in part order, so
+// when part n waits for its turn, every part before it holds what it needs to finish.
 #pragma once
 
-#include <condition_variable>
+#include <coroutine>
+#include <map>
 #include <mutex>
-#include <stop_token>
 #include <string>
 #include <string_view>
 
@@ -20,45 +19,66 @@ namespace ferry::engine {
 
 class OrderedDigest {
  public:
-  // Blocks until parts 1..part_number-1 are hashed, then hashes `data`. Returns
-  // false without hashing when stopped or abandoned first.
-  bool Feed(int part_number, std::string_view data, std::stop_token stop);
-  // An earlier part will never come (it failed): wakes and refuses every waiter.
-  void Abandon();
+  // Resumes once parts 1..part_number-1 are hashed; yields false when abandoned.
+  auto Turn(int part_number) {
+    struct Awaiter {
+      OrderedDigest& digest;
+      int n;
+      bool await_ready() {
+        std::lock_guard lock(digest.mu_);
+        return digest.abandoned_ || digest.next_ == n;
+      }
+      bool await_suspend(std::coroutine_handle<> h) {
+        std::lock_guard lock(digest.mu_);
+        if (digest.abandoned_ || digest.next_ == n) return false;
+        digest.waiting_[n] = h;
+        return true;
+      }
+      bool await_resume() {
+        std::lock_guard lock(digest.mu_);
+        return !digest.abandoned_;
+      }
+    };
+    return Awaiter{*this, part_number};
+  }
+  // Hashes part `part_number`'s bytes and lets the next part go (it resumes on
+  // this thread). REQUIRES: its Turn yielded true.
+  void Feed(int part_number, std::string_view data) {
+    md5_.Update(data);  // only the part whose turn it is gets here
+    std::coroutine_handle<> next;
+    {
+      std::lock_guard lock(mu_);
+      next_ = part_number + 1;
+      if (auto it = waiting_.find(next_); it != waiting_.end()) {
+        next = it->second;
+        waiting_.erase(it);
+      }
+    }
+    if (next) next.resume();
+  }
+  // An earlier part will never come (it failed, or the run stopped): every
+  // waiter resumes and is refused.
+  void Abandon() {
+    std::map<int, std::coroutine_handle<>> waiting;
+    {
+      std::lock_guard lock(mu_);
+      abandoned_ = true;
+      waiting.swap(waiting_);
+    }
+    for (auto& [n, h] : waiting) h.resume();
+  }
   // The hex MD5 of all parts fed. REQUIRES: every part was fed.
-  std::string FinishHex();
+  std::string FinishHex() {
+    std::lock_guard lock(mu_);
+    return s3::Md5::Hex(md5_.Finish());
+  }
 
  private:
   std::mutex mu_;
-  std::condition_variable_any turn_;
-  int next_ = 1;            // guarded by mu_
-  bool abandoned_ = false;  // guarded by mu_
-  s3::Md5 md5_;             // guarded by mu_ (written by the part whose turn it is)
+  int next_ = 1;                                     // guarded by mu_
+  bool abandoned_ = false;                           // guarded by mu_
+  std::map<int, std::coroutine_handle<>> waiting_;  // guarded by mu_
+  s3::Md5 md5_;  // written by the part whose turn it is, read once all are fed
 };
-
-inline bool OrderedDigest::Feed(int part_number, std::string_view data, std::stop_token stop) {
-  std::unique_lock lock(mu_);
-  turn_.wait(lock, stop, [&] { return abandoned_ || next_ == part_number; });
-  if (abandoned_ || next_ != part_number) return false;
-  // Hashing under the lock costs nothing: no other part may hash before this one.
-  md5_.Update(data);
-  ++next_;
-  lock.unlock();
-  turn_.notify_all();
-  return true;
-}
-
-inline void OrderedDigest::Abandon() {
-  {
-    std::lock_guard lock(mu_);
-    abandoned_ = true;
-  }
-  turn_.notify_all();
-}
-
-inline std::string OrderedDigest::FinishHex() {
-  std::lock_guard lock(mu_);
-  return s3::Md5::Hex(md5_.Finish());
-}
 
 }  // namespace ferry::engine

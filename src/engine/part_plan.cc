@@ -57,29 +57,31 @@ int EtagPartCount(const std::string& etag) {
   return ec == std::errc() && ptr == end && parts > 0 ? parts : 0;
 }
 
-Result<PartPlan> LearnLayout(store::ObjectStore& source, const std::string& key, uint64_t size,
-                             const std::string& etag, std::stop_token stop) {
+Task<Result<PartPlan>> LearnLayoutAsync(store::ObjectStore& source, const std::string& key,
+                                        uint64_t size, const std::string& etag,
+                                        std::stop_token stop) {
   const int parts = EtagPartCount(etag);
-  if (parts == 0) return Status::NotSupported("part layout of an ETag without a part count");
+  if (parts == 0) co_return Status::NotSupported("part layout of an ETag without a part count");
   auto contradiction = [&](const std::string& what) {
     return Status::DataLoss("the source's part layout of '" + key + "' " + what,
                             "nothing; the object is asked for again on the next attempt");
   };
-  auto part_size = [&](int n) -> Result<uint64_t> {
-    auto part = source.HeadPart(key, n, stop);
-    if (!part.ok()) return std::move(part).take_error();
+  // The size of part n, checked against the part count the ETag names.
+  auto part_size = [&](int n) -> Task<Result<uint64_t>> {
+    auto part = co_await source.HeadPartAsync(key, n, stop);
+    if (!part.ok()) co_return std::move(part).take_error();
     if (part->parts != parts) {
-      return contradiction("has " + std::to_string(part->parts) + " parts, its ETag says " +
-                           std::to_string(parts));
+      co_return contradiction("has " + std::to_string(part->parts) + " parts, its ETag says " +
+                              std::to_string(parts));
     }
-    return part->size;
+    co_return part->size;
   };
-  auto first = part_size(1);
-  if (!first.ok()) return std::move(first).take_error();
+  auto first = co_await part_size(1);
+  if (!first.ok()) co_return std::move(first).take_error();
   std::vector<uint64_t> sizes{*first};
   if (parts > 1) {
-    auto last = part_size(parts);
-    if (!last.ok()) return std::move(last).take_error();
+    auto last = co_await part_size(parts);
+    if (!last.ok()) co_return std::move(last).take_error();
     const uint64_t middle = static_cast<uint64_t>(parts - 2) * *first;
     const bool uniform = *last <= *first && *last > 0 && *first + middle + *last == size;
     if (uniform) {
@@ -88,16 +90,21 @@ Result<PartPlan> LearnLayout(store::ObjectStore& source, const std::string& key,
     } else {
       // Parts of different sizes: ask for each one.
       for (int n = 2; n < parts; ++n) {
-        auto length = part_size(n);
-        if (!length.ok()) return std::move(length).take_error();
+        auto length = co_await part_size(n);
+        if (!length.ok()) co_return std::move(length).take_error();
         sizes.push_back(*length);
       }
       sizes.push_back(*last);
     }
   }
   PartPlan plan = PlanFromSizes(size, sizes);
-  if (plan.parts == 0) return contradiction("does not add up to its size");
-  return plan;
+  if (plan.parts == 0) co_return contradiction("does not add up to its size");
+  co_return plan;
+}
+
+Result<PartPlan> LearnLayout(store::ObjectStore& source, const std::string& key, uint64_t size,
+                             const std::string& etag, std::stop_token stop) {
+  return RunBlocking(LearnLayoutAsync(source, key, size, etag, stop));
 }
 
 }  // namespace ferry::engine

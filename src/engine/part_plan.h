@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "core/task.h"
 #include "store/object_store.h"
 
 namespace ferry::engine {
@@ -50,6 +51,10 @@ int EtagPartCount(const std::string& etag);
 // part when they show a uniform layout, as every client but a hand-written one
 // makes; every part otherwise. NotSupported when the store cannot tell, DataLoss
 // when its answers contradict each other or the ETag.
+Task<Result<PartPlan>> LearnLayoutAsync(store::ObjectStore& source, const std::string& key,
+                                        uint64_t size, const std::string& etag,
+                                        std::stop_token stop);
+// The same, blocking. REQUIRES: not on the HTTP loop's thread.
 Result<PartPlan> LearnLayout(store::ObjectStore& source, const std::string& key, uint64_t size,
                              const std::string& etag, std::stop_token stop);
 

@@ -26,15 +26,12 @@ const char* TransferMethodName(TransferMethod method) {
 }
 
 Transferer::Transferer(store::ObjectStore& source, store::ObjectStore& destination,
-                       TransferOptions options, ThreadPool& part_pool, ByteBudget& budget,
-                       RateLimiter& bandwidth, state::CheckpointStore* checkpoints,
-                       TransferCounters& counters)
+                       TransferOptions options, TransferResources resources,
+                       state::CheckpointStore* checkpoints, TransferCounters& counters)
     : source_(source),
       destination_(destination),
       options_(std::move(options)),
-      part_pool_(part_pool),
-      budget_(budget),
-      bandwidth_(bandwidth),
+      res_(resources),
       checkpoints_(checkpoints),
       counters_(counters) {}
 
@@ -49,90 +46,103 @@ store::ObjectMeta Transferer::MetaToWrite(const store::ObjectMeta& m,
   } else if (auto it = m.content.metadata.find("mtime"); it != m.content.metadata.end()) {
     out.content.metadata["mtime"] = it->second;  // a folder's times survive without metadata
   }
-  if (record_source_etag && !m.etag.empty()) out.content.metadata[store::kSourceEtagMetadata] = m.etag;
+  if (record_source_etag && !m.etag.empty()) {
+    out.content.metadata[store::kSourceEtagMetadata] = m.etag;
+  }
   return out;
 }
 
-Result<store::WriteSettings> Transferer::SettingsFor(const std::string& key, std::stop_token stop) {
+Task<Result<store::WriteSettings>> Transferer::SettingsFor(const std::string& key,
+                                                           std::stop_token stop) {
   store::WriteSettings settings = options_.settings;
-  if (!options_.copy_tags) return settings;
-  auto tags = source_.GetTagging(key, stop);
+  if (!options_.copy_tags) co_return settings;
+  auto tags = co_await source_.GetTaggingAsync(key, stop);
   if (tags.ok()) {
     settings.tagging = *tags;
   } else if (tags.error().code() != Code::kNotSupported) {
-    return std::move(tags).take_error();
+    co_return std::move(tags).take_error();
   }
-  return settings;
+  co_return settings;
+}
+
+Task<bool> Transferer::Pace(uint64_t bytes, std::stop_token stop) {
+  const auto wait = res_.bandwidth.Reserve(bytes);
+  if (wait.count() > 0) co_await res_.timers.Sleep(wait, stop);
+  co_return !stop.stop_requested();
 }
 
 bool Transferer::DestinationEtagsAreMd5() const {
   return destination_.HasMd5Etags() && options_.settings.sse != "aws:kms";
 }
 
-Result<TransferOutcome> Transferer::Copy(const store::ObjectEntry& object, std::stop_token stop) {
+Task<Result<TransferOutcome>> Transferer::Copy(const store::ObjectEntry& object,
+                                               std::stop_token stop) {
   if (EtagPartCount(object.etag) == 0) {
     if (options_.server_side_copy && object.size <= kMaxSingleRequestCopy) {
-      auto copied = CopyServerSide(object, {}, stop);
-      if (copied.ok() || copied.error().code() != Code::kNotSupported) return copied;
+      auto copied = co_await CopyServerSide(object, {}, stop);
+      if (copied.ok() || copied.error().code() != Code::kNotSupported) co_return copied;
     }
-    if (object.size <= options_.multipart_threshold) return CopyWhole(object, stop);
+    if (object.size <= options_.multipart_threshold) co_return co_await CopyWhole(object, stop);
   }
-  auto head = source_.Head(object.key, stop);
-  if (!head.ok()) return std::move(head).take_error();
+  auto head = co_await source_.HeadAsync(object.key, stop);
+  if (!head.ok()) co_return std::move(head).take_error();
   if (EtagPartCount(head->etag) > 0) {
     // A multipart source keeps its layout, so that the copy's ETag equals its own.
-    auto layout = LearnLayout(source_, object.key, head->size, head->etag, stop);
+    auto layout = co_await LearnLayoutAsync(source_, object.key, head->size, head->etag, stop);
     if (!layout.ok() && layout.error().code() != Code::kNotSupported) {
-      return std::move(layout).take_error();
+      co_return std::move(layout).take_error();
     }
     if (layout.ok() && FitsStore(*layout, head->size, destination_)) {
       if (options_.server_side_copy && !part_copy_loses_etags_) {
         store::ObjectEntry current = object;
         current.etag = head->etag;
         current.size = head->size;
-        auto copied = CopyServerSide(current, *layout, stop);
-        if (copied.ok() || copied.error().code() != Code::kNotSupported) return copied;
+        auto copied = co_await CopyServerSide(current, *layout, stop);
+        if (copied.ok() || copied.error().code() != Code::kNotSupported) co_return copied;
       }
-      return CopyInParts(object, *head, *layout, /*source_layout=*/true, stop);
+      co_return co_await CopyInParts(object, *head, *layout, /*source_layout=*/true, stop);
     }
     spdlog::info("the part layout of '{}' cannot be reproduced ({}): copied in ferry's own "
                  "layout with its source ETag recorded",
                  object.key, layout.ok() ? "the destination's part limits" : "not told");
-    if (head->size <= options_.multipart_threshold) return CopyWhole(object, stop);
+    if (head->size <= options_.multipart_threshold) co_return co_await CopyWhole(object, stop);
   }
-  return CopyInParts(object, *head, PlanParts(head->size, options_.part_size, destination_),
-                     /*source_layout=*/false, stop);
+  const PartPlan own = PlanParts(head->size, options_.part_size, destination_);
+  co_return co_await CopyInParts(object, *head, own, /*source_layout=*/false, stop);
 }
 
-Result<TransferOutcome> Transferer::CopyServerSide(const store::ObjectEntry& object,
-                                                   const PartPlan& layout, std::stop_token stop) {
+Task<Result<TransferOutcome>> Transferer::CopyServerSide(const store::ObjectEntry& object,
+                                                         const PartPlan& layout,
+                                                         std::stop_token stop) {
   std::vector<uint64_t> part_sizes;
   for (int n = 1; n <= layout.parts; ++n) part_sizes.push_back(layout.Length(n, object.size));
-  auto etag = destination_.CopyFrom(source_, object.key, object.key, object.size, part_sizes,
-                                    options_.settings, stop);
+  auto etag = co_await destination_.CopyFromAsync(source_, object.key, object.key, object.size,
+                                                  part_sizes, options_.settings, stop);
   if (!etag.ok()) {
     if (etag.error().code() == Code::kNotSupported && !part_sizes.empty()) {
       part_copy_loses_etags_ = true;
     }
-    return std::move(etag).take_error();
+    co_return std::move(etag).take_error();
   }
   // The service copied bytes it already held: its ETag, equal to the source's,
   // proves the copy (unless SSE-KMS makes ETags random).
   const bool provable = DestinationEtagsAreMd5() && !object.etag.empty() && !etag->empty();
   if (provable && *etag != object.etag) {
-    return Mismatch("server-side copy ETag", object.key, object.etag, *etag);
+    co_return Mismatch("server-side copy ETag", object.key, object.etag, *etag);
   }
   counters_.bytes_done += object.size;
-  return TransferOutcome{TransferMethod::kServerSideCopy, object.size, 0, provable};
+  co_return TransferOutcome{TransferMethod::kServerSideCopy, object.size, 0, provable};
 }
 
-Result<TransferOutcome> Transferer::CopyWhole(const store::ObjectEntry& object,
-                                              std::stop_token stop) {
-  BudgetLease lease(budget_, std::max<uint64_t>(object.size, 1));
+Task<Result<TransferOutcome>> Transferer::CopyWhole(const store::ObjectEntry& object,
+                                                    std::stop_token stop) {
+  const uint64_t reserve = std::max<uint64_t>(object.size, 1);
+  co_await res_.memory.Acquire(reserve);
+  SemaphoreLease lease(res_.memory, reserve);
   InFlightBytes in_flight(counters_);
   std::string data;
   data.reserve(object.size);
-  auto meta = source_.Read(
+  auto meta = co_await source_.ReadAsync(
       object.key, 0, 0,
       [&](std::string_view chunk) {
         data.append(chunk);
@@ -140,10 +150,10 @@ Result<TransferOutcome> Transferer::CopyWhole(const store::ObjectEntry& object,
         return true;
       },
       stop);
-  if (!meta.ok()) return std::move(meta).take_error();
+  if (!meta.ok()) co_return std::move(meta).take_error();
   if (data.size() != meta->size) {
-    return Mismatch("read size", object.key, std::to_string(meta->size),
-                    std::to_string(data.size()));
+    co_return Mismatch("read size", object.key, std::to_string(meta->size),
+                       std::to_string(data.size()));
   }
   // A source ETag that is the MD5 of the bytes goes out as their Content-MD5 to
   // a destination that checks it (S3): the destination compares what it received
@@ -158,34 +168,37 @@ Result<TransferOutcome> Transferer::CopyWhole(const store::ObjectEntry& object,
     md5_hex = meta->etag;
     md5_base64 = Md5::Base64(Md5::Unhex(md5_hex));
   } else {
+    co_await Schedule(res_.hashing);
     const std::string digest = Md5::Digest(data);
     md5_hex = Md5::Hex(digest);
     md5_base64 = Md5::Base64(digest);
     if (source_md5 && meta->etag != md5_hex) {
-      return Mismatch("source MD5", object.key, meta->etag, md5_hex);
+      co_return Mismatch("source MD5", object.key, meta->etag, md5_hex);
     }
   }
-  auto settings = SettingsFor(object.key, stop);
-  if (!settings.ok()) return std::move(settings).take_error();
-  if (!bandwidth_.Acquire(data.size(), stop)) return Status::Cancelled();
+  auto settings = co_await SettingsFor(object.key, stop);
+  if (!settings.ok()) co_return std::move(settings).take_error();
+  if (!co_await Pace(data.size(), stop)) co_return Status::Cancelled();
   const bool record = !meta->etag.empty() && !(source_md5 && DestinationEtagsAreMd5());
-  auto etag = destination_.Put(object.key, data, MetaToWrite(*meta, record), *settings, md5_base64,
-                               stop);
+  const store::ObjectMeta to_write = MetaToWrite(*meta, record);
+  auto etag =
+      co_await destination_.PutAsync(object.key, data, to_write, *settings, md5_base64, stop);
   if (!etag.ok()) {
     if (source_md5 && etag.error().code() == Code::kDataLoss) {
+      co_await Schedule(res_.hashing);
       const std::string local = Md5::Hex(Md5::Digest(data));
-      if (local != md5_hex) return Mismatch("source MD5", object.key, md5_hex, local);
+      if (local != md5_hex) co_return Mismatch("source MD5", object.key, md5_hex, local);
     }
-    return std::move(etag).take_error();
+    co_return std::move(etag).take_error();
   }
   if (DestinationEtagsAreMd5() && *etag != md5_hex) {
-    return Mismatch("destination ETag", object.key, md5_hex, *etag);
+    co_return Mismatch("destination ETag", object.key, md5_hex, *etag);
   }
   counters_.bytes_done += data.size();
   // A folder source has no ETag: the bytes read are the source's, and the
   // destination proved it holds them. A multipart or SSE-KMS ETag proves nothing here.
   const bool verified = meta->etag.empty() || source_md5;
-  return TransferOutcome{TransferMethod::kPut, data.size(), 0, verified};
+  co_return TransferOutcome{TransferMethod::kPut, data.size(), 0, verified};
 }
 
 }  // namespace ferry::engine

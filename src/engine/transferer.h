@@ -25,10 +25,10 @@
 #include <stop_token>
 #include <string>
 
-#include "core/rate_limiter.h"
-#include "core/thread_pool.h"
+#include "core/task.h"
 #include "engine/differ.h"
 #include "engine/part_plan.h"
+#include "engine/transfer_resources.h"
 #include "state/checkpoint_store.h"
 #include "store/object_store.h"
 
@@ -83,38 +83,49 @@ class InFlightBytes {
   uint64_t added_ = 0;
 };
 
+// Copies run as coroutines: every request suspends the copy instead of holding
+// a thread, and hashing moves to the resources' hashing threads.
 class Transferer {
  public:
   // `checkpoints` may be null (no resume).
   Transferer(store::ObjectStore& source, store::ObjectStore& destination, TransferOptions options,
-             ThreadPool& part_pool, ByteBudget& budget, RateLimiter& bandwidth,
-             state::CheckpointStore* checkpoints, TransferCounters& counters);
+             TransferResources resources, state::CheckpointStore* checkpoints,
+             TransferCounters& counters);
 
-  // Copies `object` (as listed). Errors: DataLoss when a checksum disagrees (the
-  // attempt is retried), the stores' errors otherwise.
-  Result<TransferOutcome> Copy(const store::ObjectEntry& object, std::stop_token stop);
+  // Copies `object` (as listed; it must outlive the task). Errors: DataLoss when a
+  // checksum disagrees (the attempt is retried), the stores' errors otherwise.
+  Task<Result<TransferOutcome>> Copy(const store::ObjectEntry& object, std::stop_token stop);
 
   // Aborts every checkpointed upload (the run is over and they will not resume).
   Status AbortLeftovers(std::stop_token stop);
 
  private:
-  Result<TransferOutcome> CopyServerSide(const store::ObjectEntry& object, const PartPlan& layout,
-                                         std::stop_token stop);
-  Result<TransferOutcome> CopyWhole(const store::ObjectEntry& object, std::stop_token stop);
+  struct PartJob;
+
+  Task<Result<TransferOutcome>> CopyServerSide(const store::ObjectEntry& object,
+                                               const PartPlan& layout, std::stop_token stop);
+  Task<Result<TransferOutcome>> CopyWhole(const store::ObjectEntry& object, std::stop_token stop);
   // `meta` is the source's HEAD; `source_layout` says `plan` is the source's own.
-  Result<TransferOutcome> CopyInParts(const store::ObjectEntry& object,
-                                      const store::ObjectMeta& meta, const PartPlan& plan,
-                                      bool source_layout, std::stop_token stop);
+  Task<Result<TransferOutcome>> CopyInParts(const store::ObjectEntry& object,
+                                            const store::ObjectMeta& meta, const PartPlan& plan,
+                                            bool source_layout, std::stop_token stop);
+  // One part: read, hashed, fed to the whole-object digest in turn, uploaded,
+  // checkpointed. Holds its memory and part slot until it ends.
+  Task<void> RunPart(PartJob& job, int part_number, bool stored, SemaphoreLease memory,
+                     SemaphoreLease slot);
+  Task<Status> CopyPart(PartJob& job, int part_number, bool stored);
   // The upload to send the parts to: a checkpointed upload of this same source
   // version, with `done` set to the parts ferry recorded as verified and the
   // destination still holds, or a new one.
-  Result<std::string> ResumeOrBegin(const std::string& key, uint64_t size, const PartPlan& plan,
-                                    const std::string& source_etag,
-                                    const store::ObjectMeta& to_write,
-                                    std::map<int, state::FinishedPart>& done,
-                                    std::stop_token stop);
+  Task<Result<std::string>> ResumeOrBegin(const std::string& key, uint64_t size,
+                                          const PartPlan& plan, const std::string& source_etag,
+                                          const store::ObjectMeta& to_write,
+                                          std::map<int, state::FinishedPart>& done,
+                                          std::stop_token stop);
   // Forgets an upload whose parts cannot be trusted, so the next attempt starts over.
-  void Discard(const std::string& key, const std::string& upload_id);
+  Task<void> Discard(const std::string& key, const std::string& upload_id);
+  // Waits as long as --bwlimit requires before `bytes` go out.
+  Task<bool> Pace(uint64_t bytes, std::stop_token stop);
   // True when the destination's ETags are the MD5 of what was written (not SSE-KMS).
   bool DestinationEtagsAreMd5() const;
   // What the destination is given besides the bytes; `record_source_etag` keeps
@@ -122,14 +133,12 @@ class Transferer {
   store::ObjectMeta MetaToWrite(const store::ObjectMeta& source_meta,
                                 bool record_source_etag) const;
   // The write settings for one object: the run's, plus the source's tags with --tags.
-  Result<store::WriteSettings> SettingsFor(const std::string& key, std::stop_token stop);
+  Task<Result<store::WriteSettings>> SettingsFor(const std::string& key, std::stop_token stop);
 
   store::ObjectStore& source_;
   store::ObjectStore& destination_;
   const TransferOptions options_;
-  ThreadPool& part_pool_;
-  ByteBudget& budget_;
-  RateLimiter& bandwidth_;  // --bwlimit, on the bytes ferry uploads
+  TransferResources res_;
   state::CheckpointStore* checkpoints_;
   TransferCounters& counters_;
   // Set once the destination's server-side part copies turn out not to keep

@@ -10,7 +10,9 @@
 #include <mutex>
 #include <thread>
 
+#include "core/async_semaphore.h"
 #include "core/backoff.h"
+#include "core/task.h"
 #include "core/thread_pool.h"
 #include "engine/differ.h"
 #include "engine/object_executor.h"
@@ -49,6 +51,25 @@ void Sleep(std::chrono::milliseconds delay, std::stop_token stop) {
   std::condition_variable_any cv;
   cv.wait_for(lock, stop, delay, [] { return false; });
 }
+
+// Takes `n` units of `memory` from a part thread (never the HTTP loop's), and
+// gives them back at the end of its scope.
+class MemoryLease {
+ public:
+  MemoryLease(AsyncSemaphore& memory, uint64_t n) : memory_(memory), n_(n) {
+    RunBlocking([](AsyncSemaphore& m, uint64_t units) -> Task<bool> {
+      co_await m.Acquire(units);
+      co_return true;
+    }(memory_, n_));
+  }
+  ~MemoryLease() { memory_.Release(n_); }
+  MemoryLease(const MemoryLease&) = delete;
+  MemoryLease& operator=(const MemoryLease&) = delete;
+
+ private:
+  AsyncSemaphore& memory_;
+  const uint64_t n_;
+};
 
 // What a worker needs to serve one run's items: both sides and an executor.
 struct Runtime {
@@ -160,7 +181,7 @@ class Worker {
         options_(options),
         counters_(counters),
         stop_(std::move(stop)),
-        budget_(options.memory),
+        memory_(options.memory),
         parts_pool_(std::clamp(options.concurrency / 4, 4, 32)),
         in_flight_(sqs, options.queue_url, {.visibility_timeout = options.visibility_timeout}),
         results_(sqs, stop_),
@@ -196,7 +217,7 @@ class Worker {
   std::mutex runtimes_graveyard_mu_;
   std::vector<std::unique_ptr<Runtime>> runtimes_graveyard_;  // guarded
 
-  ByteBudget budget_;
+  AsyncSemaphore memory_;  // bytes of part buffers
   ThreadPool parts_pool_;
   std::unique_ptr<state::SequencerStore> sequencers_;
   std::unique_ptr<ThreadPool> events_pool_;
@@ -567,7 +588,7 @@ ItemResult Worker::DoDeletes(const WorkItem& item, Runtime& rt, bool& cancelled)
 Result<std::string> Worker::CopyPart(const PartRange& p, Runtime& rt, int n) {
   const uint64_t offset = p.plan.Offset(n);
   const uint64_t length = p.plan.Length(n, p.size);
-  BudgetLease lease(budget_, std::max<uint64_t>(length, 1));
+  MemoryLease lease(memory_, std::max<uint64_t>(length, 1));
   std::string data;
   data.reserve(length);
   auto meta = rt.stores.source->Read(

@@ -3,6 +3,8 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <toml++/toml.h>
 
 namespace ferry::job {
@@ -22,9 +24,20 @@ Result<EndpointConfigs> LoadConfig(const std::string& path, bool explicit_path) 
     return Status::InvalidArgument("config file '" + path + "' does not exist",
                                    "the --config path");
   }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return Status::InvalidArgument("cannot read the config file '" + path + "'",
+                                   "that it is readable");
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return ParseConfig(text.str(), path);
+}
+
+Result<EndpointConfigs> ParseConfig(std::string_view text, const std::string& path) {
   toml::table parsed;
   try {  // toml++ reports errors by exception; they stop here
-    parsed = toml::parse_file(path);
+    parsed = toml::parse(text, path);
   } catch (const toml::parse_error& err) {
     return Status::InvalidArgument(
         "config file '" + path + "' is not valid TOML (line " +

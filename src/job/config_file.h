@@ -20,6 +20,8 @@ using EndpointConfigs = std::map<std::string, EndpointSettings>;
 
 // Loads `path`; a missing default file is an empty config, a missing explicit one an error.
 Result<EndpointConfigs> LoadConfig(const std::string& path, bool explicit_path);
+// Parses the TOML text of a config file; `path` names it in errors.
+Result<EndpointConfigs> ParseConfig(std::string_view text, const std::string& path);
 
 std::string DefaultConfigPath();
 

@@ -1,7 +1,5 @@
 #include "job/sync_spec.h"
 
-#include <cstdlib>
-
 #include "job/units.h"
 #include "store/local_store.h"
 #include "store/s3_store.h"
@@ -39,21 +37,10 @@ Result<engine::RunOptions> MakeRunOptions(const SyncSpec& spec) {
                                    "add --sse aws:kms, or drop --sse-kms-key-id");
   }
   if (!spec.max_delete.empty()) {
-    const std::string& text = spec.max_delete;
-    const bool percent = text.back() == '%';
-    char* end = nullptr;
-    const double value = std::strtod(text.c_str(), &end);
-    const char* expected_end = text.c_str() + text.size() - (percent ? 1 : 0);
-    if (end != expected_end || end == text.c_str() || value < 0 || (percent && value > 100) ||
-        (!percent && value != static_cast<double>(static_cast<uint64_t>(value)))) {
-      return Status::InvalidArgument("invalid --max-delete '" + text + "'",
-                                     "a count of objects (1000) or a percentage from 0% to 100% (10%)");
-    }
-    if (percent) {
-      o.max_delete_percent = value;
-    } else {
-      o.max_delete_count = static_cast<uint64_t>(value);
-    }
+    auto limit = ParseDeleteLimit(spec.max_delete, "--max-delete");
+    if (!limit.ok()) return std::move(limit).take_error();
+    o.max_delete_count = limit->count;
+    o.max_delete_percent = limit->percent;
   }
   auto compare = engine::ParseCompareMode(spec.compare);
   if (!compare.ok()) return std::move(compare).take_error();
@@ -104,11 +91,12 @@ Result<engine::RunOptions> MakeRunOptions(const SyncSpec& spec) {
     }
     o.transfer.part_size = *part;
   }
-  auto memory = ParseSize(spec.memory, "--memory");
+  // Below one 5 MiB part no transfer could ever start.
+  auto memory = ParseSize(spec.memory, "--memory", uint64_t{5} << 20);
   if (!memory.ok()) return std::move(memory).take_error();
   o.memory = *memory;
   if (!spec.bwlimit.empty()) {
-    auto rate = ParseSize(spec.bwlimit, "--bwlimit");
+    auto rate = ParseSize(spec.bwlimit, "--bwlimit", 1);
     if (!rate.ok()) return std::move(rate).take_error();
     o.bwlimit = *rate;
   }

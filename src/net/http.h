@@ -42,6 +42,10 @@ struct HttpRequest {
   std::chrono::seconds low_speed_window{60};
   // Zero = no limit on the whole request.
   std::chrono::milliseconds total_timeout{0};
+
+  // A fixed address this process chose itself (the instance metadata service),
+  // exempt from the client's TargetPolicy. Never set for a user's URL.
+  bool trusted_target = false;
 };
 
 struct HttpResponse {

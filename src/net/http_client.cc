@@ -38,21 +38,39 @@ std::string DefaultCaBundle() {
   return {};
 }
 
-// The URL without its query: presigned URLs carry signatures there, and
-// errors must never show them.
-std::string Redacted(const std::string& url) { return url.substr(0, url.find('?')); }
+// The URL without user information and query: presigned URLs carry signatures
+// there, webhooks passwords and tokens, and errors must never show them.
+std::string Redacted(const std::string& url) {
+  std::string out = url.substr(0, url.find_first_of("?#"));
+  const auto start = out.find("://");
+  if (start == std::string::npos) return out;
+  const auto end = out.find('/', start + 3);
+  const auto at = out.rfind('@', end == std::string::npos ? std::string::npos : end);
+  if (at != std::string::npos && at > start) out.erase(start + 3, at - start - 2);
+  return out;
+}
 
 std::string HostOf(const std::string& url) {
-  const auto start = url.find("://");
-  if (start == std::string::npos) return url;
-  const auto end = url.find_first_of("/?", start + 3);
-  return url.substr(start + 3, end == std::string::npos ? std::string::npos : end - start - 3);
+  const std::string clean = Redacted(url);
+  const auto start = clean.find("://");
+  if (start == std::string::npos) return clean;
+  const auto end = clean.find('/', start + 3);
+  return clean.substr(start + 3, end == std::string::npos ? std::string::npos : end - start - 3);
 }
 
 // Maps a transport failure to a Status that says what failed and what to check.
-Status TransportError(CURLcode code, const char* detail, const HttpRequest& req) {
+// With `uniform`, every failure to connect reads the same (refused, no route,
+// unreachable, timed out), so errors do not tell which ports of a network answer.
+Status TransportError(CURLcode code, const char* detail, const HttpRequest& req, bool uniform) {
   const std::string what = req.method + " " + Redacted(req.url);
   const std::string why = (detail != nullptr && *detail != '\0') ? detail : curl_easy_strerror(code);
+  if (uniform && (code == CURLE_COULDNT_CONNECT || code == CURLE_OPERATION_TIMEDOUT ||
+                  code == CURLE_RECV_ERROR || code == CURLE_SEND_ERROR ||
+                  code == CURLE_GOT_NOTHING)) {
+    return Status::Unavailable("cannot connect to '" + HostOf(req.url) + "' or it did not answer (" +
+                                   what + ")",
+                               "the endpoint host and port, and that the service is running");
+  }
   switch (code) {
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
@@ -99,7 +117,23 @@ struct Transfer {
   HttpResponse response;
   size_t read_offset = 0;
   char error[CURL_ERROR_SIZE] = {};
+  const TargetPolicy* targets = nullptr;  // checked on every socket it opens
+  Status refused;                         // why the policy refused an address
 };
+
+// curl opens every connection's socket here (after DNS, on each retry and
+// redirect), so the policy sees the address actually connected.
+curl_socket_t OnOpenSocket(void* user, curlsocktype, curl_sockaddr* address) {
+  auto* t = static_cast<Transfer*>(user);
+  if (t->targets != nullptr && !t->request.trusted_target) {
+    Status st = t->targets->Check(&address->addr, address->addrlen);
+    if (!st.ok()) {
+      if (t->refused.ok()) t->refused = std::move(st);
+      return CURL_SOCKET_BAD;
+    }
+  }
+  return ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+}
 
 size_t OnWrite(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
@@ -168,6 +202,7 @@ class HttpClient::Driver {
   explicit Driver(HttpClientOptions options) : options_(std::move(options)) {
     GlobalInitOnce();
     if (options_.ca_bundle.empty()) options_.ca_bundle = DefaultCaBundle();
+    if (!options_.targets) options_.targets = ProcessTargetPolicy();
     epoll_.reset(epoll_create1(EPOLL_CLOEXEC));
     wakeup_.reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     epoll_event ev{};
@@ -424,8 +459,11 @@ class HttpClient::Driver {
         t.done(std::move(t.response));
       } else if (t.stop.stop_requested()) {
         t.done(Status::Cancelled());
+      } else if (!t.refused.ok()) {
+        t.done(std::move(t.refused).Context(t.request.method + " " + Redacted(t.request.url)));
       } else {
-        t.done(TransportError(result, t.error, t.request));
+        t.done(TransportError(result, t.error, t.request,
+                              options_.targets && options_.targets->uniform_connect_errors()));
       }
       Recycle(t);
     }
@@ -498,6 +536,11 @@ class HttpClient::Driver {
     curl_easy_setopt(h, CURLOPT_READDATA, &t);
     curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, OnSeek);
     curl_easy_setopt(h, CURLOPT_SEEKDATA, &t);
+    if (options_.targets) {
+      t.targets = options_.targets.get();
+      curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, OnOpenSocket);
+      curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &t);
+    }
 
     const auto body_size = static_cast<curl_off_t>(r.body.size());
     if (r.method == "GET") {

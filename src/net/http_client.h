@@ -15,6 +15,7 @@
 
 #include "core/status.h"
 #include "net/http.h"
+#include "net/target_policy.h"
 
 namespace ferry::net {
 
@@ -23,6 +24,8 @@ struct HttpClientOptions {
   std::string ca_bundle;            // empty = AWS_CA_BUNDLE, SSL_CERT_FILE, system default
   long max_connections_per_host = 0;  // 0 = unlimited (curl default)
   long max_total_connections = 0;     // 0 = unlimited
+  // Addresses connections may reach; null = the process's (ProcessTargetPolicy()).
+  std::shared_ptr<const TargetPolicy> targets;
 };
 
 class HttpClient {

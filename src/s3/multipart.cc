@@ -6,10 +6,7 @@
 
 namespace ferry::s3 {
 
-Result<std::string> S3Client::CreateMultipartUpload(const std::string& bucket,
-                                                    const std::string& key,
-                                                    const WriteOptions& options,
-                                                    std::stop_token stop) {
+void S3Client::CreateMultipartUploadAsync(const std::string& bucket, const std::string& key, const WriteOptions& options, Done<std::string> done, std::stop_token stop) {
   S3Request r;
   r.op = "CreateMultipartUpload";
   r.action = "s3:PutObject";
@@ -21,23 +18,27 @@ Result<std::string> S3Client::CreateMultipartUpload(const std::string& bucket,
   effective.content_md5.clear();  // checksums belong to parts, not to the upload
   effective.checksum_crc32c.clear();
   AddWriteHeaders(effective, r.headers);
-  auto response = Execute(std::move(r), std::move(stop));
-  if (!response.ok()) return std::move(response).take_error();
-  pugi::xml_document doc;
-  FERRY_RETURN_IF_ERROR(ParseXml(response->body, "CreateMultipartUpload", doc));
-  std::string upload_id = doc.document_element().child_value("UploadId");
-  if (upload_id.empty()) {
-    return Status::Unavailable("CreateMultipartUpload on s3://" + bucket + "/" + key +
-                               " returned no UploadId")
-        .WithSide(config_.side);
-  }
-  return upload_id;
+  Send<std::string>(
+      std::move(r),
+      [=, this](net::HttpResponse* response) -> Result<std::string> {
+      pugi::xml_document doc;
+      FERRY_RETURN_IF_ERROR(ParseXml(response->body, "CreateMultipartUpload", doc));
+      std::string upload_id = doc.document_element().child_value("UploadId");
+      if (upload_id.empty()) {
+        return Status::Unavailable("CreateMultipartUpload on s3://" + bucket + "/" + key +
+                                   " returned no UploadId")
+            .WithSide(config_.side);
+      }
+      return upload_id;
+      },
+      std::move(done), std::move(stop));
 }
 
-Result<std::string> S3Client::UploadPart(const std::string& bucket, const std::string& key,
-                                         const std::string& upload_id, int part_number,
-                                         std::string_view body, const WriteOptions& options,
-                                         std::stop_token stop) {
+Result<std::string> S3Client::CreateMultipartUpload(const std::string& bucket, const std::string& key, const WriteOptions& options, std::stop_token stop) {
+  return WaitFor<std::string>([&](Done<std::string> done) { CreateMultipartUploadAsync(bucket, key, options, std::move(done), stop); });
+}
+
+void S3Client::UploadPartAsync(const std::string& bucket, const std::string& key, const std::string& upload_id, int part_number, std::string_view body, const WriteOptions& options, Done<std::string> done, std::stop_token stop) {
   S3Request r;
   r.op = "UploadPart";
   r.action = "s3:PutObject";
@@ -50,16 +51,19 @@ Result<std::string> S3Client::UploadPart(const std::string& bucket, const std::s
   if (!options.checksum_crc32c.empty()) {
     r.headers.emplace_back("x-amz-checksum-crc32c", options.checksum_crc32c);
   }
-  auto response = Execute(std::move(r), std::move(stop));
-  if (!response.ok()) return std::move(response).take_error();
-  return StripQuotes(response->Header("etag").value_or(""));
+  Send<std::string>(
+      std::move(r),
+      [=, this](net::HttpResponse* response) -> Result<std::string> {
+      return StripQuotes(response->Header("etag").value_or(""));
+      },
+      std::move(done), std::move(stop));
 }
 
-Result<std::string> S3Client::UploadPartCopy(const std::string& src_bucket,
-                                             const std::string& src_key, uint64_t first,
-                                             uint64_t last, const std::string& bucket,
-                                             const std::string& key, const std::string& upload_id,
-                                             int part_number, std::stop_token stop) {
+Result<std::string> S3Client::UploadPart(const std::string& bucket, const std::string& key, const std::string& upload_id, int part_number, std::string_view body, const WriteOptions& options, std::stop_token stop) {
+  return WaitFor<std::string>([&](Done<std::string> done) { UploadPartAsync(bucket, key, upload_id, part_number, body, options, std::move(done), stop); });
+}
+
+void S3Client::UploadPartCopyAsync(const std::string& src_bucket, const std::string& src_key, uint64_t first, uint64_t last, const std::string& bucket, const std::string& key, const std::string& upload_id, int part_number, Done<std::string> done, std::stop_token stop) {
   S3Request r;
   r.op = "UploadPartCopy";
   r.action = "s3:PutObject";
@@ -70,18 +74,21 @@ Result<std::string> S3Client::UploadPartCopy(const std::string& src_bucket,
   r.headers = {
       {"x-amz-copy-source", "/" + src_bucket + "/" + net::UriEncode(src_key, true)},
       {"x-amz-copy-source-range", "bytes=" + std::to_string(first) + "-" + std::to_string(last)}};
-  auto response = Execute(std::move(r), std::move(stop));
-  if (!response.ok()) return std::move(response).take_error();
-  pugi::xml_document doc;
-  FERRY_RETURN_IF_ERROR(ParseXml(response->body, "UploadPartCopy", doc));
-  return StripQuotes(doc.document_element().child_value("ETag"));
+  Send<std::string>(
+      std::move(r),
+      [=, this](net::HttpResponse* response) -> Result<std::string> {
+      pugi::xml_document doc;
+      FERRY_RETURN_IF_ERROR(ParseXml(response->body, "UploadPartCopy", doc));
+      return StripQuotes(doc.document_element().child_value("ETag"));
+      },
+      std::move(done), std::move(stop));
 }
 
-Result<std::string> S3Client::CompleteMultipartUpload(const std::string& bucket,
-                                                      const std::string& key,
-                                                      const std::string& upload_id,
-                                                      const std::vector<CompletedPart>& parts,
-                                                      std::stop_token stop) {
+Result<std::string> S3Client::UploadPartCopy(const std::string& src_bucket, const std::string& src_key, uint64_t first, uint64_t last, const std::string& bucket, const std::string& key, const std::string& upload_id, int part_number, std::stop_token stop) {
+  return WaitFor<std::string>([&](Done<std::string> done) { UploadPartCopyAsync(src_bucket, src_key, first, last, bucket, key, upload_id, part_number, std::move(done), stop); });
+}
+
+void S3Client::CompleteMultipartUploadAsync(const std::string& bucket, const std::string& key, const std::string& upload_id, const std::vector<CompletedPart>& parts, Done<std::string> done, std::stop_token stop) {
   pugi::xml_document request_doc;
   pugi::xml_node root = request_doc.append_child("CompleteMultipartUpload");
   for (const auto& part : parts) {
@@ -92,25 +99,30 @@ Result<std::string> S3Client::CompleteMultipartUpload(const std::string& bucket,
       p.append_child("ChecksumCRC32C").text().set(part.checksum_crc32c.c_str());
     }
   }
-  const std::string body = ToXmlString(request_doc);
   S3Request r;
+  r.owned_body = ToXmlString(request_doc);
   r.op = "CompleteMultipartUpload";
   r.action = "s3:PutObject";
   r.method = "POST";
   r.bucket = bucket;
   r.key = key;
   r.query = {{"uploadId", upload_id}};
-  r.body = body;
   r.headers = {{"Content-Type", "application/xml"}};
-  auto response = Execute(std::move(r), std::move(stop));
-  if (!response.ok()) return std::move(response).take_error();
-  pugi::xml_document doc;
-  FERRY_RETURN_IF_ERROR(ParseXml(response->body, "CompleteMultipartUpload", doc));
-  return StripQuotes(doc.document_element().child_value("ETag"));
+  Send<std::string>(
+      std::move(r),
+      [=, this](net::HttpResponse* response) -> Result<std::string> {
+      pugi::xml_document doc;
+      FERRY_RETURN_IF_ERROR(ParseXml(response->body, "CompleteMultipartUpload", doc));
+      return StripQuotes(doc.document_element().child_value("ETag"));
+      },
+      std::move(done), std::move(stop));
 }
 
-Status S3Client::AbortMultipartUpload(const std::string& bucket, const std::string& key,
-                                      const std::string& upload_id, std::stop_token stop) {
+Result<std::string> S3Client::CompleteMultipartUpload(const std::string& bucket, const std::string& key, const std::string& upload_id, const std::vector<CompletedPart>& parts, std::stop_token stop) {
+  return WaitFor<std::string>([&](Done<std::string> done) { CompleteMultipartUploadAsync(bucket, key, upload_id, parts, std::move(done), stop); });
+}
+
+void S3Client::AbortMultipartUploadAsync(const std::string& bucket, const std::string& key, const std::string& upload_id, Done<bool> done, std::stop_token stop) {
   S3Request r;
   r.op = "AbortMultipartUpload";
   r.action = "s3:AbortMultipartUpload";
@@ -118,12 +130,16 @@ Status S3Client::AbortMultipartUpload(const std::string& bucket, const std::stri
   r.bucket = bucket;
   r.key = key;
   r.query = {{"uploadId", upload_id}};
-  return Execute(std::move(r), std::move(stop)).status();
+  Send<bool>(
+      std::move(r), [](net::HttpResponse*) -> Result<bool> { return true; },
+      std::move(done), std::move(stop));
 }
 
-Result<ListPartsPage> S3Client::ListParts(const std::string& bucket, const std::string& key,
-                                          const std::string& upload_id, int part_number_marker,
-                                          std::stop_token stop) {
+Status S3Client::AbortMultipartUpload(const std::string& bucket, const std::string& key, const std::string& upload_id, std::stop_token stop) {
+  return WaitFor<bool>([&](Done<bool> done) { AbortMultipartUploadAsync(bucket, key, upload_id, std::move(done), stop); }).status();
+}
+
+void S3Client::ListPartsAsync(const std::string& bucket, const std::string& key, const std::string& upload_id, int part_number_marker, Done<ListPartsPage> done, std::stop_token stop) {
   S3Request r;
   r.op = "ListParts";
   r.action = "s3:ListMultipartUploadParts";
@@ -133,19 +149,26 @@ Result<ListPartsPage> S3Client::ListParts(const std::string& bucket, const std::
   if (part_number_marker > 0) {
     r.query.emplace_back("part-number-marker", std::to_string(part_number_marker));
   }
-  auto response = Execute(std::move(r), std::move(stop));
-  if (!response.ok()) return std::move(response).take_error();
-  pugi::xml_document doc;
-  FERRY_RETURN_IF_ERROR(ParseXml(response->body, "ListParts", doc));
-  const pugi::xml_node root = doc.document_element();
-  ListPartsPage page;
-  for (pugi::xml_node p = root.child("Part"); p; p = p.next_sibling("Part")) {
-    page.parts.push_back({static_cast<int>(ChildU64(p, "PartNumber")), ChildU64(p, "Size"),
-                          StripQuotes(ChildText(p, "ETag"))});
-  }
-  page.is_truncated = ChildBool(root, "IsTruncated");
-  page.next_part_number_marker = static_cast<int>(ChildU64(root, "NextPartNumberMarker"));
-  return page;
+  Send<ListPartsPage>(
+      std::move(r),
+      [=, this](net::HttpResponse* response) -> Result<ListPartsPage> {
+      pugi::xml_document doc;
+      FERRY_RETURN_IF_ERROR(ParseXml(response->body, "ListParts", doc));
+      const pugi::xml_node root = doc.document_element();
+      ListPartsPage page;
+      for (pugi::xml_node p = root.child("Part"); p; p = p.next_sibling("Part")) {
+        page.parts.push_back({static_cast<int>(ChildU64(p, "PartNumber")), ChildU64(p, "Size"),
+                              StripQuotes(ChildText(p, "ETag"))});
+      }
+      page.is_truncated = ChildBool(root, "IsTruncated");
+      page.next_part_number_marker = static_cast<int>(ChildU64(root, "NextPartNumberMarker"));
+      return page;
+      },
+      std::move(done), std::move(stop));
+}
+
+Result<ListPartsPage> S3Client::ListParts(const std::string& bucket, const std::string& key, const std::string& upload_id, int part_number_marker, std::stop_token stop) {
+  return WaitFor<ListPartsPage>([&](Done<ListPartsPage> done) { ListPartsAsync(bucket, key, upload_id, part_number_marker, std::move(done), stop); });
 }
 
 Result<ListUploadsPage> S3Client::ListMultipartUploads(const std::string& bucket,

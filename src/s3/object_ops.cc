@@ -14,8 +14,7 @@ std::string CopySource(const std::string& bucket, const std::string& key) {
 
 }  // namespace
 
-Result<ObjectHead> S3Client::HeadObject(const std::string& bucket, const std::string& key,
-                                        int part_number, std::stop_token stop) {
+void S3Client::HeadObjectAsync(const std::string& bucket, const std::string& key, int part_number, Done<ObjectHead> done, std::stop_token stop) {
   S3Request r;
   r.op = "HeadObject";
   r.action = "s3:GetObject";
@@ -23,15 +22,19 @@ Result<ObjectHead> S3Client::HeadObject(const std::string& bucket, const std::st
   r.bucket = bucket;
   r.key = key;
   if (part_number > 0) r.query = {{"partNumber", std::to_string(part_number)}};
-  auto response = Execute(std::move(r), std::move(stop));
-  if (!response.ok()) return std::move(response).take_error();
-  return ObjectHeadFromHeaders(response->headers);
+  Send<ObjectHead>(
+      std::move(r),
+      [=, this](net::HttpResponse* response) -> Result<ObjectHead> {
+      return ObjectHeadFromHeaders(response->headers);
+      },
+      std::move(done), std::move(stop));
 }
 
-Result<ObjectHead> S3Client::GetObject(const std::string& bucket, const std::string& key,
-                                       uint64_t offset, uint64_t length,
-                                       std::function<bool(std::string_view)> sink,
-                                       std::stop_token stop) {
+Result<ObjectHead> S3Client::HeadObject(const std::string& bucket, const std::string& key, int part_number, std::stop_token stop) {
+  return WaitFor<ObjectHead>([&](Done<ObjectHead> done) { HeadObjectAsync(bucket, key, part_number, std::move(done), stop); });
+}
+
+void S3Client::GetObjectAsync(const std::string& bucket, const std::string& key, uint64_t offset, uint64_t length, std::function<bool(std::string_view)> sink, Done<ObjectHead> done, std::stop_token stop) {
   S3Request r;
   r.op = "GetObject";
   r.action = "s3:GetObject";
@@ -43,14 +46,19 @@ Result<ObjectHead> S3Client::GetObject(const std::string& bucket, const std::str
     r.headers.emplace_back("Range", std::move(range));
   }
   r.body_sink = std::move(sink);
-  auto response = Execute(std::move(r), std::move(stop));
-  if (!response.ok()) return std::move(response).take_error();
-  return ObjectHeadFromHeaders(response->headers);
+  Send<ObjectHead>(
+      std::move(r),
+      [=, this](net::HttpResponse* response) -> Result<ObjectHead> {
+      return ObjectHeadFromHeaders(response->headers);
+      },
+      std::move(done), std::move(stop));
 }
 
-Result<std::string> S3Client::PutObject(const std::string& bucket, const std::string& key,
-                                        std::string_view body, const WriteOptions& options,
-                                        std::stop_token stop) {
+Result<ObjectHead> S3Client::GetObject(const std::string& bucket, const std::string& key, uint64_t offset, uint64_t length, std::function<bool(std::string_view)> sink, std::stop_token stop) {
+  return WaitFor<ObjectHead>([&](Done<ObjectHead> done) { GetObjectAsync(bucket, key, offset, length, sink, std::move(done), stop); });
+}
+
+void S3Client::PutObjectAsync(const std::string& bucket, const std::string& key, std::string_view body, const WriteOptions& options, Done<std::string> done, std::stop_token stop) {
   S3Request r;
   r.op = "PutObject";
   r.action = "s3:PutObject";
@@ -59,15 +67,19 @@ Result<std::string> S3Client::PutObject(const std::string& bucket, const std::st
   r.key = key;
   r.body = body;
   AddWriteHeaders(options, r.headers);
-  auto response = Execute(std::move(r), std::move(stop));
-  if (!response.ok()) return std::move(response).take_error();
-  return StripQuotes(response->Header("etag").value_or(""));
+  Send<std::string>(
+      std::move(r),
+      [=, this](net::HttpResponse* response) -> Result<std::string> {
+      return StripQuotes(response->Header("etag").value_or(""));
+      },
+      std::move(done), std::move(stop));
 }
 
-Result<std::string> S3Client::CopyObject(const std::string& src_bucket, const std::string& src_key,
-                                         const std::string& bucket, const std::string& key,
-                                         const WriteOptions& options, bool replace_metadata,
-                                         std::stop_token stop) {
+Result<std::string> S3Client::PutObject(const std::string& bucket, const std::string& key, std::string_view body, const WriteOptions& options, std::stop_token stop) {
+  return WaitFor<std::string>([&](Done<std::string> done) { PutObjectAsync(bucket, key, body, options, std::move(done), stop); });
+}
+
+void S3Client::CopyObjectAsync(const std::string& src_bucket, const std::string& src_key, const std::string& bucket, const std::string& key, const WriteOptions& options, bool replace_metadata, Done<std::string> done, std::stop_token stop) {
   S3Request r;
   r.op = "CopyObject";
   r.action = "s3:PutObject";
@@ -83,11 +95,18 @@ Result<std::string> S3Client::CopyObject(const std::string& src_bucket, const st
                              .sse = options.sse, .sse_kms_key_id = options.sse_kms_key_id};
   }
   AddWriteHeaders(effective, r.headers);
-  auto response = Execute(std::move(r), std::move(stop));
-  if (!response.ok()) return std::move(response).take_error();
-  pugi::xml_document doc;
-  FERRY_RETURN_IF_ERROR(ParseXml(response->body, "CopyObject", doc));
-  return StripQuotes(doc.document_element().child_value("ETag"));
+  Send<std::string>(
+      std::move(r),
+      [=, this](net::HttpResponse* response) -> Result<std::string> {
+      pugi::xml_document doc;
+      FERRY_RETURN_IF_ERROR(ParseXml(response->body, "CopyObject", doc));
+      return StripQuotes(doc.document_element().child_value("ETag"));
+      },
+      std::move(done), std::move(stop));
+}
+
+Result<std::string> S3Client::CopyObject(const std::string& src_bucket, const std::string& src_key, const std::string& bucket, const std::string& key, const WriteOptions& options, bool replace_metadata, std::stop_token stop) {
+  return WaitFor<std::string>([&](Done<std::string> done) { CopyObjectAsync(src_bucket, src_key, bucket, key, options, replace_metadata, std::move(done), stop); });
 }
 
 Result<DeleteResult> S3Client::DeleteObjects(const std::string& bucket,
@@ -125,25 +144,30 @@ Result<DeleteResult> S3Client::DeleteObjects(const std::string& bucket,
   return result;
 }
 
-Result<std::vector<Tag>> S3Client::GetObjectTagging(const std::string& bucket,
-                                                    const std::string& key,
-                                                    std::stop_token stop) {
+void S3Client::GetObjectTaggingAsync(const std::string& bucket, const std::string& key, Done<std::vector<Tag>> done, std::stop_token stop) {
   S3Request r;
   r.op = "GetObjectTagging";
   r.action = "s3:GetObjectTagging";
   r.bucket = bucket;
   r.key = key;
   r.query = {{"tagging", ""}};
-  auto response = Execute(std::move(r), std::move(stop));
-  if (!response.ok()) return std::move(response).take_error();
-  pugi::xml_document doc;
-  FERRY_RETURN_IF_ERROR(ParseXml(response->body, "GetObjectTagging", doc));
-  std::vector<Tag> tags;
-  for (pugi::xml_node t = doc.document_element().child("TagSet").child("Tag"); t;
-       t = t.next_sibling("Tag")) {
-    tags.push_back({ChildText(t, "Key"), ChildText(t, "Value")});
-  }
-  return tags;
+  Send<std::vector<Tag>>(
+      std::move(r),
+      [=, this](net::HttpResponse* response) -> Result<std::vector<Tag>> {
+      pugi::xml_document doc;
+      FERRY_RETURN_IF_ERROR(ParseXml(response->body, "GetObjectTagging", doc));
+      std::vector<Tag> tags;
+      for (pugi::xml_node t = doc.document_element().child("TagSet").child("Tag"); t;
+           t = t.next_sibling("Tag")) {
+        tags.push_back({ChildText(t, "Key"), ChildText(t, "Value")});
+      }
+      return tags;
+      },
+      std::move(done), std::move(stop));
+}
+
+Result<std::vector<Tag>> S3Client::GetObjectTagging(const std::string& bucket, const std::string& key, std::stop_token stop) {
+  return WaitFor<std::vector<Tag>>([&](Done<std::vector<Tag>> done) { GetObjectTaggingAsync(bucket, key, std::move(done), stop); });
 }
 
 Status S3Client::PutObjectTagging(const std::string& bucket, const std::string& key,

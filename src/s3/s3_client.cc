@@ -58,6 +58,7 @@ struct S3Client::Call {
   int attempt = 0;
   int redirects = 0;
   bool sink_touched = false;
+  bool reread_credentials = false;  // once per call, after a rejection
 };
 
 Result<std::unique_ptr<S3Client>> S3Client::Create(
@@ -166,14 +167,9 @@ Result<net::HttpRequest> S3Client::BuildHttpRequest(Call& call) {
 void S3Client::ExecuteAsync(S3Request request, Callback done, std::stop_token stop) {
   auto call = std::make_shared<Call>();
   call->request = std::move(request);
+  if (!call->request.owned_body.empty()) call->request.body = call->request.owned_body;
   call->done = std::move(done);
   call->stop = std::move(stop);
-  auto creds = creds_->Get(call->stop);
-  if (!creds.ok()) {
-    call->done(std::move(creds).take_error().WithSide(config_.side));
-    return;
-  }
-  call->credentials = std::move(*creds);
   // Over TLS the transport protects the body and Content-MD5 / x-amz-checksum
   // prove it; hashing every byte again for the signature would only cost CPU.
   // Without TLS a Content-MD5 does the same: every header is signed, so the
@@ -187,7 +183,34 @@ void S3Client::ExecuteAsync(S3Request request, Callback done, std::stop_token st
   } else {
     call->payload_hash = auth::Sha256Hex(call->request.body);
   }
-  Attempt(std::move(call), {});
+  StartWithCredentials(std::move(call));
+}
+
+void S3Client::StartWithCredentials(std::shared_ptr<Call> call) {
+  if (auto cached = creds_->Cached()) {
+    call->credentials = std::move(*cached);
+    Attempt(std::move(call), {});
+    return;
+  }
+  // Reading credentials may block (a file, STS, a metadata service), and this may
+  // be the HTTP loop's own thread: read them on the client's blocking thread.
+  OffLoop([this, call] {
+    auto creds = creds_->Get(call->stop);
+    if (!creds.ok()) {
+      call->done(std::move(creds).take_error().WithSide(config_.side));
+      return;
+    }
+    call->credentials = std::move(*creds);
+    Attempt(call, {});
+  });
+}
+
+void S3Client::OffLoop(std::function<void()> work) {
+  {
+    std::lock_guard lock(blocking_mu_);
+    if (!blocking_) blocking_ = std::make_unique<ThreadPool>(1);
+  }
+  blocking_->Submit(std::move(work));
 }
 
 std::map<std::string, uint64_t> S3Client::RequestCounts() const {
@@ -249,6 +272,21 @@ void S3Client::OnResponse(std::shared_ptr<Call> call, Result<net::HttpResponse> 
     }
   }
 
+  // A rejected key may have been rotated: sources that can re-read get one more try.
+  if (error.code() == Code::kUnauthenticated && !call->reread_credentials &&
+      !call->sink_touched) {
+    call->reread_credentials = true;
+    OffLoop([this, call, error = std::move(error)]() mutable {
+      if (!creds_->Invalidate()) {
+        call->done(std::move(error));
+        return;
+      }
+      spdlog::info("credentials from {} were rejected; re-reading them", creds_->Describe());
+      call->attempt = 0;
+      StartWithCredentials(std::move(call));
+    });
+    return;
+  }
   if (error.code() == Code::kResourceExhausted && config_.throttle) ++config_.throttle->events;
   if (error.IsRetryable() && call->attempt < config_.retry.max_attempts &&
       !call->stop.stop_requested()) {
@@ -266,20 +304,12 @@ void S3Client::OnResponse(std::shared_ptr<Call> call, Result<net::HttpResponse> 
 }
 
 Result<net::HttpResponse> S3Client::Execute(S3Request request, std::stop_token stop) {
-  auto run = [&](const S3Request& req) {
-    std::promise<Result<net::HttpResponse>> promise;
-    auto future = promise.get_future();
-    ExecuteAsync(
-        req, [&promise](Result<net::HttpResponse> r) { promise.set_value(std::move(r)); }, stop);
-    return future.get();
-  };
-  auto result = run(request);
-  // A rejected key may have been rotated: sources that can re-read get one more try.
-  if (!result.ok() && result.error().code() == Code::kUnauthenticated && creds_->Invalidate()) {
-    spdlog::info("credentials from {} were rejected; re-reading them", creds_->Describe());
-    result = run(request);
-  }
-  return result;
+  std::promise<Result<net::HttpResponse>> promise;
+  auto future = promise.get_future();
+  ExecuteAsync(
+      std::move(request),
+      [&promise](Result<net::HttpResponse> r) { promise.set_value(std::move(r)); }, stop);
+  return future.get();
 }
 
 }  // namespace ferry::s3

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "auth/credentials.h"
+#include "core/thread_pool.h"
 #include "core/backoff.h"
 #include "core/status.h"
 #include "core/throttle_signal.h"
@@ -53,12 +55,19 @@ struct S3Request {
   std::string key;
   std::vector<std::pair<std::string, std::string>> query;
   net::Headers headers;
-  std::string_view body;      // REQUIRES: outlives the call
+  std::string_view body;      // REQUIRES: outlives the call, unless it views owned_body
+  // A body the request carries itself (XML it built): `body` is set to view it
+  // once the request has its place in the call, so nothing outlives it.
+  std::string owned_body;
   // 2xx body streamed here instead of collected. Runs on the HTTP driver thread.
   // Once it has received bytes, a failed try is not retried here (the bytes cannot
   // be taken back): the caller retries the whole read.
   std::function<bool(std::string_view)> body_sink;
 };
+
+// Where an asynchronous call delivers its result (on the HTTP loop's thread).
+template <typename T>
+using Done = std::function<void(Result<T>)>;
 
 class S3Client {
  public:
@@ -75,11 +84,12 @@ class S3Client {
   // Requests sent so far by operation ("ListObjectsV2": 12, ...), retries included.
   std::map<std::string, uint64_t> RequestCounts() const;
 
-  // The generic call: the response of a 2xx status, or the mapped error.
-  // The callback runs on the HTTP driver thread.
+  // The generic call: the response of a 2xx status, or the mapped error. Retries
+  // what is worth it, and once with re-read credentials when the service rejects
+  // them and their source can re-read (key rotation). `done` runs on the HTTP
+  // loop's thread (or the client's blocking thread) and must not block.
   void ExecuteAsync(S3Request request, Callback done, std::stop_token stop = {});
-  // Blocking; also retries once with fresh credentials when the service rejects
-  // them and the credential source can re-read (key rotation).
+  // Blocking; REQUIRES: not on the HTTP loop's thread.
   Result<net::HttpResponse> Execute(S3Request request, std::stop_token stop = {});
 
   // ---- Buckets (bucket_ops.cc)
@@ -148,12 +158,50 @@ class S3Client {
                                                const std::string& upload_id_marker = {},
                                                std::stop_token stop = {});
 
+ // ---- The same calls, completing through `done` instead of blocking: what the
+  // engine's pipeline uses. Buffers passed in (bodies, parts) must outlive the call.
+  void HeadObjectAsync(const std::string& bucket, const std::string& key, int part_number, Done<ObjectHead> done, std::stop_token stop = {});
+  void GetObjectAsync(const std::string& bucket, const std::string& key, uint64_t offset, uint64_t length, std::function<bool(std::string_view)> sink, Done<ObjectHead> done, std::stop_token stop = {});
+  void PutObjectAsync(const std::string& bucket, const std::string& key, std::string_view body, const WriteOptions& options, Done<std::string> done, std::stop_token stop = {});
+  void CopyObjectAsync(const std::string& src_bucket, const std::string& src_key, const std::string& bucket, const std::string& key, const WriteOptions& options, bool replace_metadata, Done<std::string> done, std::stop_token stop = {});
+  void GetObjectTaggingAsync(const std::string& bucket, const std::string& key, Done<std::vector<Tag>> done, std::stop_token stop = {});
+  void CreateMultipartUploadAsync(const std::string& bucket, const std::string& key, const WriteOptions& options, Done<std::string> done, std::stop_token stop = {});
+  void UploadPartAsync(const std::string& bucket, const std::string& key, const std::string& upload_id, int part_number, std::string_view body, const WriteOptions& options, Done<std::string> done, std::stop_token stop = {});
+  void UploadPartCopyAsync(const std::string& src_bucket, const std::string& src_key, uint64_t first, uint64_t last, const std::string& bucket, const std::string& key, const std::string& upload_id, int part_number, Done<std::string> done, std::stop_token stop = {});
+  void CompleteMultipartUploadAsync(const std::string& bucket, const std::string& key, const std::string& upload_id, const std::vector<CompletedPart>& parts, Done<std::string> done, std::stop_token stop = {});
+  void AbortMultipartUploadAsync(const std::string& bucket, const std::string& key, const std::string& upload_id, Done<bool> done, std::stop_token stop = {});
+  void ListPartsAsync(const std::string& bucket, const std::string& key, const std::string& upload_id, int part_number_marker, Done<ListPartsPage> done, std::stop_token stop = {});
+
  private:
   struct Call;
+
+  // Sends `request` and hands a 2xx response to `parse`, its result to `done`.
+  template <typename T>
+  void Send(S3Request request, std::function<Result<T>(net::HttpResponse*)> parse, Done<T> done,
+            std::stop_token stop) {
+    ExecuteAsync(
+        std::move(request),
+        [parse = std::move(parse), done = std::move(done)](Result<net::HttpResponse> response) {
+          if (!response.ok()) return done(std::move(response).take_error());
+          done(parse(&*response));
+        },
+        std::move(stop));
+  }
+  // Blocks until `start` delivers. REQUIRES: not on the HTTP loop's thread.
+  template <typename T>
+  static Result<T> WaitFor(const std::function<void(Done<T>)>& start) {
+    std::promise<Result<T>> promise;
+    auto future = promise.get_future();
+    start([&promise](Result<T> r) { promise.set_value(std::move(r)); });
+    return future.get();
+  }
 
   S3Client(S3Config config, net::Url endpoint, std::shared_ptr<auth::CredentialProvider> creds,
            std::shared_ptr<net::HttpClient> http);
 
+  void StartWithCredentials(std::shared_ptr<Call> call);
+  // Runs `work`, which may block, on the client's own thread (made on first use).
+  void OffLoop(std::function<void()> work);
   void Attempt(std::shared_ptr<Call> call, std::chrono::steady_clock::time_point not_before);
   void OnResponse(std::shared_ptr<Call> call, Result<net::HttpResponse> result);
   Result<net::HttpRequest> BuildHttpRequest(Call& call);
@@ -170,6 +218,8 @@ class S3Client {
   std::map<std::string, std::string> bucket_region_;  // guarded by region_mu_
   mutable std::mutex counts_mu_;
   std::map<std::string, uint64_t> request_counts_;  // guarded by counts_mu_
+  std::mutex blocking_mu_;
+  std::unique_ptr<ThreadPool> blocking_;  // made under blocking_mu_; last, so joined first
 };
 
 }  // namespace ferry::s3

@@ -1,6 +1,8 @@
 // /api/v1/auth, /api/v1/users, /api/v1/tokens, /api/v1/credentials.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "service/api_routes.h"
 
 namespace ferry::service {
@@ -34,6 +36,81 @@ json TokenJson(const TokenInfo& t) {
           {"name", t.name},
           {"created_at", t.created_at},
           {"expires_at", t.expires_at == 0 ? json(nullptr) : json(t.expires_at)}};
+}
+
+json CredentialJson(const CredentialInfo& c) {
+  return {{"name", c.name},
+          {"owner", c.owner},
+          {"endpoints", c.endpoints},
+          {"created_at", c.created_at},
+          {"updated_at", c.updated_at}};
+}
+
+struct CredentialBody {
+  std::string name;
+  auth::Credentials keys;
+  std::vector<std::string> endpoints;
+};
+
+// {"name", "access_key_id", "secret_access_key", "session_token"?, "endpoints": [URL]}.
+// On a PUT, `path_name` is the name in the path; "name" may be left out.
+Result<CredentialBody> ReadCredentialBody(const httplib::Request& req,
+                                          const std::string& path_name) {
+  auto body = ParseObjectBody(req);
+  if (!body.ok()) return std::move(body).take_error();
+  for (const auto& [key, value] : body->items()) {
+    if (key != "name" && key != "access_key_id" && key != "secret_access_key" &&
+        key != "session_token" && key != "endpoints") {
+      return Status::InvalidArgument(
+          "unknown field '" + key + "'",
+          "name, access_key_id, secret_access_key, session_token, endpoints");
+    }
+  }
+  CredentialBody out;
+  auto name = StringField(*body, "name", path_name.empty());
+  if (!name.ok()) return std::move(name).take_error();
+  out.name = name->empty() ? path_name : *name;
+  if (!path_name.empty() && out.name != path_name) {
+    return Status::InvalidArgument("the name '" + out.name + "' differs from the path's '" +
+                                   path_name + "'");
+  }
+  FERRY_RETURN_IF_ERROR(CheckCredentialName(out.name));
+  auto key_id = StringField(*body, "access_key_id");
+  if (!key_id.ok()) return std::move(key_id).take_error();
+  auto secret = StringField(*body, "secret_access_key");
+  if (!secret.ok()) return std::move(secret).take_error();
+  auto session = StringField(*body, "session_token", false);
+  if (!session.ok()) return std::move(session).take_error();
+  if (key_id->empty() || secret->empty()) {
+    return Status::InvalidArgument("access_key_id and secret_access_key must not be empty");
+  }
+  out.keys.access_key_id = *key_id;
+  out.keys.secret_access_key = *secret;
+  out.keys.session_token = *session;
+  auto endpoints = body->find("endpoints");
+  if (endpoints == body->end() || !endpoints->is_array() || endpoints->empty() ||
+      endpoints->size() > 100) {
+    return Status::InvalidArgument(
+        "'endpoints' must list the 1 to 100 endpoint URLs the credential may be used for",
+        "[\"https://oss-cn-hangzhou.aliyuncs.com\"]; https://s3.amazonaws.com covers Amazon S3 "
+        "in every region");
+  }
+  for (const auto& e : *endpoints) {
+    if (!e.is_string()) return Status::InvalidArgument("'endpoints' must be URLs (strings)");
+    auto origin = EndpointOrigin(e.get<std::string>());
+    if (!origin.ok()) return std::move(origin).take_error().Context("'endpoints'");
+    if (std::find(out.endpoints.begin(), out.endpoints.end(), *origin) == out.endpoints.end()) {
+      out.endpoints.push_back(*origin);
+    }
+  }
+  return out;
+}
+
+Status MayChangeCredential(const CredentialInfo& info, const Principal& who) {
+  if (who.user.role == Role::kAdmin || who.user.username == info.owner) return Status::OK();
+  return Status::PermissionDenied("the stored credential '" + info.name + "' belongs to '" +
+                                      info.owner + "'",
+                                  "only its owner or an admin may replace or delete it");
 }
 
 }  // namespace
@@ -125,6 +202,8 @@ void AddAccountRoutes(httplib::Server& s, ApiContext& api) {
           if (!body.ok()) return ReplyError(res, body.error());
           auto password = StringField(*body, "password", false);
           if (!password.ok()) return ReplyError(res, password.error());
+          auto current = StringField(*body, "current_password", false);
+          if (!current.ok()) return ReplyError(res, current.error());
           auto role_name = StringField(*body, "role", false);
           if (!role_name.ok()) return ReplyError(res, role_name.error());
           std::optional<Role> role;
@@ -145,6 +224,24 @@ void AddAccountRoutes(httplib::Server& s, ApiContext& api) {
           if (password->empty() && !role) {
             return ReplyError(res, Status::InvalidArgument(
                                        "nothing to change: give 'password' and/or 'role'"));
+          }
+          // Changing one's own password needs the current one: a session left
+          // open must not be enough to take the account. An admin resetting
+          // someone else's password does not know theirs.
+          if (!password->empty() && name == who.user.username) {
+            if (current->empty()) {
+              return ReplyError(res, Status::InvalidArgument(
+                                         "changing your password needs 'current_password'"));
+            }
+            const std::string throttle_key = name + "|" + req.remote_addr;
+            Status allowed = api.logins.Check(throttle_key, NowSeconds());
+            if (!allowed.ok()) return ReplyError(res, allowed);
+            auto checked = api.accounts.CheckPassword(name, *current);
+            if (!checked.ok()) {
+              api.logins.Failed(throttle_key, NowSeconds());
+              return ReplyError(res, Status::PermissionDenied("the current password is wrong",
+                                                              "'current_password'"));
+            }
           }
           Status st = api.accounts.UpdateUser(name, *password, role);
           if (!st.ok()) return ReplyError(res, st);
@@ -181,9 +278,9 @@ void AddAccountRoutes(httplib::Server& s, ApiContext& api) {
           ReplyJson(res, 200, {{"tokens", list}});
         }));
 
-  s.Post("/api/v1/tokens", Guard(api, Role::kViewer, [&api](const httplib::Request& req,
-                                                            httplib::Response& res,
-                                                            const Principal& who) {
+  s.Post("/api/v1/tokens", Guard(api, kMinApiTokenRole, [&api](const httplib::Request& req,
+                                                               httplib::Response& res,
+                                                               const Principal& who) {
            auto body = ParseObjectBody(req);
            if (!body.ok()) return ReplyError(res, body.error());
            auto name = StringField(*body, "name");
@@ -191,7 +288,23 @@ void AddAccountRoutes(httplib::Server& s, ApiContext& api) {
            if (name->empty() || name->size() > 100) {
              return ReplyError(res, Status::InvalidArgument("a token name is 1 to 100 bytes"));
            }
-           auto issued = api.accounts.IssueToken(who.user.username, "api", *name, 0);
+           int64_t days = kDefaultApiTokenDays;
+           if (auto it = body->find("expires_in_days"); it != body->end() && !it->is_null()) {
+             if (!it->is_number_integer() || it->get<int64_t>() < 1 ||
+                 it->get<int64_t>() > kMaxApiTokenDays) {
+               return ReplyError(res, Status::InvalidArgument(
+                                          "expires_in_days must be an integer 1.." +
+                                          std::to_string(kMaxApiTokenDays)));
+             }
+             days = it->get<int64_t>();
+           }
+           for (const auto& [key, value] : body->items()) {
+             if (key != "name" && key != "expires_in_days") {
+               return ReplyError(res, Status::InvalidArgument("unknown field '" + key + "'",
+                                                              "name, expires_in_days"));
+             }
+           }
+           auto issued = api.accounts.IssueToken(who.user.username, "api", *name, days * 86400);
            if (!issued.ok()) return ReplyError(res, issued.error());
            json out = TokenJson(issued->info);
            out["token"] = issued->token;
@@ -206,52 +319,62 @@ void AddAccountRoutes(httplib::Server& s, ApiContext& api) {
              res.status = 204;
            }));
 
-  // Stored credentials: values go in, never come out.
+  // Stored credentials: values go in, never come out. Each belongs to the user
+  // who stored it and is bound to the endpoints it was stored for.
   s.Get("/api/v1/credentials", Guard(api, Role::kViewer, [&api](const httplib::Request&,
                                                                 httplib::Response& res,
                                                                 const Principal&) {
           auto list = api.credentials.List();
           if (!list.ok()) return ReplyError(res, list.error());
           json out = json::array();
-          for (const auto& c : *list) {
-            out.push_back(
-                {{"name", c.name}, {"created_at", c.created_at}, {"created_by", c.created_by}});
-          }
+          for (const auto& c : *list) out.push_back(CredentialJson(c));
           ReplyJson(res, 200, {{"credentials", out}});
         }));
 
   s.Post("/api/v1/credentials", Guard(api, Role::kOperator, [&api](const httplib::Request& req,
                                                                    httplib::Response& res,
                                                                    const Principal& who) {
-           auto body = ParseObjectBody(req);
-           if (!body.ok()) return ReplyError(res, body.error());
-           auto name = StringField(*body, "name");
-           if (!name.ok()) return ReplyError(res, name.error());
-           auto key_id = StringField(*body, "access_key_id");
-           if (!key_id.ok()) return ReplyError(res, key_id.error());
-           auto secret = StringField(*body, "secret_access_key");
-           if (!secret.ok()) return ReplyError(res, secret.error());
-           auto session = StringField(*body, "session_token", false);
-           if (!session.ok()) return ReplyError(res, session.error());
-           if (key_id->empty() || secret->empty()) {
-             return ReplyError(res, Status::InvalidArgument(
-                                        "access_key_id and secret_access_key must not be empty"));
-           }
-           auth::Credentials keys;
-           keys.access_key_id = *key_id;
-           keys.secret_access_key = *secret;
-           keys.session_token = *session;
-           Status st = api.credentials.Put(*name, keys, who.user.username);
+           auto given = ReadCredentialBody(req, "");
+           if (!given.ok()) return ReplyError(res, given.error());
+           Status st = api.credentials.Create(given->name, given->keys, given->endpoints,
+                                              who.user.username);
            if (!st.ok()) return ReplyError(res, st);
-           spdlog::info("credential '{}' stored by {}", *name, who.user.username);
-           ReplyJson(res, 201, {{"name", *name}, {"created_by", who.user.username}});
+           spdlog::info("credential '{}' stored by {}", given->name, who.user.username);
+           auto info = api.credentials.Info(given->name);
+           if (!info.ok()) return ReplyError(res, info.error());
+           ReplyJson(res, 201, CredentialJson(*info));
          }));
+
+  // Rotation: new keys and endpoints under the same name, by its owner or an admin.
+  s.Put(R"(/api/v1/credentials/([^/]+))",
+        Guard(api, Role::kOperator, [&api](const httplib::Request& req, httplib::Response& res,
+                                           const Principal& who) {
+          const std::string name = req.matches[1];
+          auto given = ReadCredentialBody(req, name);
+          if (!given.ok()) return ReplyError(res, given.error());
+          auto info = api.credentials.Info(name);
+          if (!info.ok()) return ReplyError(res, info.error());
+          Status allowed = MayChangeCredential(*info, who);
+          if (!allowed.ok()) return ReplyError(res, allowed);
+          Status st = api.credentials.Replace(name, given->keys, given->endpoints);
+          if (!st.ok()) return ReplyError(res, st);
+          spdlog::info("credential '{}' replaced by {}", name, who.user.username);
+          auto updated = api.credentials.Info(name);
+          if (!updated.ok()) return ReplyError(res, updated.error());
+          ReplyJson(res, 200, CredentialJson(*updated));
+        }));
 
   s.Delete(R"(/api/v1/credentials/([^/]+))",
            Guard(api, Role::kOperator, [&api](const httplib::Request& req,
-                                              httplib::Response& res, const Principal&) {
-             Status st = api.credentials.Delete(req.matches[1]);
+                                              httplib::Response& res, const Principal& who) {
+             const std::string name = req.matches[1];
+             auto info = api.credentials.Info(name);
+             if (!info.ok()) return ReplyError(res, info.error());
+             Status allowed = MayChangeCredential(*info, who);
+             if (!allowed.ok()) return ReplyError(res, allowed);
+             Status st = api.credentials.Delete(name);
              if (!st.ok()) return ReplyError(res, st);
+             spdlog::info("credential '{}' deleted by {}", name, who.user.username);
              res.status = 204;
            }));
 }

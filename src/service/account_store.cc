@@ -133,11 +133,23 @@ Status AccountStore::UpdateUser(const std::string& username, const std::string& 
     Statement s(db_.handle(), "UPDATE users SET password_hash=? WHERE username=?");
     s.BindText(1, hash).BindText(2, username);
     if (s.Step() != SQLITE_DONE) return fail(db_.Error("changing the password of " + username));
-    Statement end(db_.handle(), "DELETE FROM tokens WHERE username=? AND kind='session'");
+    Statement end(db_.handle(), "DELETE FROM tokens WHERE username=?");
     end.BindText(1, username);
     if (end.Step() != SQLITE_DONE) return fail(db_.Error("ending the sessions of " + username));
   }
   return db_.Exec("COMMIT");
+}
+
+Status AccountStore::UpsertExternalUser(const std::string& username, Role role) {
+  auto lock = db_.Lock();
+  // "!" is no argon2id string: no password ever verifies against it.
+  Statement s(db_.handle(),
+              "INSERT INTO users (username, password_hash, role, created_at) VALUES (?,'!',?,?) "
+              "ON CONFLICT(username) DO UPDATE SET role=excluded.role "
+              "WHERE users.password_hash='!'");
+  s.BindText(1, username).BindText(2, RoleName(role)).Bind(3, NowSeconds());
+  if (s.Step() != SQLITE_DONE) return db_.Error("recording the signed-in user " + username);
+  return Status::OK();
 }
 
 Result<int64_t> AccountStore::CountUsers() {
@@ -205,15 +217,22 @@ Result<IssuedToken> AccountStore::IssueToken(const std::string& username,
 Result<Principal> AccountStore::Authenticate(const std::string& token) {
   auto lock = db_.Lock();
   Statement s(db_.handle(),
-              "SELECT u.username, u.role, u.created_at, t.id, t.expires_at FROM tokens t "
+              "SELECT u.username, u.role, u.created_at, t.id, t.expires_at, t.kind FROM tokens t "
               "JOIN users u ON u.username = t.username WHERE t.hash=?");
   s.BindText(1, TokenDigest(token));
   const int rc = s.Step();
   if (rc == SQLITE_ROW) {
     const int64_t expires = s.Int(4);
     if (expires == 0 || expires > NowSeconds()) {
-      return Principal{User{s.Text(0), ParseRole(s.Text(1)).value_or(Role::kViewer), s.Int(2)},
-                       s.Text(3)};
+      Principal who{User{s.Text(0), ParseRole(s.Text(1)).value_or(Role::kViewer), s.Int(2)},
+                    s.Text(3)};
+      if (s.Text(5) == "api" && who.user.role < kMinApiTokenRole) {
+        return Status::Unauthenticated(
+            "API tokens are for operators and admins, and '" + who.user.username + "' is now " +
+                RoleName(who.user.role),
+            "log in (POST /api/v1/auth/login), or ask an admin for the operator role");
+      }
+      return who;
     }
     return Status::Unauthenticated("the token has expired", "log in again");
   }

@@ -37,6 +37,12 @@ struct IssuedToken {
   std::string token;  // the secret; returned once, never stored
 };
 
+// API tokens: for operators and admins (scripts that change things); at most a
+// year, 90 days unless asked otherwise.
+constexpr Role kMinApiTokenRole = Role::kOperator;
+constexpr int64_t kDefaultApiTokenDays = 90;
+constexpr int64_t kMaxApiTokenDays = 365;
+
 struct Principal {
   User user;
   std::string token_id;
@@ -52,10 +58,14 @@ class AccountStore {
   Result<User> GetUser(const std::string& username);
   // Also revokes the user's tokens.
   Status DeleteUser(const std::string& username);
-  // A new password (also ends the user's login sessions; API tokens stay) and/or
-  // role; empty/nullopt leaves it. FailedPrecondition if no admin would be left.
+  // A new password (also ends the user's sessions and revokes their API tokens:
+  // whoever changes a password may be locking someone out) and/or role;
+  // empty/nullopt leaves it. FailedPrecondition if no admin would be left.
   Status UpdateUser(const std::string& username, const std::string& password,
                     std::optional<Role> role);
+  // A user signed in by an identity provider ("oidc:NAME"): created with no
+  // usable password, or given `role` again at each sign-in.
+  Status UpsertExternalUser(const std::string& username, Role role);
   Result<int64_t> CountUsers();
   Result<int64_t> CountAdmins();
 
@@ -65,7 +75,8 @@ class AccountStore {
   // ttl_seconds 0 = never expires.
   Result<IssuedToken> IssueToken(const std::string& username, const std::string& kind,
                                  const std::string& name, int64_t ttl_seconds);
-  // Unauthenticated for an unknown, revoked or expired token.
+  // Unauthenticated for an unknown, revoked or expired token, and for an API
+  // token of a user whose role no longer allows them (below kMinApiTokenRole).
   Result<Principal> Authenticate(const std::string& token);
   Result<std::vector<TokenInfo>> ListTokens(const std::string& username);
   // NotFound unless `id` is a token of `username`.

@@ -18,6 +18,9 @@
 
 namespace ferry::service {
 
+class OidcLogin;
+class RunSeriesRecorder;
+
 struct ApiContext {
   TaskStore& tasks;
   AccountStore& accounts;
@@ -27,6 +30,10 @@ struct ApiContext {
   const TaskCheckContext& check;
   std::string version;
   LoginThrottle logins;
+  // The console's parts (console_routes.h); null when not configured.
+  OidcLogin* oidc = nullptr;
+  RunSeriesRecorder* series = nullptr;
+  bool tls = false;  // served over TLS: session cookies are Secure
 };
 
 using GuardedHandler =
@@ -46,6 +53,11 @@ Result<int64_t> IntParam(const httplib::Request& req, const char* name, int64_t 
                          int64_t fallback);
 
 void AddTaskRoutes(httplib::Server& server, ApiContext& api);
+// PUT /api/v1/tasks/{id} with `body` already parsed (PATCH merges, then calls this).
+void ReplaceTaskSpec(ApiContext& api, const std::string& id, const nlohmann::json& body,
+                     const Principal& who, httplib::Response& res);
 void AddAccountRoutes(httplib::Server& server, ApiContext& api);
+// The console's API additions: sessions, OIDC, task pages, series, retries (console_routes.h).
+void AddConsoleApiRoutes(httplib::Server& server, ApiContext& api);
 
 }  // namespace ferry::service

@@ -6,7 +6,9 @@
 #include <charconv>
 
 #include "service/api_routes.h"
+#include "service/console_routes.h"
 #include "service/openapi_document.h"
+#include "service/web_session.h"
 
 namespace ferry::service {
 namespace {
@@ -100,7 +102,7 @@ std::string MetricsText(ApiContext& api) {
 
 void ReplyJson(httplib::Response& res, int status, const json& body) {
   res.status = status;
-  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+  SetJsonBody(res, body.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 void ReplyError(httplib::Response& res, const Status& status) {
@@ -137,14 +139,7 @@ Result<int64_t> IntParam(const httplib::Request& req, const char* name, int64_t 
 httplib::Server::Handler Guard(ApiContext& api, Role min, GuardedHandler handler) {
   return [&api, min, handler = std::move(handler)](const httplib::Request& req,
                                                    httplib::Response& res) {
-    const std::string header = req.get_header_value("Authorization");
-    constexpr std::string_view kBearer = "Bearer ";
-    if (!header.starts_with(kBearer) || header.size() == kBearer.size()) {
-      return ReplyError(res, Status::Unauthenticated(
-                                 "this route needs 'Authorization: Bearer TOKEN'",
-                                 "sign in: ferry login, or POST /api/v1/auth/login"));
-    }
-    auto principal = api.accounts.Authenticate(header.substr(kBearer.size()));
+    auto principal = AuthenticateRequest(api, req);  // bearer token or console session
     if (!principal.ok()) return ReplyError(res, principal.error());
     if (principal->user.role < min) {
       return ReplyError(res, Status::PermissionDenied(
@@ -157,8 +152,33 @@ httplib::Server::Handler Guard(ApiContext& api, Role min, GuardedHandler handler
   };
 }
 
-ApiServer::ApiServer(ApiContext& api) : api_(api), server_(std::make_unique<httplib::Server>()) {
+Result<std::unique_ptr<ApiServer>> ApiServer::Create(ApiContext& api, const std::string& tls_cert,
+                                                     const std::string& tls_key) {
+  std::unique_ptr<httplib::Server> server;
+  if (tls_cert.empty() && tls_key.empty()) {
+    server = std::make_unique<httplib::Server>();
+  } else {
+    auto tls = std::make_unique<httplib::SSLServer>(tls_cert.c_str(), tls_key.c_str());
+    if (!tls->is_valid()) {
+      return Status::InvalidArgument("cannot load the TLS certificate '" + tls_cert +
+                                         "' and key '" + tls_key + "'",
+                                     "PEM files: the certificate (chain) and its private key, "
+                                     "readable by the server");
+    }
+    server = std::move(tls);
+  }
+  return std::make_unique<ApiServer>(api, std::move(server));
+}
+
+ApiServer::ApiServer(ApiContext& api, std::unique_ptr<httplib::Server> server)
+    : api_(api), server_(std::move(server)) {
   httplib::Server& s = *server_;
+  // SO_REUSEADDR only (a restart may bind at once), never SO_REUSEPORT, which
+  // cpp-httplib sets by default and which lets a second server share the port.
+  s.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   s.new_task_queue = [] { return new httplib::ThreadPool(8); };
   s.set_payload_max_length(1 << 20);
   s.set_keep_alive_max_count(100);
@@ -180,6 +200,8 @@ ApiServer::ApiServer(ApiContext& api) : api_(api), server_(std::make_unique<http
         }));
   AddTaskRoutes(s, api_);
   AddAccountRoutes(s, api_);
+  AddConsoleApiRoutes(s, api_);
+  AddConsoleRoutes(s, api_);  // last: its catch-all serves the console's own paths
 
   s.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;

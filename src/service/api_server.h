@@ -17,7 +17,11 @@ struct ApiContext;
 
 class ApiServer {
  public:
-  explicit ApiServer(ApiContext& api);
+  // HTTPS with the PEM files `tls_cert` and `tls_key`; plain HTTP when both are
+  // "". InvalidArgument when they cannot be loaded.
+  static Result<std::unique_ptr<ApiServer>> Create(ApiContext& api, const std::string& tls_cert,
+                                                   const std::string& tls_key);
+  ApiServer(ApiContext& api, std::unique_ptr<httplib::Server> server);
   ~ApiServer();
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;

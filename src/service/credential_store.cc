@@ -6,6 +6,7 @@
 
 #include <cctype>
 
+#include "net/url.h"
 #include "state/sqlite_statement.h"
 
 namespace ferry::service {
@@ -24,21 +25,95 @@ Status CheckCredentialName(const std::string& name) {
   return Status::OK();
 }
 
-Status CredentialStore::Put(const std::string& name, const auth::Credentials& keys,
-                            const std::string& created_by) {
+Result<std::string> EndpointOrigin(const std::string& url) {
+  auto parsed = net::ParseUrl(url);
+  if (!parsed.ok()) return std::move(parsed).take_error();
+  std::string host = parsed->host;
+  for (auto& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  parsed->host = host;
+  return parsed->Origin();
+}
+
+bool EndpointBound(const std::vector<std::string>& bound, const std::string& origin) {
+  constexpr std::string_view kAmazon = ".amazonaws.com";
+  for (const auto& b : bound) {
+    if (b == origin) return true;
+    // https://SERVICE.amazonaws.com covers https://SERVICE.REGION.amazonaws.com.
+    const size_t scheme_end = b.find("://");
+    if (scheme_end == std::string::npos || !b.ends_with(kAmazon)) continue;
+    const std::string scheme = b.substr(0, scheme_end + 3);
+    const std::string service = b.substr(scheme.size(), b.size() - scheme.size() - kAmazon.size());
+    if (service.empty() || service.find('.') != std::string::npos) continue;
+    if (origin.starts_with(scheme + service + ".") && origin.ends_with(kAmazon) &&
+        origin.find(':', scheme.size()) == std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
+namespace {
+
+std::string SealedJson(const auth::Credentials& keys) {
+  return nlohmann::json{{"access_key_id", keys.access_key_id},
+                        {"secret_access_key", keys.secret_access_key},
+                        {"session_token", keys.session_token}}
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string EndpointsJson(const std::vector<std::string>& endpoints) {
+  return nlohmann::json(endpoints).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::vector<std::string> ParseEndpoints(const std::string& text) {
+  std::vector<std::string> out;
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_array()) return out;
+  for (const auto& e : j) {
+    if (e.is_string()) out.push_back(e.get<std::string>());
+  }
+  return out;
+}
+
+}  // namespace
+
+Status CredentialStore::Create(const std::string& name, const auth::Credentials& keys,
+                               const std::vector<std::string>& endpoints,
+                               const std::string& owner) {
   FERRY_RETURN_IF_ERROR(CheckCredentialName(name));
-  std::string plain = nlohmann::json{{"access_key_id", keys.access_key_id},
-                                     {"secret_access_key", keys.secret_access_key},
-                                     {"session_token", keys.session_token}}
-                          .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string plain = SealedJson(keys);
+  const SecretBox::Sealed sealed = box_.Seal(plain);
+  sodium_memzero(plain.data(), plain.size());
+  const int64_t now = NowSeconds();
+  auto lock = db_.Lock();
+  Statement s(db_.handle(), "INSERT INTO credentials (name, nonce, sealed, created_at, "
+                            "created_by, endpoints, updated_at) VALUES (?,?,?,?,?,?,?)");
+  s.BindText(1, name).Bind(2, sealed.nonce).Bind(3, sealed.ciphertext).Bind(4, now)
+      .BindText(5, owner).BindText(6, EndpointsJson(endpoints)).Bind(7, now);
+  const int rc = s.Step();
+  if (rc == SQLITE_CONSTRAINT) {
+    return Status(Code::kAlreadyExists, "a stored credential '" + name + "' already exists",
+                  "PUT /api/v1/credentials/" + name + " replaces it (its owner or an admin), "
+                  "or choose another name");
+  }
+  if (rc != SQLITE_DONE) return db_.Error("storing credential " + name);
+  return Status::OK();
+}
+
+Status CredentialStore::Replace(const std::string& name, const auth::Credentials& keys,
+                                const std::vector<std::string>& endpoints) {
+  std::string plain = SealedJson(keys);
   const SecretBox::Sealed sealed = box_.Seal(plain);
   sodium_memzero(plain.data(), plain.size());
   auto lock = db_.Lock();
-  Statement s(db_.handle(), "INSERT OR REPLACE INTO credentials (name, nonce, sealed, created_at, "
-                            "created_by) VALUES (?,?,?,?,?)");
-  s.BindText(1, name).Bind(2, sealed.nonce).Bind(3, sealed.ciphertext).Bind(4, NowSeconds())
-      .BindText(5, created_by);
-  if (s.Step() != SQLITE_DONE) return db_.Error("storing credential " + name);
+  Statement s(db_.handle(), "UPDATE credentials SET nonce=?, sealed=?, endpoints=?, updated_at=? "
+                            "WHERE name=?");
+  s.Bind(1, sealed.nonce).Bind(2, sealed.ciphertext).BindText(3, EndpointsJson(endpoints))
+      .Bind(4, NowSeconds()).BindText(5, name);
+  if (s.Step() != SQLITE_DONE) return db_.Error("replacing credential " + name);
+  if (sqlite3_changes(db_.handle()) == 0) {
+    return Status::NotFound("no stored credential '" + name + "'");
+  }
   return Status::OK();
 }
 
@@ -62,26 +137,39 @@ Result<auth::Credentials> CredentialStore::Get(const std::string& name) {
   sodium_memzero(plain->data(), plain->size());
   if (!j.is_object()) return Status::DataLoss("credential '" + name + "' is unreadable");
   auth::Credentials keys;
-  keys.access_key_id = j.value("access_key_id", "");
-  keys.secret_access_key = j.value("secret_access_key", "");
-  keys.session_token = j.value("session_token", "");
+  auto text = [&](const char* field) {
+    auto it = j.find(field);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  keys.access_key_id = text("access_key_id");
+  keys.secret_access_key = text("secret_access_key");
+  keys.session_token = text("session_token");
   return keys;
 }
 
-bool CredentialStore::Exists(const std::string& name) {
+Result<CredentialInfo> CredentialStore::Info(const std::string& name) {
   auto lock = db_.Lock();
-  Statement s(db_.handle(), "SELECT 1 FROM credentials WHERE name=?");
+  Statement s(db_.handle(), "SELECT name, created_by, endpoints, created_at, updated_at "
+                            "FROM credentials WHERE name=?");
   s.BindText(1, name);
-  return s.Step() == SQLITE_ROW;
+  const int rc = s.Step();
+  if (rc == SQLITE_DONE) {
+    return Status::NotFound("no stored credential '" + name + "'",
+                            "POST /api/v1/credentials stores one; GET lists their names");
+  }
+  if (rc != SQLITE_ROW) return db_.Error("reading credential " + name);
+  return CredentialInfo{s.Text(0), s.Text(1), ParseEndpoints(s.Text(2)), s.Int(3), s.Int(4)};
 }
 
 Result<std::vector<CredentialInfo>> CredentialStore::List() {
   auto lock = db_.Lock();
-  Statement s(db_.handle(),
-              "SELECT name, created_at, created_by FROM credentials ORDER BY name");
+  Statement s(db_.handle(), "SELECT name, created_by, endpoints, created_at, updated_at "
+                            "FROM credentials ORDER BY name");
   std::vector<CredentialInfo> out;
   int rc;
-  while ((rc = s.Step()) == SQLITE_ROW) out.push_back({s.Text(0), s.Int(1), s.Text(2)});
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    out.push_back({s.Text(0), s.Text(1), ParseEndpoints(s.Text(2)), s.Int(3), s.Int(4)});
+  }
   if (rc != SQLITE_DONE) return db_.Error("listing credentials");
   return out;
 }

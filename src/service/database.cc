@@ -21,6 +21,7 @@ CREATE TABLE IF NOT EXISTS runs (
   started_at INTEGER NOT NULL, ended_at INTEGER, resumes INTEGER NOT NULL DEFAULT 0,
   summary TEXT NOT NULL DEFAULT '{}', error TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS runs_by_task ON runs(task_id, number);
+CREATE INDEX IF NOT EXISTS tasks_by_created ON tasks(created_at);
 CREATE TABLE IF NOT EXISTS run_logs (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   task_id TEXT NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
@@ -36,7 +37,17 @@ CREATE TABLE IF NOT EXISTS tokens (
 CREATE TABLE IF NOT EXISTS credentials (
   name TEXT PRIMARY KEY, nonce BLOB NOT NULL, sealed BLOB NOT NULL,
   created_at INTEGER NOT NULL, created_by TEXT NOT NULL);
-PRAGMA user_version=1;
+)sql";
+
+// Version 2: resumes that did not end (a crash loop ends the run), credentials
+// bound to endpoints, who last saved a task.
+constexpr const char* kVersion2 = R"sql(
+ALTER TABLE runs ADD COLUMN unclean_resumes INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE credentials ADD COLUMN endpoints TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE credentials ADD COLUMN updated_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN updated_by TEXT NOT NULL DEFAULT '';
+UPDATE tokens SET expires_at = created_at + 7776000 WHERE kind='api' AND expires_at=0;
+PRAGMA user_version=2;
 )sql";
 
 }  // namespace
@@ -53,6 +64,25 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path) {
   std::unique_ptr<Database> out(new Database(db, path));
   auto lock = out->Lock();
   FERRY_RETURN_IF_ERROR(out->Exec(kSchema));
+  int64_t version = 0;
+  {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, nullptr) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW) {
+      version = sqlite3_column_int64(stmt, 0);
+    }
+    sqlite3_finalize(stmt);
+  }
+  // Versions 0 (new) and 1 have the tables of kSchema as they were first written.
+  if (version < 2) {
+    FERRY_RETURN_IF_ERROR(out->Exec("BEGIN IMMEDIATE"));
+    Status st = out->Exec(kVersion2);
+    if (!st.ok()) {
+      (void)out->Exec("ROLLBACK");
+      return st;
+    }
+    FERRY_RETURN_IF_ERROR(out->Exec("COMMIT"));
+  }
   return out;
 }
 

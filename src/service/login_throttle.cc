@@ -7,21 +7,40 @@ namespace ferry::service {
 Status LoginThrottle::Check(const std::string& key, int64_t now) {
   std::lock_guard lock(mu_);
   auto it = entries_.find(key);
-  if (it == entries_.end() || it->second.locked_until <= now) return Status::OK();
+  if (it == entries_.end()) {
+    // A full table of locked pairs means a guessing attack: a pair it could not
+    // record must not guess freely either, until room is made.
+    if (entries_.size() >= max_entries_ && !MakeRoomLocked(now)) {
+      return Status(Code::kResourceExhausted,
+                    "too many failed logins on this server; try again in a minute",
+                    "the username and password");
+    }
+    return Status::OK();
+  }
+  if (it->second.locked_until <= now) return Status::OK();
   return Status(Code::kResourceExhausted,
                 "too many failed logins; try again in " +
                     std::to_string(it->second.locked_until - now) + " s",
                 "the username and password");
 }
 
+bool LoginThrottle::MakeRoomLocked(int64_t now) {
+  // Bounded memory: forget the unlocked entry seen longest ago. A locked entry
+  // is never forgotten, so filling the table cannot lift a lockout.
+  auto oldest = entries_.end();
+  for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+    if (it->second.locked_until > now) continue;
+    if (oldest == entries_.end() || it->second.last_seen < oldest->second.last_seen) oldest = it;
+  }
+  if (oldest == entries_.end()) return false;
+  entries_.erase(oldest);
+  return true;
+}
+
 void LoginThrottle::Failed(const std::string& key, int64_t now) {
   std::lock_guard lock(mu_);
-  if (entries_.size() >= kMaxEntries && !entries_.contains(key)) {
-    // Bounded memory: forget the entry seen longest ago.
-    auto oldest = std::min_element(entries_.begin(), entries_.end(), [](auto& a, auto& b) {
-      return a.second.last_seen < b.second.last_seen;
-    });
-    entries_.erase(oldest);
+  if (entries_.size() >= max_entries_ && !entries_.contains(key) && !MakeRoomLocked(now)) {
+    return;  // Check refuses untracked pairs while the table is full of locks
   }
   Entry& e = entries_[key];
   e.last_seen = now;

@@ -1,7 +1,9 @@
 // Slows password guessing: after 5 failed logins in a row for one user from one
 // address, that pair is refused for 30 seconds, doubling with each further lockout
 // (15 minutes at most). Other addresses are not locked out, so an attacker cannot
-// lock the real user out. In memory: a restart forgets it.
+// lock the real user out. In memory: a restart forgets it. The table is bounded;
+// a locked pair is never evicted to make room (that would lift its lockout),
+// and while every entry is locked, pairs it cannot record are refused.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +21,9 @@ class LoginThrottle {
   static constexpr int64_t kFirstLockSeconds = 30;
   static constexpr int64_t kMaxLockSeconds = 900;
 
+  LoginThrottle() = default;
+  explicit LoginThrottle(size_t max_entries) : max_entries_(max_entries) {}
+
   // ResourceExhausted while `key` is locked, saying for how long.
   Status Check(const std::string& key, int64_t now);
   void Failed(const std::string& key, int64_t now);
@@ -32,7 +37,11 @@ class LoginThrottle {
     int64_t last_seen = 0;
   };
   static constexpr size_t kMaxEntries = 10000;
+  // Evicts the least recently seen unlocked entry; false when all are locked.
+  // REQUIRES: mu_ held.
+  bool MakeRoomLocked(int64_t now);
 
+  size_t max_entries_ = kMaxEntries;
   std::mutex mu_;
   std::map<std::string, Entry> entries_;  // guarded by mu_
 };

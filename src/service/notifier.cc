@@ -7,6 +7,7 @@
 #include "auth/chain.h"
 #include "auth/sigv4.h"
 #include "net/url.h"
+#include "service/task_json.h"
 
 namespace ferry::service {
 namespace {
@@ -90,7 +91,8 @@ Status Notifier::PostWebhook(const std::string& url, const std::string& body) {
   req.body = body;
   req.headers = {{"Content-Type", "application/json"}, {"User-Agent", "ferry"}};
   req.total_timeout = std::chrono::seconds(10);
-  return CheckResponse(http_->Send(std::move(req)), "the webhook " + url);
+  // Logged and shown on the task: never the URL's user information or query.
+  return CheckResponse(http_->Send(std::move(req)), "the webhook " + RedactUrl(url));
 }
 
 Status Notifier::PublishSns(const NotifySpec& n, const std::string& subject,

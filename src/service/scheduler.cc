@@ -20,6 +20,26 @@ std::string Summary(const RunProgress& p) {
          std::to_string(p.differences) + ", failed " + std::to_string(p.failed);
 }
 
+// The task as a retry runs it: copy (never delete) exactly `keys`. An anchored
+// glob with every character escaped matches one key and nothing else.
+Task RetryTask(Task task, const std::vector<std::string>& keys) {
+  job::SyncSpec& s = task.spec.sync;
+  if (s.mode == engine::RunMode::kSync) s.mode = engine::RunMode::kCopy;
+  s.delete_extra = false;
+  s.filters.clear();
+  for (const std::string& key : keys) {
+    std::string glob = "/";
+    for (char c : key) {
+      glob += '\\';
+      glob += c;
+    }
+    s.filters.emplace_back(true, std::move(glob));
+  }
+  s.prefixes = keys;  // a cheap first cut before the globs
+  s.prefix_list.clear();
+  return task;
+}
+
 }  // namespace
 
 Scheduler::Scheduler(TaskStore& tasks, TaskRunner& runner, SchedulerOptions options)
@@ -41,11 +61,19 @@ void Scheduler::Log(const std::string& task_id, const std::string& run_id,
 Status Scheduler::Start() {
   auto unfinished = tasks_.UnfinishedRuns();
   if (!unfinished.ok()) return std::move(unfinished).take_error();
-  auto all = tasks_.List();
+  std::vector<Run> to_resume;
+  for (Run& run : *unfinished) {
+    if (run.unclean_resumes < Run::kMaxUncleanResumes) {
+      to_resume.push_back(std::move(run));
+    } else {
+      FailCrashLoop(std::move(run));
+    }
+  }
+  auto all = tasks_.List();  // after FailCrashLoop: its tasks are no longer Running
   if (!all.ok()) return std::move(all).take_error();
   {
     std::lock_guard lock(mu_);
-    for (const Run& run : *unfinished) {
+    for (const Run& run : to_resume) {
       EnqueueLocked({run.task_id, run.id, "resume", run.started_at});
     }
     // A task queued but not yet started when the process died.
@@ -55,12 +83,42 @@ Status Scheduler::Start() {
       }
     }
   }
-  if (!unfinished->empty()) {
-    spdlog::warn("resuming {} run(s) interrupted by the last shutdown", unfinished->size());
+  if (!to_resume.empty()) {
+    spdlog::warn("resuming {} run(s) interrupted by the last shutdown", to_resume.size());
   }
   loop_ = std::thread([this] { Loop(); });
   for (int i = 0; i < options_.workers; ++i) workers_.emplace_back([this] { Work(); });
   return Status::OK();
+}
+
+void Scheduler::FailCrashLoop(Run run) {
+  auto task = tasks_.Get(run.task_id);
+  run.state = RunState::kFailed;
+  run.ended_at = NowSeconds();
+  run.unclean_resumes = 0;
+  run.error = "run " + std::to_string(run.number) + " was resumed " +
+              std::to_string(Run::kMaxUncleanResumes) +
+              " times in a row and each time the server stopped before it ended (a crash or a "
+              "kill); it is failed instead of being resumed again. Check: the server's log "
+              "(stderr) from those starts, then start the task again";
+  Log(run.task_id, run.id, "error", run.error);
+  Status st = tasks_.UpdateRun(run);
+  if (!st.ok()) spdlog::error("{}", st.ToString());
+  if (!task.ok()) return;
+  Task& t = *task;
+  t.last_error = run.error;
+  const auto schedule = Schedule::Parse(t.spec.schedule);
+  if (schedule.ok() && schedule->kind() != Schedule::Kind::kOnce) {
+    t.state = TaskState::kWaiting;
+    t.next_run_at = schedule->NextFire(NowSeconds(), NowSeconds());
+    if (!t.next_run_at) t.state = TaskState::kCompleted;
+  } else {
+    t.state = TaskState::kFailed;
+    t.next_run_at.reset();
+  }
+  st = tasks_.Update(t);
+  if (!st.ok()) spdlog::error("{}", st.ToString());
+  if (options_.run_ended) options_.run_ended(t, run);
 }
 
 void Scheduler::Shutdown() {
@@ -151,6 +209,11 @@ void Scheduler::Execute(const Job& job, const std::shared_ptr<LiveRun>& live) {
     if (!found.ok()) return;
     run = std::move(*found);
     ++run.resumes;
+    // Counted before the run goes on: if it takes the process down again, the
+    // next start knows, and after kMaxUncleanResumes it stops resuming it.
+    ++run.unclean_resumes;
+    Status st = tasks_.UpdateRun(run);
+    if (!st.ok()) spdlog::error("{}", st.ToString());
   } else {
     run.id = RandomHex(8);
     run.task_id = task->id;
@@ -172,15 +235,27 @@ void Scheduler::Execute(const Job& job, const std::shared_ptr<LiveRun>& live) {
           ? "run " + std::to_string(run.number) + " started (" + job.trigger + ")"
           : "run " + std::to_string(run.number) + " resumed after a server restart");
 
-  RunOutcome outcome = runner_.Execute(*task, *live);
+  RunOutcome outcome;
+  if (job.only_keys.empty()) {
+    outcome = runner_.Execute(*task, *live);
+  } else {
+    Log(task->id, run.id, "info",
+        "run " + std::to_string(run.number) + " retries " +
+            std::to_string(job.only_keys.size()) + " object(s) that failed in run " +
+            job.retry_of);
+    outcome = runner_.Execute(RetryTask(*task, job.only_keys), *live);
+  }
 
   bool shutting_down = false;
   {
     std::lock_guard lock(mu_);
     shutting_down = shutdown_ && !live->stopped_by_user;
   }
+  run.unclean_resumes = 0;  // it ended in this process, one way or another
   if (shutting_down && outcome.status.code() == Code::kCancelled) {
     // Left Running: the next start resumes it from its checkpoints.
+    Status st = tasks_.UpdateRun(run);
+    if (!st.ok()) spdlog::error("{}", st.ToString());
     Log(task->id, run.id, "warning", "run interrupted by a server shutdown; it resumes on start");
     return;
   }
@@ -210,7 +285,11 @@ void Scheduler::Execute(const Job& job, const std::shared_ptr<LiveRun>& live) {
     t.last_error = run.error;
     Log(t.id, run.id, "error", "run " + std::to_string(run.number) + " failed: " + run.error);
   }
-  if (!live->stopped_by_user) {
+  if (!live->stopped_by_user && !job.only_keys.empty() && scheduled) {
+    // A retry leaves the schedule as it found it.
+    t.state = job.prior_state;
+    t.next_run_at = job.prior_next_run_at;
+  } else if (!live->stopped_by_user) {
     if (scheduled) {
       t.state = TaskState::kWaiting;
       t.next_run_at = schedule->NextFire(job.fire_time, NowSeconds());
@@ -259,6 +338,38 @@ Result<Task> Scheduler::StartTask(const std::string& id) {
   }
   changed_.notify_all();
   return task;
+}
+
+Result<Task> Scheduler::RetryKeys(const std::string& id, std::vector<std::string> keys,
+                                  const std::string& of_run) {
+  std::unique_lock lock(mu_);
+  if (shutdown_) return Status::Unavailable("the server is shutting down");
+  auto task = tasks_.Get(id);
+  if (!task.ok()) return task;
+  if (active_.contains(id)) {
+    return Status(Code::kFailedPrecondition, "task " + id + " is already running",
+                  "wait for its run to end, or stop it, then retry");
+  }
+  Job job{id, "", "retry", NowSeconds()};
+  job.only_keys = std::move(keys);
+  job.retry_of = of_run;
+  job.prior_state = task->state;
+  job.prior_next_run_at = task->next_run_at;
+  task->last_error.clear();
+  task->state = TaskState::kRunning;
+  task->next_run_at.reset();
+  FERRY_RETURN_IF_ERROR(tasks_.Update(*task));
+  EnqueueLocked(std::move(job));
+  return task;
+}
+
+std::vector<Scheduler::ActiveRun> Scheduler::ActiveRuns() {
+  std::lock_guard lock(mu_);
+  std::vector<ActiveRun> out;
+  for (auto& [id, l] : active_) {
+    if (!l->run_id.empty()) out.push_back({l->run_id, l});
+  }
+  return out;
 }
 
 void Scheduler::WaitIdleLocked(std::unique_lock<std::mutex>& lock, const std::string& task_id) {

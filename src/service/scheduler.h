@@ -50,10 +50,22 @@ class Scheduler {
   Result<Task> StartTask(const std::string& id);
   // Stops the task's run, if any (waiting for it to end), and its schedule.
   Result<Task> StopTask(const std::string& id);
+  // Queues a run of the task that copies only `keys` (the objects a run failed),
+  // never deleting. `of_run` names that run in the log. The task's schedule is
+  // kept: a waiting task waits for the same next run afterwards.
+  // FailedPrecondition when the task is running or queued.
+  Result<Task> RetryKeys(const std::string& id, std::vector<std::string> keys,
+                         const std::string& of_run);
   // StopTask, abort its unfinished uploads, remove it and its runs and logs.
   Status DeleteTask(const std::string& id);
   bool IsActive(const std::string& task_id);
 
+  // The runs in progress, with their run ids as of now (queued ones are left out).
+  struct ActiveRun {
+    std::string run_id;
+    std::shared_ptr<LiveRun> live;
+  };
+  std::vector<ActiveRun> ActiveRuns();
   // Live counters of a running run.
   std::optional<RunProgress> LiveProgress(const std::string& run_id);
   // For /metrics: runs in progress and their bytes so far.
@@ -71,11 +83,18 @@ class Scheduler {
     std::string resume_run_id;  // resume this run instead of starting a new one
     std::string trigger;        // start, schedule, resume
     int64_t fire_time = 0;      // when it was due
+    // A retry: only these keys, then the task's state and next run as before.
+    std::vector<std::string> only_keys;
+    std::string retry_of;
+    TaskState prior_state = TaskState::kCreated;
+    std::optional<int64_t> prior_next_run_at;
   };
 
   void Loop();
   void Work();
   void Execute(const Job& job, const std::shared_ptr<LiveRun>& live);
+  // Ends a run that took the process down on each of its last resumes.
+  void FailCrashLoop(Run run);
   // REQUIRES: mu_ held.
   void EnqueueLocked(Job job);
   void Log(const std::string& task_id, const std::string& run_id, const std::string& level,

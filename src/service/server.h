@@ -4,12 +4,16 @@
 //   DATA/ferry.db        tasks, runs, logs, users, tokens, sealed credentials
 //   DATA/secret.key      the key that seals stored credentials (0600)
 //   DATA/tasks/ID/state  each task's multipart checkpoints
+//   DATA/server.lock     held (flock) by the one server on this folder: its PID and address
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
+#include "service/oidc_login.h"
 
 namespace ferry::service {
 
@@ -23,6 +27,17 @@ struct ServerOptions {
   std::string local_root;           // folders tasks may use; "" = none
   std::string admin_password;       // for the first start; "" = a random one, printed
   std::string version;
+  std::optional<OidcOptions> oidc;  // sign-in through an OpenID provider, else local only
+  int series_interval_seconds = 5;  // a point of each run's progress series this often
+  // Admins' tasks may use the server's own credentials (environment, profiles,
+  // instance role), secret files and profile names; nobody's may without it.
+  bool allow_server_credentials = false;
+  // Ranges tasks and webhooks may target although refused by default
+  // (net::TargetPolicy::Allow: "loopback", "link-local" or a CIDR).
+  std::vector<std::string> allow_targets;
+  std::string tls_cert;   // PEM files: HTTPS when both are given
+  std::string tls_key;
+  bool insecure_listen = false;  // plain HTTP on an address other than loopback
 };
 
 class Server {

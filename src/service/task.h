@@ -78,6 +78,10 @@ struct Task {
   int64_t created_at = 0;
   int64_t updated_at = 0;
   std::string created_by;
+  // Who saved the spec last (create or PUT): the user whose rights its
+  // credentials and endpoints were checked against. "" = created_by.
+  std::string updated_by;
+  const std::string& spec_owner() const { return updated_by.empty() ? created_by : updated_by; }
 };
 
 struct FailedObjectRecord {
@@ -112,6 +116,10 @@ struct Run {
   int64_t started_at = 0;
   std::optional<int64_t> ended_at;
   int64_t resumes = 0;  // times resumed after a server restart
+  // Resumes in a row that did not end in that process (it crashed or was
+  // killed): at kMaxUncleanResumes the run is failed instead of resumed again.
+  int64_t unclean_resumes = 0;
+  static constexpr int64_t kMaxUncleanResumes = 3;
   RunProgress progress;
   std::string error;
 };

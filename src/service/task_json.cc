@@ -315,8 +315,25 @@ json TaskSpecToJson(const TaskSpec& spec) {
   };
 }
 
-json TaskToJson(const Task& task) {
+std::string RedactUrl(const std::string& url) {
+  const size_t scheme_end = url.find("://");
+  if (scheme_end == std::string::npos) return url.empty() ? url : "(redacted)";
+  const size_t authority_start = scheme_end + 3;
+  size_t authority_end = url.find_first_of("/?#", authority_start);
+  if (authority_end == std::string::npos) authority_end = url.size();
+  std::string authority = url.substr(authority_start, authority_end - authority_start);
+  if (const size_t at = authority.rfind('@'); at != std::string::npos) {
+    authority = authority.substr(at + 1);
+  }
+  size_t path_end = url.find_first_of("?#", authority_end);
+  if (path_end == std::string::npos) path_end = url.size();
+  return url.substr(0, authority_start) + authority +
+         url.substr(authority_end, path_end - authority_end);
+}
+
+json TaskToJson(const Task& task, bool show_secrets) {
   json j = TaskSpecToJson(task.spec);
+  if (!show_secrets) j["notify"]["webhook"] = RedactUrl(task.spec.notify.webhook);
   j["id"] = task.id;
   j["state"] = TaskStateName(task.state);
   j["last_error"] = task.last_error;
@@ -324,6 +341,7 @@ json TaskToJson(const Task& task) {
   j["created_at"] = task.created_at;
   j["updated_at"] = task.updated_at;
   j["created_by"] = task.created_by;
+  j["updated_by"] = task.spec_owner();
   return j;
 }
 
@@ -359,23 +377,29 @@ json ProgressToJson(const RunProgress& p) {
 Result<RunProgress> ProgressFromJson(const json& j) {
   RunProgress p;
   if (!j.is_object()) return p;
-  auto u = [&](const char* key) { return j.value(key, uint64_t{0}); };
-  p.objects_total = u("objects_total");
-  p.objects_done = u("objects_done");
-  p.bytes_total = u("bytes_total");
-  p.bytes_done = u("bytes_done");
-  p.listed = u("listed");
-  p.matched = u("matched");
-  p.deleted = u("deleted");
-  p.differences = u("differences");
-  p.failed = u("failed");
-  p.parts_resumed = u("parts_resumed");
-  p.listing_done = j.value("listing_done", false);
-  p.seconds = j.value("seconds", 0.0);
-  if (auto it = j.find("failures"); it != j.end() && it->is_array()) {
-    for (const auto& f : *it) {
-      p.failures.push_back({f.value("key", ""), f.value("attempts", 0), f.value("error", "")});
+  // The server's own records; a field of another type (an edited database) is
+  // reported, not thrown through the API.
+  try {
+    auto u = [&](const char* key) { return j.value(key, uint64_t{0}); };
+    p.objects_total = u("objects_total");
+    p.objects_done = u("objects_done");
+    p.bytes_total = u("bytes_total");
+    p.bytes_done = u("bytes_done");
+    p.listed = u("listed");
+    p.matched = u("matched");
+    p.deleted = u("deleted");
+    p.differences = u("differences");
+    p.failed = u("failed");
+    p.parts_resumed = u("parts_resumed");
+    p.listing_done = j.value("listing_done", false);
+    p.seconds = j.value("seconds", 0.0);
+    if (auto it = j.find("failures"); it != j.end() && it->is_array()) {
+      for (const auto& f : *it) {
+        p.failures.push_back({f.value("key", ""), f.value("attempts", 0), f.value("error", "")});
+      }
     }
+  } catch (const json::exception& e) {
+    return Status::DataLoss(std::string("a run's progress record is unreadable: ") + e.what());
   }
   return p;
 }

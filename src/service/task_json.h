@@ -32,7 +32,12 @@ namespace ferry::service {
 Result<TaskSpec> TaskSpecFromJson(const nlohmann::json& j);
 nlohmann::json TaskSpecToJson(const TaskSpec& spec);
 
-nlohmann::json TaskToJson(const Task& task);
+// With `show_secrets` false (anyone but the task's owner and admins), the
+// webhook URL is shown redacted (RedactUrl).
+nlohmann::json TaskToJson(const Task& task, bool show_secrets = true);
+// scheme://host[:port]/path of a URL: user information, query and fragment
+// left out, as they may carry passwords and tokens.
+std::string RedactUrl(const std::string& url);
 nlohmann::json ProgressToJson(const RunProgress& progress);
 Result<RunProgress> ProgressFromJson(const nlohmann::json& j);
 nlohmann::json RunToJson(const Run& run);

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "state/sqlite_checkpoint_store.h"
+#include "store/local_store.h"
 
 namespace ferry::service {
 namespace {
@@ -65,8 +66,23 @@ Result<int64_t> TaskRunner::PendingUploads(const std::string& task_id) const {
 }
 
 Result<TaskRunner::Opened> TaskRunner::Open(const Task& task) {
-  // Checked again: the config file or the stored credentials may have changed.
-  FERRY_RETURN_IF_ERROR(CheckTaskSpec(task.spec, context_));
+  // Checked again, against the user who saved the spec as they are now: the
+  // config file, the stored credentials or the user's role may have changed.
+  TaskActor actor{task.spec_owner(), Role::kViewer};
+  auto role = context_.role_of ? context_.role_of(actor.username)
+                               : Result<Role>(Status::NotFound(actor.username));
+  if (!role.ok()) {
+    return Status::PermissionDenied("task " + task.id + " was saved by '" + actor.username +
+                                        "', who is no longer a user of this server",
+                                    "an operator or admin saves the task again (PUT)");
+  }
+  actor.role = *role;
+  if (actor.role < Role::kOperator) {
+    return Status::PermissionDenied("task " + task.id + " was saved by '" + actor.username +
+                                        "', who is now a viewer and may not run tasks",
+                                    "an operator or admin saves the task again (PUT)");
+  }
+  FERRY_RETURN_IF_ERROR(CheckTaskSpec(task.spec, context_, actor));
   auto options = job::MakeRunOptions(task.spec.sync);
   if (!options.ok()) return std::move(options).take_error();
   auto sides = job::ResolveSides(task.spec.sync, context_.configs, context_.config_path);
@@ -83,6 +99,14 @@ Result<TaskRunner::Opened> TaskRunner::Open(const Task& task) {
   }
   auto stores = job::OpenStores(*sides);
   if (!stores.ok()) return std::move(stores).take_error();
+  // Local folders stay inside --local-root, through no link, for the whole run.
+  for (auto [store, side] : {std::pair{stores->source.get(), Side::kSource},
+                             std::pair{stores->destination.get(), Side::kDestination}}) {
+    if (auto* local = dynamic_cast<store::LocalStore*>(store)) {
+      Status st = local->ConfineTo(context_.local_root);
+      if (!st.ok()) return std::move(st).WithSide(side);
+    }
+  }
   Opened opened{std::move(*stores), std::move(*options), nullptr};
   opened.options.throttle = opened.stores.throttle;
   auto checkpoints =
@@ -93,6 +117,22 @@ Result<TaskRunner::Opened> TaskRunner::Open(const Task& task) {
 }
 
 RunOutcome TaskRunner::Execute(const Task& task, LiveRun& live) {
+  // The last line of defence: a defect that throws (a library's exception that
+  // escaped its adapter) fails this run instead of ending the server, which
+  // would resume the run at the next start and fall again.
+  try {
+    return ExecuteUnguarded(task, live);
+  } catch (const std::exception& e) {
+    RunOutcome out;
+    out.progress = live.Snapshot();
+    out.status = Status::Internal(std::string("the run stopped on an internal error (") +
+                                  e.what() + ")")
+                     .WithHint("the server log; please report this as a defect of ferry");
+    return out;
+  }
+}
+
+RunOutcome TaskRunner::ExecuteUnguarded(const Task& task, LiveRun& live) {
   if (!task.spec.trigger.events.empty()) return ExecuteWatch(task, live);
   if (!task.spec.fleet.queue.empty()) return ExecuteFleet(task, live);
   RunOutcome out;
@@ -102,6 +142,15 @@ RunOutcome TaskRunner::Execute(const Task& task, LiveRun& live) {
     return out;
   }
   ReportingCheckpoints checkpoints(*opened->checkpoints, live, tasks_);
+  for (auto* store : {opened->stores.source.get(), opened->stores.destination.get()}) {
+    if (auto* local = dynamic_cast<store::LocalStore*>(store)) {
+      const std::string root = local->Describe();
+      local->SetSkipReporter([this, &live, root](const std::string& key, const std::string& why) {
+        (void)tasks_.AppendLog(live.task_id, live.run_id, "warning",
+                               "skipped '" + key + "' in " + root + ": " + why);
+      });
+    }
+  }
   opened->options.counters = &live.counters;
   auto summary = engine::RunSync(*opened->stores.source, *opened->stores.destination,
                                  opened->options, &checkpoints, live.stop.get_token());

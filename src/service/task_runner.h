@@ -47,6 +47,7 @@ class TaskRunner {
     std::unique_ptr<state::SqliteCheckpointStore> checkpoints;
   };
   Result<Opened> Open(const Task& task);
+  RunOutcome ExecuteUnguarded(const Task& task, LiveRun& live);
   // A task with an events trigger: applies events until stopped (task_watch.cc).
   RunOutcome ExecuteWatch(const Task& task, LiveRun& live);
   // A task with a fleet queue: plans, and workers copy (task_fleet.cc).

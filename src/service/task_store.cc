@@ -13,7 +13,7 @@ namespace {
 using state::Statement;
 
 constexpr const char* kTaskColumns =
-    "id, spec, state, last_error, next_run_at, created_at, updated_at, created_by";
+    "id, spec, state, last_error, next_run_at, created_at, updated_at, created_by, updated_by";
 
 Result<Task> ReadTask(Statement& s) {
   Task t;
@@ -31,11 +31,13 @@ Result<Task> ReadTask(Statement& s) {
   t.created_at = s.Int(5);
   t.updated_at = s.Int(6);
   t.created_by = s.Text(7);
+  t.updated_by = s.Text(8);
   return t;
 }
 
 constexpr const char* kRunColumns =
-    "id, task_id, number, state, trigger, started_at, ended_at, resumes, summary, error";
+    "id, task_id, number, state, trigger, started_at, ended_at, resumes, summary, error, "
+    "unclean_resumes";
 
 Run ReadRun(Statement& s) {
   Run r;
@@ -50,6 +52,7 @@ Run ReadRun(Statement& s) {
   auto progress = ProgressFromJson(nlohmann::json::parse(s.Text(8), nullptr, false));
   if (progress.ok()) r.progress = std::move(*progress);
   r.error = s.Text(9);
+  r.unclean_resumes = s.Int(10);
   return r;
 }
 
@@ -68,11 +71,12 @@ int LevelRank(const std::string& level) {
 Status TaskStore::Insert(const Task& t) {
   auto lock = db_.Lock();
   Statement s(db_.handle(), "INSERT INTO tasks (id, name, spec, state, last_error, next_run_at, "
-                            "created_at, updated_at, created_by) VALUES (?,?,?,?,?,?,?,?,?)");
+                            "created_at, updated_at, created_by, updated_by) VALUES (?,?,?,?,?,?,?,?,?,?)");
   s.BindText(1, t.id).BindText(2, t.spec.name).BindText(3, Dump(TaskSpecToJson(t.spec)))
       .BindText(4, TaskStateName(t.state)).BindText(5, t.last_error);
   if (t.next_run_at) s.Bind(6, *t.next_run_at); else s.BindNull(6);
-  s.Bind(7, t.created_at).Bind(8, t.updated_at).BindText(9, t.created_by);
+  s.Bind(7, t.created_at).Bind(8, t.updated_at).BindText(9, t.created_by)
+      .BindText(10, t.updated_by);
   if (s.Step() != SQLITE_DONE) return db_.Error("saving task " + t.id);
   return Status::OK();
 }
@@ -80,11 +84,11 @@ Status TaskStore::Insert(const Task& t) {
 Status TaskStore::Update(const Task& t) {
   auto lock = db_.Lock();
   Statement s(db_.handle(), "UPDATE tasks SET name=?, spec=?, state=?, last_error=?, "
-                            "next_run_at=?, updated_at=? WHERE id=?");
+                            "next_run_at=?, updated_at=?, updated_by=? WHERE id=?");
   s.BindText(1, t.spec.name).BindText(2, Dump(TaskSpecToJson(t.spec)))
       .BindText(3, TaskStateName(t.state)).BindText(4, t.last_error);
   if (t.next_run_at) s.Bind(5, *t.next_run_at); else s.BindNull(5);
-  s.Bind(6, NowSeconds()).BindText(7, t.id);
+  s.Bind(6, NowSeconds()).BindText(7, t.updated_by).BindText(8, t.id);
   if (s.Step() != SQLITE_DONE) return db_.Error("updating task " + t.id);
   if (sqlite3_changes(db_.handle()) == 0) return Status::NotFound("no task '" + t.id + "'");
   return Status::OK();
@@ -126,6 +130,49 @@ Result<std::vector<Task>> TaskStore::List() {
   }
   if (rc != SQLITE_DONE) return db_.Error("listing tasks");
   return out;
+}
+
+Result<TaskPage> TaskStore::ListPage(const TaskQuery& q) {
+  // The filter is evaluated by SQLite: a page of 10,000 tasks reads one page.
+  // Newest first; tasks created in the same second in the order they were made.
+  constexpr const char* kWhere =
+      " FROM tasks WHERE (?1 = '' OR state = ?1) AND (?2 = '' OR "
+      "instr(lower(name), lower(?2)) > 0 OR "
+      "instr(lower(json_extract(spec, '$.source')), lower(?2)) > 0 OR "
+      "instr(lower(json_extract(spec, '$.destination')), lower(?2)) > 0 OR id = ?2)";
+  auto lock = db_.Lock();
+  TaskPage page;
+  {
+    Statement n(db_.handle(), (std::string("SELECT COUNT(*)") + kWhere).c_str());
+    n.BindText(1, q.state).BindText(2, q.text);
+    if (n.Step() != SQLITE_ROW) return db_.Error("counting tasks");
+    page.total = n.Int(0);
+  }
+  Statement s(db_.handle(), (std::string("SELECT ") + kTaskColumns + kWhere +
+                             " ORDER BY created_at DESC, rowid DESC LIMIT ?3 OFFSET ?4")
+                                .c_str());
+  s.BindText(1, q.state).BindText(2, q.text)
+      .Bind(3, static_cast<int64_t>(q.limit > 0 ? q.limit : -1)).Bind(4, q.offset);
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    auto t = ReadTask(s);
+    if (!t.ok()) return std::move(t).take_error();
+    page.tasks.push_back(std::move(*t));
+  }
+  if (rc != SQLITE_DONE) return db_.Error("listing tasks");
+  return page;
+}
+
+Result<std::optional<Run>> TaskStore::LastRun(const std::string& task_id) {
+  auto lock = db_.Lock();
+  Statement s(db_.handle(), (std::string("SELECT ") + kRunColumns +
+                             " FROM runs WHERE task_id=? ORDER BY number DESC LIMIT 1")
+                                .c_str());
+  s.BindText(1, task_id);
+  const int rc = s.Step();
+  if (rc == SQLITE_DONE) return std::optional<Run>();
+  if (rc != SQLITE_ROW) return db_.Error("reading the last run of task " + task_id);
+  return std::optional<Run>(ReadRun(s));
 }
 
 Result<std::vector<Task>> TaskStore::Due(int64_t now) {
@@ -174,11 +221,12 @@ Status TaskStore::InsertRun(Run& r) {
 Status TaskStore::UpdateRun(const Run& r) {
   auto lock = db_.Lock();
   Statement s(db_.handle(),
-              "UPDATE runs SET state=?, ended_at=?, resumes=?, summary=?, error=? WHERE id=?");
+              "UPDATE runs SET state=?, ended_at=?, resumes=?, summary=?, error=?, "
+              "unclean_resumes=? WHERE id=?");
   s.BindText(1, RunStateName(r.state));
   if (r.ended_at) s.Bind(2, *r.ended_at); else s.BindNull(2);
   s.Bind(3, r.resumes).BindText(4, Dump(ProgressToJson(r.progress))).BindText(5, r.error)
-      .BindText(6, r.id);
+      .Bind(6, r.unclean_resumes).BindText(7, r.id);
   if (s.Step() != SQLITE_DONE) return db_.Error("updating run " + r.id);
   return Status::OK();
 }

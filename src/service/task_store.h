@@ -19,6 +19,19 @@ struct LogQuery {
   int limit = 100;          // 1..1000
 };
 
+// A page of the task list, newest first.
+struct TaskQuery {
+  std::string state;   // "" = every state, else a TaskStateName
+  std::string text;    // "" = all; else in the name, source or destination (case-insensitive)
+  int64_t offset = 0;
+  int limit = 0;       // 0 = all
+};
+
+struct TaskPage {
+  std::vector<Task> tasks;
+  int64_t total = 0;  // tasks matching the query, over all pages
+};
+
 class TaskStore {
  public:
   explicit TaskStore(Database& db) : db_(db) {}
@@ -29,6 +42,9 @@ class TaskStore {
   Status Delete(const std::string& id);
   Result<Task> Get(const std::string& id);
   Result<std::vector<Task>> List();
+  Result<TaskPage> ListPage(const TaskQuery& query);
+  // The task's latest run, if it has one.
+  Result<std::optional<Run>> LastRun(const std::string& task_id);
   // Waiting tasks whose next_run_at is at or before `now`.
   Result<std::vector<Task>> Due(int64_t now);
   // The earliest next_run_at of a waiting task.

@@ -3,19 +3,39 @@
 // byte order S3 uses. Writes go to a temporary file renamed into place, so a
 // reader never sees half an object. The modification time travels in the
 // user metadata "mtime" (seconds, as rclone stores it).
+//
+// The folder is a boundary: the root is opened once, and every listing, read,
+// write and delete walks from it one path component at a time with O_NOFOLLOW,
+// so no symbolic link inside the folder leads out of it (or anywhere). Links
+// found while listing are skipped and reported with their key; a key with a
+// NUL byte, or an empty, "." or ".." segment, is refused by name.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 
-#include "store/object_store.h"
+#include "store/blocking_io_store.h"
 
 namespace ferry::store {
 
-class LocalStore final : public ObjectStore {
+class LocalStore final : public BlockingIoStore {
  public:
   explicit LocalStore(std::string root);
+  ~LocalStore() override;
+
+  // Confines the root to `boundary` (a server's --local-root): the root is
+  // opened from the boundary component by component, never through a link, so
+  // a folder swapped for a link after the task was checked is refused too.
+  // InvalidArgument when the root does not lie inside the boundary.
+  Status ConfineTo(const std::string& boundary);
+
+  // Called once per skipped entry (a symbolic link, a socket...) with its key and
+  // why; by default a warning in the log. Set before the first listing.
+  using SkipReporter = std::function<void(const std::string& key, const std::string& why)>;
+  void SetSkipReporter(SkipReporter reporter) { reporter_ = std::move(reporter); }
 
   std::string Describe() const override { return root_; }
   Status Probe(std::stop_token stop) override;
@@ -51,13 +71,25 @@ class LocalStore final : public ObjectStore {
   static constexpr std::string_view kTempPrefix = ".ferry-tmp-";
 
  private:
+  // The key's path, for messages; InvalidArgument for keys no file can have.
   Result<std::string> PathFor(const std::string& key) const;
-  Status WalkSorted(const std::string& dir_key, const ListRange& range,
+  // The root folder's descriptor, opened once (created first when `create`).
+  Result<int> RootFd(bool create);
+  // Opens the folder that holds `key` (creating missing folders when `create`);
+  // `leaf` gets the key's last segment. The caller closes the descriptor.
+  Result<int> OpenParent(const std::string& key, bool create, std::string& leaf);
+  Status WalkSorted(int dir_fd, const std::string& dir_key, const ListRange& range,
                     std::vector<ObjectEntry>& page, const PageSink& sink, std::stop_token stop);
+  void Skip(const std::string& key, const std::string& why);
 
   std::string root_;  // no trailing '/'
+  std::string boundary_;  // "" = the root path is trusted as given
+  std::string root_in_boundary_;  // the root relative to boundary_
+  SkipReporter reporter_;
   std::mutex mu_;
+  int root_fd_ = -1;                                // guarded by mu_
   std::map<std::string, ObjectMeta> pending_meta_;  // upload ID -> meta to apply; guarded by mu_
+  std::set<std::string> skipped_;                   // keys reported; guarded by mu_
 };
 
 }  // namespace ferry::store

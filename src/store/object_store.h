@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "core/task.h"
 #include "s3/types.h"
 
 namespace ferry::store {
@@ -156,6 +157,69 @@ class ObjectStore {
   }
 
   virtual Status Delete(const std::vector<std::string>& keys, std::stop_token stop) = 0;
+
+  // ---- The same operations for the engine's pipeline: they suspend the caller
+  // instead of blocking a thread. By default they run the blocking form on the
+  // calling thread (right for the fakes of unit tests); S3 completes on the HTTP
+  // loop, a folder on its own I/O threads. Arguments are referenced, not copied:
+  // await the task in the expression that makes it. Buffers must outlive it.
+  virtual Task<Result<ObjectMeta>> HeadAsync(const std::string& key, std::stop_token stop) {
+    co_return Head(key, stop);
+  }
+  virtual Task<Result<PartInfo>> HeadPartAsync(const std::string& key, int part_number,
+                                               std::stop_token stop) {
+    co_return HeadPart(key, part_number, stop);
+  }
+  virtual Task<Result<ObjectMeta>> ReadAsync(const std::string& key, uint64_t offset,
+                                             uint64_t length, ByteSink sink,
+                                             std::stop_token stop) {
+    co_return Read(key, offset, length, sink, stop);
+  }
+  virtual Task<Result<std::string>> PutAsync(const std::string& key, std::string_view data,
+                                             const ObjectMeta& meta, const WriteSettings& settings,
+                                             const std::string& content_md5,
+                                             std::stop_token stop) {
+    co_return Put(key, data, meta, settings, content_md5, stop);
+  }
+  virtual Task<Result<std::string>> BeginMultipartAsync(const std::string& key,
+                                                        const ObjectMeta& meta,
+                                                        const WriteSettings& settings,
+                                                        std::stop_token stop) {
+    co_return BeginMultipart(key, meta, settings, stop);
+  }
+  virtual Task<Result<std::string>> PutPartAsync(const std::string& key,
+                                                 const std::string& upload_id, int part_number,
+                                                 uint64_t offset, std::string_view data,
+                                                 const std::string& content_md5,
+                                                 std::stop_token stop) {
+    co_return PutPart(key, upload_id, part_number, offset, data, content_md5, stop);
+  }
+  virtual Task<Result<std::string>> CompleteMultipartAsync(const std::string& key,
+                                                           const std::string& upload_id,
+                                                           const std::vector<PartEtag>& parts,
+                                                           std::stop_token stop) {
+    co_return CompleteMultipart(key, upload_id, parts, stop);
+  }
+  virtual Task<Status> AbortMultipartAsync(const std::string& key, const std::string& upload_id,
+                                           std::stop_token stop) {
+    co_return AbortMultipart(key, upload_id, stop);
+  }
+  virtual Task<Result<std::vector<PartEtag>>> ListUploadedPartsAsync(const std::string& key,
+                                                                     const std::string& upload_id,
+                                                                     std::stop_token stop) {
+    co_return ListUploadedParts(key, upload_id, stop);
+  }
+  virtual Task<Result<std::string>> CopyFromAsync(ObjectStore& source, const std::string& src_key,
+                                                  const std::string& key, uint64_t size,
+                                                  const std::vector<uint64_t>& part_sizes,
+                                                  const WriteSettings& settings,
+                                                  std::stop_token stop) {
+    co_return CopyFrom(source, src_key, key, size, part_sizes, settings, stop);
+  }
+  virtual Task<Result<std::string>> GetTaggingAsync(const std::string& key,
+                                                    std::stop_token stop) {
+    co_return GetTagging(key, stop);
+  }
 
   // The object's tags as "k=v&k2=v2" (URL-encoded), for --tags.
   virtual Result<std::string> GetTagging(const std::string& key, std::stop_token stop) {

@@ -1,30 +1,30 @@
 #include "store/s3_store.h"
 
 #include "core/time_format.h"
+#include "store/s3_conversions.h"
 
 namespace ferry::store {
 namespace {
 
-constexpr uint64_t kMaxSinglePartCopy = uint64_t{5} << 30;
-
-bool IsMd5Hex(const std::string& etag) {
-  return etag.size() == 32 && etag.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos;
+// A listed key relative to the store's root. A service that lists a key outside
+// the prefix it was asked for (a broken or hostile server) is an error, never a crash.
+Result<std::string> Relative(const std::string& key, const std::string& root,
+                             const std::string& bucket) {
+  if (!key.starts_with(root)) {
+    return Status(Code::kDataLoss,
+                  "the service listed '" + key + "' for the prefix '" + root + "' of s3://" +
+                      bucket + ", which does not start with it",
+                  "the endpoint: it does not answer ListObjectsV2 as S3 does");
+  }
+  return key.substr(root.size());
 }
 
-s3::WriteOptions ToWriteOptions(const ObjectMeta& m, const WriteSettings& s) {
-  s3::WriteOptions o;
-  o.content = m.content;
-  o.storage_class = s.storage_class;
-  o.acl = s.acl;
-  o.sse = s.sse;
-  o.sse_kms_key_id = s.sse_kms_key_id;
-  o.tagging = s.tagging;
-  return o;
-}
-
-ObjectEntry ToEntry(s3::ObjectSummary&& o, size_t root_size) {
+Result<ObjectEntry> ToEntry(s3::ObjectSummary&& o, const std::string& root,
+                            const std::string& bucket) {
+  auto key = Relative(o.key, root, bucket);
+  if (!key.ok()) return std::move(key).take_error();
   ObjectEntry e;
-  e.key = o.key.substr(root_size);
+  e.key = std::move(*key);
   e.size = o.size;
   e.etag = std::move(o.etag);
   e.mtime_ms = ParseIso8601Ms(o.last_modified).value_or(0);
@@ -32,16 +32,19 @@ ObjectEntry ToEntry(s3::ObjectSummary&& o, size_t root_size) {
   return e;
 }
 
-ObjectMeta ToMeta(const s3::ObjectHead& head) {
-  ObjectMeta m;
-  m.size = head.size;
-  m.etag = head.etag;
-  m.mtime_ms = ParseHttpDateMs(head.last_modified).value_or(0);
-  m.content = head.content;
-  m.parts_count = head.parts_count;
-  m.checksum_crc32c = head.checksum_crc32c;
-  m.sse = head.sse;
-  return m;
+// Moves a listing on to its next page. A service that answers "truncated" without
+// a new token would be listed forever: that is an error, not a loop.
+Status NextPage(s3::ListObjectsRequest& request, const std::string& token,
+                const std::string& bucket, Side side) {
+  if (token.empty() || token == request.continuation_token) {
+    return Status(Code::kDataLoss,
+                  "listing s3://" + bucket + "/" + request.prefix +
+                      ": the service said the listing goes on but gave no new continuation token",
+                  "the endpoint: it does not answer ListObjectsV2 as S3 does")
+        .WithSide(side);
+  }
+  request.continuation_token = token;
+  return Status::OK();
 }
 
 }  // namespace
@@ -66,10 +69,14 @@ Status S3Store::List(const ListRange& range, const PageSink& sink, std::stop_tok
     if (!page.ok()) return std::move(page).take_error();
     std::vector<ObjectEntry> entries;
     entries.reserve(page->objects.size());
-    for (auto& o : page->objects) entries.push_back(ToEntry(std::move(o), root_.size()));
+    for (auto& o : page->objects) {
+      auto entry = ToEntry(std::move(o), root_, bucket_);
+      if (!entry.ok()) return std::move(entry).take_error().WithSide(client_->config().side);
+      entries.push_back(std::move(*entry));
+    }
     if (!entries.empty()) FERRY_RETURN_IF_ERROR(sink(std::move(entries)));
     if (!page->is_truncated) return Status::OK();
-    request.continuation_token = page->next_continuation_token;
+    FERRY_RETURN_IF_ERROR(NextPage(request, page->next_continuation_token, bucket_, client_->config().side));
   }
 }
 
@@ -80,126 +87,81 @@ Result<Level> S3Store::ListLevel(const std::string& prefix, size_t max_objects,
   for (;;) {
     auto page = client_->ListObjectsV2(request, stop);
     if (!page.ok()) return std::move(page).take_error();
-    for (auto& o : page->objects) level.objects.push_back(ToEntry(std::move(o), root_.size()));
-    for (auto& p : page->common_prefixes) level.prefixes.push_back(p.substr(root_.size()));
+    for (auto& o : page->objects) {
+      auto entry = ToEntry(std::move(o), root_, bucket_);
+      if (!entry.ok()) return std::move(entry).take_error().WithSide(client_->config().side);
+      level.objects.push_back(std::move(*entry));
+    }
+    for (auto& p : page->common_prefixes) {
+      auto relative = Relative(p, root_, bucket_);
+      if (!relative.ok()) return std::move(relative).take_error().WithSide(client_->config().side);
+      level.prefixes.push_back(std::move(*relative));
+    }
     if (!page->is_truncated) return level;
     if (level.objects.size() > max_objects) {
       level.truncated = true;
       return level;
     }
-    request.continuation_token = page->next_continuation_token;
+    FERRY_RETURN_IF_ERROR(NextPage(request, page->next_continuation_token, bucket_, client_->config().side));
   }
 }
 
+// The blocking forms, for one-off calls and tests: the asynchronous ones waited for.
+
 Result<ObjectMeta> S3Store::Head(const std::string& key, std::stop_token stop) {
-  auto head = client_->HeadObject(bucket_, FullKey(key), /*part_number=*/0, stop);
-  if (!head.ok()) return std::move(head).take_error();
-  return ToMeta(*head);
+  return RunBlocking(HeadAsync(key, stop));
 }
 
 Result<PartInfo> S3Store::HeadPart(const std::string& key, int part_number,
                                   std::stop_token stop) {
-  // HEAD ?partNumber=N answers with part N's length and the number of parts.
-  auto head = client_->HeadObject(bucket_, FullKey(key), part_number, stop);
-  if (!head.ok()) return std::move(head).take_error();
-  if (!head->parts_count.has_value()) return Status::NotSupported("part layout");
-  return PartInfo{head->content_length, *head->parts_count};
+  return RunBlocking(HeadPartAsync(key, part_number, stop));
 }
 
 Result<ObjectMeta> S3Store::Read(const std::string& key, uint64_t offset, uint64_t length,
                                  const ByteSink& sink, std::stop_token stop) {
-  auto head = client_->GetObject(bucket_, FullKey(key), offset, length, sink, stop);
-  if (!head.ok()) return std::move(head).take_error();
-  return ToMeta(*head);
+  return RunBlocking(ReadAsync(key, offset, length, sink, stop));
 }
 
 Result<std::string> S3Store::Put(const std::string& key, std::string_view data,
                                  const ObjectMeta& meta, const WriteSettings& settings,
                                  const std::string& content_md5, std::stop_token stop) {
-  s3::WriteOptions options = ToWriteOptions(meta, settings);
-  options.content_md5 = content_md5;
-  return client_->PutObject(bucket_, FullKey(key), data, options, stop);
+  return RunBlocking(PutAsync(key, data, meta, settings, content_md5, stop));
 }
 
 Result<std::string> S3Store::BeginMultipart(const std::string& key, const ObjectMeta& meta,
                                             const WriteSettings& settings, std::stop_token stop) {
-  return client_->CreateMultipartUpload(bucket_, FullKey(key), ToWriteOptions(meta, settings),
-                                        stop);
+  return RunBlocking(BeginMultipartAsync(key, meta, settings, stop));
 }
 
 Result<std::string> S3Store::PutPart(const std::string& key, const std::string& upload_id,
-                                     int part_number, uint64_t, std::string_view data,
+                                     int part_number, uint64_t offset, std::string_view data,
                                      const std::string& content_md5, std::stop_token stop) {
-  return client_->UploadPart(bucket_, FullKey(key), upload_id, part_number, data,
-                             {.content_md5 = content_md5}, stop);
+  return RunBlocking(PutPartAsync(key, upload_id, part_number, offset, data, content_md5, stop));
 }
 
 Result<std::string> S3Store::CompleteMultipart(const std::string& key,
                                                const std::string& upload_id,
                                                const std::vector<PartEtag>& parts,
                                                std::stop_token stop) {
-  std::vector<s3::CompletedPart> completed;
-  completed.reserve(parts.size());
-  for (const auto& p : parts) completed.push_back({p.part_number, p.etag, ""});
-  return client_->CompleteMultipartUpload(bucket_, FullKey(key), upload_id, completed, stop);
+  return RunBlocking(CompleteMultipartAsync(key, upload_id, parts, stop));
 }
 
 Status S3Store::AbortMultipart(const std::string& key, const std::string& upload_id,
                                std::stop_token stop) {
-  Status st = client_->AbortMultipartUpload(bucket_, FullKey(key), upload_id, stop);
-  return st.code() == Code::kNotFound ? Status::OK() : st;  // already gone is what we wanted
+  return RunBlocking(AbortMultipartAsync(key, upload_id, stop));
 }
 
 Result<std::vector<PartEtag>> S3Store::ListUploadedParts(const std::string& key,
                                                          const std::string& upload_id,
                                                          std::stop_token stop) {
-  std::vector<PartEtag> parts;
-  int marker = 0;
-  for (;;) {
-    auto page = client_->ListParts(bucket_, FullKey(key), upload_id, marker, stop);
-    if (!page.ok()) return std::move(page).take_error();
-    for (const auto& p : page->parts) parts.push_back({p.part_number, p.etag, p.size});
-    if (!page->is_truncated) return parts;
-    marker = page->next_part_number_marker;
-  }
+  return RunBlocking(ListUploadedPartsAsync(key, upload_id, stop));
 }
 
 Result<std::string> S3Store::CopyFrom(ObjectStore& source, const std::string& src_key,
                                       const std::string& key, uint64_t size,
                                       const std::vector<uint64_t>& part_sizes,
                                       const WriteSettings& settings, std::stop_token stop) {
-  auto* src = dynamic_cast<S3Store*>(&source);
-  // Same client = same service and credentials: the only case a server-side copy works.
-  if (src == nullptr || src->client_ != client_) return Status::NotSupported("server-side copy");
-  const std::string from = src->root_ + src_key;
-  if (part_sizes.empty()) {
-    if (size > kMaxSinglePartCopy) return Status::NotSupported("server-side copy above 5 GiB");
-    return client_->CopyObject(src->bucket_, from, bucket_, FullKey(key),
-                               ToWriteOptions({}, settings), /*replace_metadata=*/false, stop);
-  }
-  auto meta = src->Head(src_key, stop);
-  if (!meta.ok()) return std::move(meta).take_error();
-  auto upload = BeginMultipart(key, *meta, settings, stop);
-  if (!upload.ok()) return upload;
-  std::vector<PartEtag> parts;
-  uint64_t offset = 0;
-  for (const uint64_t length : part_sizes) {
-    const int number = static_cast<int>(parts.size()) + 1;
-    auto etag = client_->UploadPartCopy(src->bucket_, from, offset, offset + length - 1, bucket_,
-                                        FullKey(key), *upload, number, stop);
-    // Amazon S3 answers the MD5 of the copied range; some services answer an ETag of
-    // their own, which would give the object an ETag that proves nothing.
-    if (etag.ok() && !IsMd5Hex(*etag)) {
-      etag = Status::NotSupported("server-side copy keeping the part layout");
-    }
-    if (!etag.ok()) {
-      (void)AbortMultipart(key, *upload, {});
-      return etag;
-    }
-    parts.push_back({number, *etag});
-    offset += length;
-  }
-  return CompleteMultipart(key, *upload, parts, stop);
+  return RunBlocking(CopyFromAsync(source, src_key, key, size, part_sizes, settings, stop));
 }
 
 Status S3Store::Delete(const std::vector<std::string>& keys, std::stop_token stop) {
@@ -220,14 +182,7 @@ Status S3Store::Delete(const std::vector<std::string>& keys, std::stop_token sto
 }
 
 Result<std::string> S3Store::GetTagging(const std::string& key, std::stop_token stop) {
-  auto tags = client_->GetObjectTagging(bucket_, FullKey(key), stop);
-  if (!tags.ok()) return std::move(tags).take_error();
-  std::string encoded;
-  for (const auto& tag : *tags) {
-    if (!encoded.empty()) encoded += '&';
-    encoded += net::UriEncode(tag.key, false) + "=" + net::UriEncode(tag.value, false);
-  }
-  return encoded;
+  return RunBlocking(GetTaggingAsync(key, stop));
 }
 
 }  // namespace ferry::store

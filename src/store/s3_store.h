@@ -46,6 +46,39 @@ class S3Store final : public ObjectStore {
                                const std::vector<uint64_t>& part_sizes,
                                const WriteSettings& settings, std::stop_token stop) override;
   Status Delete(const std::vector<std::string>& keys, std::stop_token stop) override;
+
+  Task<Result<ObjectMeta>> HeadAsync(const std::string& key, std::stop_token stop) override;
+  Task<Result<PartInfo>> HeadPartAsync(const std::string& key, int part_number,
+                                       std::stop_token stop) override;
+  Task<Result<ObjectMeta>> ReadAsync(const std::string& key, uint64_t offset, uint64_t length,
+                                     ByteSink sink, std::stop_token stop) override;
+  Task<Result<std::string>> PutAsync(const std::string& key, std::string_view data,
+                                     const ObjectMeta& meta, const WriteSettings& settings,
+                                     const std::string& content_md5,
+                                     std::stop_token stop) override;
+  Task<Result<std::string>> BeginMultipartAsync(const std::string& key, const ObjectMeta& meta,
+                                                const WriteSettings& settings,
+                                                std::stop_token stop) override;
+  Task<Result<std::string>> PutPartAsync(const std::string& key, const std::string& upload_id,
+                                         int part_number, uint64_t offset, std::string_view data,
+                                         const std::string& content_md5,
+                                         std::stop_token stop) override;
+  Task<Result<std::string>> CompleteMultipartAsync(const std::string& key,
+                                                   const std::string& upload_id,
+                                                   const std::vector<PartEtag>& parts,
+                                                   std::stop_token stop) override;
+  Task<Status> AbortMultipartAsync(const std::string& key, const std::string& upload_id,
+                                   std::stop_token stop) override;
+  Task<Result<std::vector<PartEtag>>> ListUploadedPartsAsync(const std::string& key,
+                                                             const std::string& upload_id,
+                                                             std::stop_token stop) override;
+  Task<Result<std::string>> CopyFromAsync(ObjectStore& source, const std::string& src_key,
+                                          const std::string& key, uint64_t size,
+                                          const std::vector<uint64_t>& part_sizes,
+                                          const WriteSettings& settings,
+                                          std::stop_token stop) override;
+  Task<Result<std::string>> GetTaggingAsync(const std::string& key,
+                                            std::stop_token stop) override;
   Result<std::string> GetTagging(const std::string& key, std::stop_token stop) override;
   bool HasMd5Etags() const override { return true; }
   // The client's counts: stores that share a client (one service, one set of keys) share them.

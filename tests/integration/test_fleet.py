@@ -275,7 +275,11 @@ def test_a_server_task_plans_for_the_fleet(fleet, fleet_queues, s3, bucket, ferr
         sa.put_object(Bucket=src, Key=f"k{i:02d}", Body=pattern(100 + i, seed=i))
     queue = fleet_queues()
     worker = fleet.worker(queue)
-    server = FerryServer(ferry_bin, str(tmp_path / "server")).start()
+    # The planner reads both sides with secret files of the server's: only an
+    # admin's task, on a server that lends its own credentials.
+    server = FerryServer(ferry_bin, str(tmp_path / "server"),
+                         extra_args=["--allow-target", "loopback",
+                                     "--allow-server-credentials"]).start()
     try:
         admin = Api(server).login("admin", ADMIN_PASSWORD)
         store_credential(admin, testbed, "moto-keys", "moto")

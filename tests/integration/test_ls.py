@@ -144,5 +144,5 @@ def test_no_credentials(run_ferry, testbed, tmp_path):
                   env={"AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
                        "AWS_CONFIG_FILE": str(tmp_path / "none")})
     assert r.returncode == 4
-    assert "no credentials found" in r.stderr
+    assert "no credentials: give them with --secret" in r.stderr
     assert "AWS_ACCESS_KEY_ID" in r.stderr

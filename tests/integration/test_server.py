@@ -45,7 +45,8 @@ def wait_for(what, predicate, timeout=60, interval=0.1):
 class FerryServer:
     """One `ferry server` process on a data folder; restartable on the same folder."""
 
-    def __init__(self, ferry_bin, root, admin_password=ADMIN_PASSWORD, extra_env=None):
+    def __init__(self, ferry_bin, root, admin_password=ADMIN_PASSWORD, extra_env=None,
+                 extra_args=None):
         self.ferry_bin = ferry_bin
         self.root = root
         self.data = os.path.join(root, "data")
@@ -53,6 +54,8 @@ class FerryServer:
         os.makedirs(self.local, exist_ok=True)
         self.admin_password = admin_password
         self.extra_env = extra_env or {}
+        # The test bed listens on loopback, which a server refuses as a target by default.
+        self.extra_args = ["--allow-target", "loopback"] if extra_args is None else extra_args
         self.proc = None
         self.starts = 0
 
@@ -70,7 +73,7 @@ class FerryServer:
         self.stderr_path = os.path.join(self.root, f"stderr-{self.starts}.log")
         self.proc = subprocess.Popen(
             [self.ferry_bin, "server", "--data", self.data, "--listen", f"127.0.0.1:{self.port}",
-             "--local-root", self.local, "-v"],
+             "--local-root", self.local, "-v", *self.extra_args],
             stdout=open(self.stdout_path, "w"), stderr=open(self.stderr_path, "w"), env=env)
 
         def healthy():
@@ -161,7 +164,8 @@ def endpoint(testbed, name, credential):
 def store_credential(api, testbed, name, server_name):
     s = testbed[server_name]
     api.ok("POST", "/api/v1/credentials", {"name": name, "access_key_id": s["access_key"],
-                                           "secret_access_key": s["secret_key"]}, status=201)
+                                           "secret_access_key": s["secret_key"],
+                                           "endpoints": [s["endpoint"]]}, status=201)
 
 
 def objects(client, bucket):
@@ -187,20 +191,28 @@ ROUTES = [
     ("GET", "/api/v1/users", "admin"), ("POST", "/api/v1/users", "admin"),
     ("PUT", "/api/v1/users/NAME", "admin"), ("DELETE", "/api/v1/users/NAME", "admin"),
     ("GET", "/api/v1/tokens", "viewer"),
-    ("POST", "/api/v1/tokens", "viewer"), ("DELETE", "/api/v1/tokens/ID", "viewer"),
+    ("POST", "/api/v1/tokens", "operator"), ("DELETE", "/api/v1/tokens/ID", "viewer"),
     ("GET", "/api/v1/credentials", "viewer"), ("POST", "/api/v1/credentials", "operator"),
+    ("PUT", "/api/v1/credentials/NAME", "operator"),
     ("DELETE", "/api/v1/credentials/NAME", "operator"),
+    ("PATCH", "/api/v1/tasks/ID", "operator"), ("GET", "/api/v1/auth/session", "viewer"),
+    ("DELETE", "/api/v1/auth/session", "viewer"), ("GET", "/api/v1/schedules/next", "viewer"),
+    ("GET", "/api/v1/runs/ID/series", "viewer"), ("POST", "/api/v1/runs/ID/retry", "operator"),
 ]
+# Routes that need no token: sign-in and what the console shows before it.
+OPEN_ROUTES = {("GET", "/api/v1/health"), ("POST", "/api/v1/auth/login"),
+               ("POST", "/api/v1/auth/session"), ("GET", "/api/v1/auth/providers"),
+               ("GET", "/api/v1/auth/oidc/login"), ("GET", "/api/v1/auth/oidc/callback")}
 
 
 def test_routes_match_the_openapi_document(admin):
     doc = admin.ok("GET", "/api/v1/openapi.json")
     assert doc["openapi"].startswith("3.")
     documented = {(m.upper(), p) for p, ops in doc["paths"].items() for m in ops
-                  if m in ("get", "post", "put", "delete")}
+                  if m in ("get", "post", "put", "patch", "delete")}
     tested = {(m, re.sub(r"/(ID|NAME)(?=/|$)", "/{x}", p)) for m, p, _ in ROUTES}
     documented = {(m, re.sub(r"\{[a-z]+\}", "{x}", p)) for m, p in documented}
-    assert documented - {("GET", "/api/v1/health"), ("POST", "/api/v1/auth/login")} == tested
+    assert documented - OPEN_ROUTES == tested
 
 
 def test_every_route_but_health_refuses_anonymous_and_bad_tokens(server):
@@ -261,8 +273,14 @@ def test_passwords_and_roles_change(server, admin):
     admin.ok("POST", "/api/v1/users", {"username": "pat", "password": "first-pass",
                                        "role": "viewer"}, status=201)
     pat = Api(server).login("pat", "first-pass")
-    # Anyone may change their own password; it ends their login sessions.
-    pat.ok("PUT", "/api/v1/users/pat", {"password": "second-pass"})
+    # Anyone may change their own password, giving the current one; it ends their sessions.
+    r = pat.call("PUT", "/api/v1/users/pat", {"password": "second-pass"})
+    assert r.status_code == 400 and "current_password" in r.text
+    r = pat.call("PUT", "/api/v1/users/pat", {"password": "second-pass",
+                                              "current_password": "wrong-guess"})
+    assert r.status_code == 403
+    pat.ok("PUT", "/api/v1/users/pat", {"password": "second-pass",
+                                        "current_password": "first-pass"})
     assert pat.call("GET", "/api/v1/auth/me").status_code == 401
     pat = Api(server).login("pat", "second-pass")
     r = pat.call("PUT", "/api/v1/users/pat", {"role": "admin"})
@@ -671,7 +689,8 @@ def test_ferry_task_cli_drives_the_server(server, admin, ferry_bin):
     os.makedirs(dst)
     with open(os.path.join(src, "a.txt"), "w") as f:
         f.write("hello")
-    env = {**os.environ, "FERRY_SERVER": server.url}
+    env = {**os.environ, "FERRY_SERVER": server.url,
+           "XDG_CONFIG_HOME": os.path.join(server.root, "cli-config")}
     env.pop("FERRY_TOKEN", None)
 
     def ferry(*args, token=True):
@@ -684,7 +703,7 @@ def test_ferry_task_cli_drives_the_server(server, admin, ferry_bin):
     r = ferry("task", "list", token=False)
     assert r.returncode == 4 and "FERRY_TOKEN" in r.stderr
     login = subprocess.run([ferry_bin, "login", "--server", server.url], input=ADMIN_PASSWORD,
-                           capture_output=True, text=True, timeout=60)
+                           capture_output=True, text=True, timeout=60, env=env)
     assert login.returncode == 0 and login.stdout.startswith("fy_")
     r = ferry("task", "create", src, dst, "--name", "from-cli", "--include", "*.txt")
     assert r.returncode == 0, r.stderr
@@ -723,12 +742,13 @@ def test_openapi_fuzzing_finds_no_server_error_and_answers_match_the_document(se
     schema.write_text(json.dumps(admin.ok("GET", "/api/v1/openapi.json")))
     cli = shutil.which("st") or shutil.which("schemathesis")
     # Bounded: a few examples per operation, no stateful phase (it would chain a created
-    # task into /start), and neither /start nor logout (which would revoke the token).
+    # task into /start), and neither /start, /retry (which start runs) nor logout
+    # (which would revoke the token).
     r = subprocess.run(
         [cli, "run", str(schema), "--url", server.url, "-H", f"Authorization: Bearer {token}",
          "--checks", "not_a_server_error,response_schema_conformance,"
          "status_code_conformance,content_type_conformance", "--max-examples", "15", "--phases",
-         "examples,coverage,fuzzing", "--exclude-path-regex", "/start$|/logout$",
+         "examples,coverage,fuzzing", "--exclude-path-regex", "/start$|/logout$|/retry$",
          "--max-time", "45", "--seed", "1", "--request-timeout", "20",
          "--suppress-health-check", "all"],
         capture_output=True, text=True, timeout=240, cwd=str(tmp_path))

@@ -135,6 +135,28 @@ TEST(ParseStsCredentials, ReadsAssumeRoleAnswer) {
   ASSERT_TRUE(c->expiration.has_value());
 }
 
+// Found by the credentials fuzzer: a far-future Expiration overflowed the
+// conversion to nanoseconds (undefined behaviour), and a non-string field of a
+// metadata or Secrets Manager answer threw out of the parser.
+TEST(ParseStsCredentials, AnExpirationBeyondTheClockIsIgnoredNotOverflowed) {
+  auto c = ParseStsCredentials(
+      "<R><X><Credentials><AccessKeyId>A</AccessKeyId><SecretAccessKey>S</SecretAccessKey>"
+      "<Expiration>9999-12-31T23:59:59Z</Expiration></Credentials></X></R>",
+      "AssumeRole");
+  ASSERT_TRUE(c.ok());
+  EXPECT_FALSE(c->expiration.has_value());
+  auto m = ParseMetadataCredentials(
+      R"({"AccessKeyId":"A","SecretAccessKey":"S","Token":7,"Expiration":"9999-01-01T00:00:00Z"})",
+      "instance metadata");
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->session_token, "");
+  EXPECT_FALSE(m->expiration.has_value());
+  EXPECT_EQ(ParseGetSecretValue(200, R"({"SecretString": 5})", "s").status().code(),
+            Code::kInvalidArgument);
+  auto refused = ParseGetSecretValue(400, R"({"__type": 1, "message": ["x"]})", "s");
+  EXPECT_EQ(refused.status().code(), Code::kPermissionDenied);
+}
+
 TEST(ContainerProvider, ReadsCredentialsWithAuthorizationToken) {
   testing::LoopbackServer server;
   server.Answer("GET /creds", 200,

@@ -5,28 +5,32 @@
 namespace ferry {
 namespace {
 
+using std::chrono::milliseconds;
+
 TEST(RateLimiter, UnlimitedNeverWaits) {
   RateLimiter limiter(0);
-  const auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < 1000; ++i) EXPECT_TRUE(limiter.Acquire(1 << 30, {}));
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(100));
+  for (int i = 0; i < 1000; ++i) EXPECT_EQ(limiter.Reserve(1 << 30).count(), 0);
 }
 
-TEST(RateLimiter, HoldsTheAverageRate) {
+TEST(RateLimiter, ABurstOfOneSecondThenTheRate) {
   RateLimiter limiter(1'000'000);  // 1 MB/s, 1 MB burst
-  const auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < 15; ++i) EXPECT_TRUE(limiter.Acquire(100'000, {}));  // 1.5 MB
-  const auto elapsed = std::chrono::steady_clock::now() - start;
-  EXPECT_GE(elapsed, std::chrono::milliseconds(450));  // the 0.5 MB past the burst
-  EXPECT_LT(elapsed, std::chrono::milliseconds(1500));
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(limiter.Reserve(100'000).count(), 0) << i;
+  // Past the burst every reservation owes its share: 0.1 s more each.
+  const auto first_debt = limiter.Reserve(100'000);
+  EXPECT_GT(first_debt, milliseconds(50));
+  EXPECT_LT(first_debt, milliseconds(150));
+  for (int i = 0; i < 3; ++i) (void)limiter.Reserve(100'000);
+  const auto fifth_debt = limiter.Reserve(100'000);
+  EXPECT_GT(fifth_debt, milliseconds(400));
+  EXPECT_LT(fifth_debt, milliseconds(600));
 }
 
-TEST(RateLimiter, StopEndsTheWait) {
+TEST(RateLimiter, ALargeReservationIsTakenNowAndPaidAfter) {
   RateLimiter limiter(1000);
-  std::stop_source stop;
-  ASSERT_TRUE(limiter.Acquire(1000, {}));
-  stop.request_stop();
-  EXPECT_FALSE(limiter.Acquire(1'000'000, stop.get_token()));
+  // Larger than the bucket: taken at once, then a wait of what it owes.
+  const auto wait = limiter.Reserve(5000);
+  EXPECT_GT(wait, milliseconds(3500));
+  EXPECT_LT(wait, milliseconds(4500));
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 namespace ferry::engine {
 namespace {
 
@@ -17,6 +19,44 @@ TEST(GlobMatch, RcloneRules) {
   EXPECT_TRUE(GlobMatch("[a-c]x", "bx"));
   EXPECT_FALSE(GlobMatch("[!a-c]x", "bx"));
   EXPECT_TRUE(GlobMatch("literal\\*", "literal*"));
+}
+
+TEST(GlobMatch, EdgeCasesKeepTheirMeaning) {
+  EXPECT_TRUE(GlobMatch("**", ""));
+  EXPECT_TRUE(GlobMatch("*", ""));
+  EXPECT_FALSE(GlobMatch("?", ""));
+  EXPECT_TRUE(GlobMatch("a/**/b", "a/x/y/b"));
+  EXPECT_TRUE(GlobMatch("a**b", "a/x/b"));
+  EXPECT_FALSE(GlobMatch("a*b", "a/x/b"));
+  EXPECT_TRUE(GlobMatch("b", "x/y/b"));           // any tail after '/'
+  EXPECT_FALSE(GlobMatch("b", "x/yb"));
+  EXPECT_FALSE(GlobMatch("[abc", "a"));           // an unclosed class matches nothing
+  EXPECT_TRUE(GlobMatch("[^/]x", "ax"));
+  EXPECT_TRUE(GlobMatch("x\\", "x\\"));           // a trailing backslash is literal
+  EXPECT_TRUE(GlobMatch("*/*.jpg", "a/b/c.jpg"));
+  EXPECT_FALSE(GlobMatch("/*/*.jpg", "a/b/c.jpg"));
+}
+
+// The security review's case: 29 characters against one 60-character name took
+// 10 minutes of CPU with the backtracking matcher. Linear now: well under a second
+// (the bound is generous on purpose; it measures complexity, not speed).
+TEST(GlobMatch, PathologicalPatternsFinishInUnderASecond) {
+  std::string pattern;
+  for (int i = 0; i < 14; ++i) pattern += "a*";
+  pattern += "b";
+  ASSERT_EQ(pattern.size(), 29u);
+  const std::string name(60, 'a');
+  const std::string doubled = [] {
+    std::string p;
+    for (int i = 0; i < 9; ++i) p += "a**";
+    return p + "b";
+  }();
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_FALSE(GlobMatch(pattern, name));
+  EXPECT_FALSE(GlobMatch(doubled, name + "/" + name));
+  EXPECT_TRUE(GlobMatch(pattern.substr(0, 28), name));
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_LT(took, std::chrono::seconds(1));
 }
 
 TEST(KeyFilter, FirstMatchWinsAndIncludesImplyExcludeTheRest) {

@@ -18,6 +18,42 @@ std::vector<std::string> Drain(ListingCursor& cursor) {
 const std::vector<std::string> kKeys = {"a.txt", "a/1", "a/b.c", "a/b/2", "a0",
                                         "b",     "z/y/x", "z/y/x/deep"};
 
+// A service that answers every folder with a deeper one (or with itself).
+class EndlessFolders final : public ferry::testing::UnsupportedStore {
+ public:
+  explicit EndlessFolders(bool answer_itself) : answer_itself_(answer_itself) {}
+  Result<store::Level> ListLevel(const std::string& prefix, size_t, std::stop_token) override {
+    ++calls;
+    store::Level level;
+    level.prefixes.push_back(answer_itself_ && !prefix.empty() ? prefix : prefix + "d/");
+    return level;
+  }
+  int calls = 0;
+
+ private:
+  bool answer_itself_;
+};
+
+TEST(ListingCursor, EverDeeperFoldersStopAtTheDepthBoundNamingThePrefix) {
+  EndlessFolders store(/*answer_itself=*/false);
+  ListingCursor cursor(store, "", {.max_depth = 50}, {});
+  EXPECT_TRUE(Drain(cursor).empty());
+  EXPECT_EQ(cursor.status().code(), Code::kFailedPrecondition);
+  EXPECT_NE(cursor.status().message().find("more than 50 levels deep under 'd/d/d/"),
+            std::string::npos)
+      << cursor.status().ToString();
+  EXPECT_LT(store.calls, 70);
+}
+
+TEST(ListingCursor, AFolderAnsweredWithItselfIsAnError) {
+  EndlessFolders store(/*answer_itself=*/true);
+  ListingCursor cursor(store, "", {}, {});
+  EXPECT_TRUE(Drain(cursor).empty());
+  EXPECT_EQ(cursor.status().code(), Code::kFailedPrecondition);
+  EXPECT_NE(cursor.status().message().find("does not lie inside it"), std::string::npos)
+      << cursor.status().ToString();
+}
+
 TEST(ListingCursor, ByteOrderFromAByteOrderedStore) {
   MemoryStore store;
   for (const auto& k : kKeys) store.Add(k, 1);

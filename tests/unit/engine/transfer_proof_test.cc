@@ -20,8 +20,10 @@ using testing::S3LikeStore;
 const std::string kData = "the quick brown fox jumps over the lazy dog";  // 43 bytes
 
 struct Fixture {
-  ThreadPool pool{1};
-  ByteBudget budget{1 << 20};
+  AsyncSemaphore memory{1 << 20};
+  AsyncSemaphore part_slots{4};
+  ThreadPool hashing{2};
+  TimerQueue timers;
   RateLimiter bandwidth{0};
   TransferCounters counters;
   std::unique_ptr<state::SqliteCheckpointStore> checkpoints;
@@ -40,8 +42,10 @@ struct Fixture {
                                uint64_t part_size = 0) {
     TransferOptions options{.multipart_threshold = threshold, .part_size = part_size,
                             .server_side_copy = false};
-    Transferer t(from, to, options, pool, budget, bandwidth, checkpoints.get(), counters);
-    return t.Copy(from.Entry("k"), {});
+    Transferer t(from, to, options, {memory, part_slots, hashing, timers, bandwidth},
+                 checkpoints.get(), counters);
+    const store::ObjectEntry entry = from.Entry("k");
+    return RunBlocking(t.Copy(entry, {}));
   }
 };
 

@@ -53,19 +53,21 @@ class Destination final : public testing::UnsupportedStore {
 };
 
 struct Fixture {
-  ThreadPool pool{1};
-  ByteBudget budget{1 << 20};
+  AsyncSemaphore memory{1 << 20};
+  AsyncSemaphore part_slots{4};
+  ThreadPool hashing{1};
+  TimerQueue timers;
   RateLimiter bandwidth{0};
   TransferCounters counters;
 };
 
 Result<TransferOutcome> CopyK(store::ObjectStore& from, store::ObjectStore& to, Fixture& f) {
-  Transferer t(from, to, TransferOptions{.server_side_copy = false}, f.pool, f.budget,
-               f.bandwidth, nullptr, f.counters);
+  Transferer t(from, to, TransferOptions{.server_side_copy = false},
+               {f.memory, f.part_slots, f.hashing, f.timers, f.bandwidth}, nullptr, f.counters);
   store::ObjectEntry entry;
   entry.key = "k";
   entry.size = 5;
-  return t.Copy(entry, {});
+  return RunBlocking(t.Copy(entry, {}));
 }
 
 const std::string kHello = "hello";

@@ -33,6 +33,7 @@ class SchedulerTest : public testing::Test {
     tasks_ = std::make_unique<TaskStore>(*db_);
     credentials_ = std::make_unique<CredentialStore>(*db_, *box_);
     check_.local_root = fs::weakly_canonical(root_).string();
+    check_.role_of = [](const std::string&) -> Result<Role> { return Role::kOperator; };
     runner_ = std::make_unique<TaskRunner>(root_.string(), check_, *credentials_, *tasks_);
   }
 
@@ -50,6 +51,7 @@ class SchedulerTest : public testing::Test {
     t.spec.sync.destination = (root_ / "dst").string();
     t.spec.schedule = schedule;
     t.created_at = t.updated_at = NowSeconds();
+    t.created_by = "tester";
     EXPECT_TRUE(tasks_->Insert(t).ok());
     return t;
   }
@@ -131,6 +133,51 @@ TEST_F(SchedulerTest, RunLeftRunningByACrashIsResumedOnStart) {
   EXPECT_EQ((*runs)[0].id, "crashed-run");
   EXPECT_EQ((*runs)[0].resumes, 1);
   EXPECT_EQ((*runs)[0].state, RunState::kCompleted);
+}
+
+// A run that took the server down each time it was resumed (the security
+// review's substr crash did) must end as failed, not be resumed forever.
+TEST_F(SchedulerTest, ARunThatEndedTheProcessOnThreeResumesIsFailedNotResumed) {
+  Task t = MakeTask("once");
+  t.state = TaskState::kRunning;
+  ASSERT_TRUE(tasks_->Update(t).ok());
+  service::Run crashed;
+  crashed.id = "crash-loop";
+  crashed.task_id = t.id;
+  crashed.trigger = "start";
+  crashed.started_at = NowSeconds();
+  ASSERT_TRUE(tasks_->InsertRun(crashed).ok());
+  crashed.unclean_resumes = service::Run::kMaxUncleanResumes;
+  crashed.resumes = 3;
+  ASSERT_TRUE(tasks_->UpdateRun(crashed).ok());
+
+  StartScheduler();
+  Task failed = WaitFor(t.id, TaskState::kFailed);
+  EXPECT_NE(failed.last_error.find("resumed 3 times in a row"), std::string::npos)
+      << failed.last_error;
+  auto run = tasks_->GetRun("crash-loop");
+  EXPECT_EQ(run->state, RunState::kFailed);
+  EXPECT_FALSE(fs::exists(root_ / "dst" / "f0"));  // not run again
+  EXPECT_EQ(runs_ended_, 1);  // notified like any failed run
+}
+
+TEST_F(SchedulerTest, AResumeIsCountedBeforeItRunsAndClearedWhenItEnds) {
+  Task t = MakeTask("once");
+  t.state = TaskState::kRunning;
+  ASSERT_TRUE(tasks_->Update(t).ok());
+  service::Run crashed;
+  crashed.id = "twice";
+  crashed.task_id = t.id;
+  crashed.trigger = "start";
+  crashed.started_at = NowSeconds();
+  ASSERT_TRUE(tasks_->InsertRun(crashed).ok());
+  crashed.unclean_resumes = 2;  // below the bound: resumed once more
+  ASSERT_TRUE(tasks_->UpdateRun(crashed).ok());
+  StartScheduler();
+  WaitFor(t.id, TaskState::kCompleted);
+  auto run = tasks_->GetRun("twice");
+  EXPECT_EQ(run->state, RunState::kCompleted);
+  EXPECT_EQ(run->unclean_resumes, 0);
 }
 
 TEST_F(SchedulerTest, AFatalErrorFailsAOneTimeTaskWithTheReason) {

@@ -90,5 +90,20 @@ TEST(TaskJsonTest, ProgressShowsThroughputAndEta) {
   EXPECT_TRUE(ProgressToJson(p)["eta_seconds"].is_null());
 }
 
+TEST(TaskJsonTest, AnUnreadableProgressRecordIsAnErrorNotAnException) {
+  auto bad = ProgressFromJson(nlohmann::json::parse(R"({"listed": "many", "failures": [1]})"));
+  EXPECT_EQ(bad.status().code(), Code::kDataLoss);
+  auto worse = ProgressFromJson(nlohmann::json::parse(R"({"failures": [1, 2]})"));
+  EXPECT_EQ(worse.status().code(), Code::kDataLoss);
+}
+
+TEST(TaskJsonTest, RedactUrlKeepsSchemeHostAndPathOnly) {
+  EXPECT_EQ(RedactUrl("https://user:pw@hooks.example:8443/a/b?token=s#f"),
+            "https://hooks.example:8443/a/b");
+  EXPECT_EQ(RedactUrl("http://h"), "http://h");
+  EXPECT_EQ(RedactUrl("http://u@h?x"), "http://h");
+  EXPECT_EQ(RedactUrl(""), "");
+}
+
 }  // namespace
 }  // namespace ferry::service

@@ -88,37 +88,161 @@ TEST_F(TaskStoreTest, LogsPageAndFilter) {
   EXPECT_EQ(store_->Logs({.task_id = "t1", .min_level = "error"})->size(), 2u);
 }
 
-TEST_F(TaskStoreTest, CredentialsAreSealedAndChecksNameThem) {
+TEST_F(TaskStoreTest, CredentialsAreSealedOwnedBoundAndChecksNameThem) {
   auto box = SecretBox::OpenKeyFile(testing::TempDir() + "/k_" + RandomHex(6));
   ASSERT_TRUE(box.ok());
   CredentialStore creds(*db_, *box);
   auth::Credentials keys;
   keys.access_key_id = "AKIDEXAMPLE";
   keys.secret_access_key = "very-secret";
-  ASSERT_TRUE(creds.Put("prod", keys, "admin").ok());
+  const std::vector<std::string> bound = {"https://s3.amazonaws.com", "http://10.1.2.3:9000"};
+  ASSERT_TRUE(creds.Create("prod", keys, bound, "alice").ok());
   EXPECT_EQ(creds.Get("prod")->secret_access_key, "very-secret");
-  EXPECT_EQ(creds.Put("bad name", keys, "admin").code(), Code::kInvalidArgument);
+  EXPECT_EQ(creds.Create("bad name", keys, bound, "alice").code(), Code::kInvalidArgument);
+  // INSERT OR REPLACE let anyone overwrite a credential: a taken name is 409 now.
+  EXPECT_EQ(creds.Create("prod", keys, bound, "mallory").code(), Code::kAlreadyExists);
+  EXPECT_EQ(creds.Info("prod")->owner, "alice");
+  keys.secret_access_key = "rotated";
+  ASSERT_TRUE(creds.Replace("prod", keys, bound).ok());
+  EXPECT_EQ(creds.Get("prod")->secret_access_key, "rotated");
+  EXPECT_EQ(creds.Info("prod")->owner, "alice");
+  EXPECT_EQ(creds.Replace("none", keys, bound).code(), Code::kNotFound);
 
   TaskCheckContext context;
-  context.credential_exists = [&](const std::string& n) { return creds.Exists(n); };
+  context.credential_info = [&](const std::string& n) { return creds.Info(n); };
+  const TaskActor alice{"alice", Role::kOperator};
+  const TaskActor mallory{"mallory", Role::kOperator};
+  const TaskActor admin{"root", Role::kAdmin};
   TaskSpec spec;
   spec.sync.source = "s3://a";
+  spec.sync.src.region = "eu-west-1";  // Amazon S3: bound through https://s3.amazonaws.com
   spec.sync.destination = "s3://b";
+  spec.sync.dst.endpoint = "http://10.1.2.3:9000";
   spec.src_credential = "prod";
-  EXPECT_TRUE(CheckTaskSpec(spec, context).ok());
+  spec.dst_credential = "prod";
+  EXPECT_TRUE(CheckTaskSpec(spec, context, alice).ok());
+  EXPECT_TRUE(CheckTaskSpec(spec, context, admin).ok());
+  Status st = CheckTaskSpec(spec, context, mallory);
+  EXPECT_EQ(st.code(), Code::kPermissionDenied);
+  EXPECT_NE(st.message().find("belongs to 'alice'"), std::string::npos) << st.ToString();
+  // The owner's credential pointed at another endpoint: refused, even for its owner.
+  spec.sync.dst.endpoint = "http://attacker.example:9000";
+  st = CheckTaskSpec(spec, context, alice);
+  EXPECT_EQ(st.code(), Code::kPermissionDenied);
+  EXPECT_NE(st.message().find("is bound to"), std::string::npos) << st.ToString();
+  spec.sync.dst.endpoint = "http://10.1.2.3:9000";
   spec.dst_credential = "missing";
-  Status st = CheckTaskSpec(spec, context);
+  st = CheckTaskSpec(spec, context, alice);
   EXPECT_NE(st.message().find("'missing', which does not exist"), std::string::npos);
+  // No credential: the server's own chain, refused unless the flag and an admin.
   spec.dst_credential.clear();
+  EXPECT_EQ(CheckTaskSpec(spec, context, admin).code(), Code::kPermissionDenied);
+  spec.sync.dst.secret = "/etc/ferry/keys.json";
+  EXPECT_EQ(CheckTaskSpec(spec, context, alice).code(), Code::kPermissionDenied);
+  context.allow_server_credentials = true;
+  EXPECT_EQ(CheckTaskSpec(spec, context, alice).code(), Code::kPermissionDenied);
+  EXPECT_TRUE(CheckTaskSpec(spec, context, admin).ok());
+  spec.sync.dst.secret.clear();
+  spec.sync.dst.no_sign_request = true;
+  EXPECT_TRUE(CheckTaskSpec(spec, context, alice).ok());
+
   spec.sync.destination = "/tmp/x";
-  st = CheckTaskSpec(spec, context);
+  st = CheckTaskSpec(spec, context, alice);
   EXPECT_NE(st.message().find("does not allow local folders"), std::string::npos);
   context.local_root = "/srv/data";
-  EXPECT_NE(CheckTaskSpec(spec, context).message().find("outside"), std::string::npos);
+  EXPECT_NE(CheckTaskSpec(spec, context, alice).message().find("outside"), std::string::npos);
   spec.sync.destination = "/srv/data/../etc";
-  EXPECT_FALSE(CheckTaskSpec(spec, context).ok());
+  EXPECT_FALSE(CheckTaskSpec(spec, context, alice).ok());
   spec.sync.destination = "/srv/data/x";
-  EXPECT_TRUE(CheckTaskSpec(spec, context).ok());
+  EXPECT_TRUE(CheckTaskSpec(spec, context, alice).ok());
+}
+
+TEST_F(TaskStoreTest, ANamedEndpointCannotBeCombinedWithAnotherUrl) {
+  TaskCheckContext context;
+  job::EndpointSettings oss;
+  oss.endpoint = "https://oss-cn-hangzhou.aliyuncs.com";
+  oss.secret = "/etc/ferry/oss.json";
+  context.configs["oss"] = oss;
+  TaskSpec spec;
+  spec.sync.source = "oss:bucket/data";
+  spec.sync.destination = "s3://b";
+  spec.sync.dst.no_sign_request = true;
+  const TaskActor op{"otto", Role::kOperator};
+  EXPECT_TRUE(CheckTaskSpec(spec, context, op).ok());  // the admin's keys, at their own URL
+  spec.sync.src.endpoint = "https://attacker.example";
+  Status st = CheckTaskSpec(spec, context, op);
+  EXPECT_EQ(st.code(), Code::kInvalidArgument);
+  EXPECT_NE(st.message().find("cannot be combined with the named endpoint 'oss'"),
+            std::string::npos)
+      << st.ToString();
+}
+
+TEST_F(TaskStoreTest, PrivateTargetsAreRefusedByAddress) {
+  TaskCheckContext context;
+  context.targets = std::make_shared<net::TargetPolicy>();
+  TaskSpec spec;
+  spec.sync.source = "s3://a";
+  spec.sync.src.no_sign_request = true;
+  spec.sync.destination = "s3://b";
+  spec.sync.dst.no_sign_request = true;
+  const TaskActor op{"otto", Role::kOperator};
+  for (const char* url : {"http://127.0.0.1:9000", "http://169.254.169.254", "http://[::1]:80",
+                          "http://[fd00:ec2::254]", "http://0.0.0.0:9000",
+                          "http://[::ffff:127.0.0.1]:9"}) {
+    spec.sync.dst.endpoint = url;
+    EXPECT_EQ(CheckTaskSpec(spec, context, op).code(), Code::kPermissionDenied) << url;
+  }
+  spec.sync.dst.endpoint = "http://10.0.0.5:9000";
+  EXPECT_TRUE(CheckTaskSpec(spec, context, op).ok());
+  spec.notify.webhook = "http://user:pw@169.254.169.254/latest/meta-data";
+  EXPECT_EQ(CheckTaskSpec(spec, context, op).code(), Code::kPermissionDenied);
+}
+
+TEST_F(TaskStoreTest, PagesFilterAndCountTasksNewestFirst) {
+  for (int i = 0; i < 120; ++i) {
+    Task t = MakeTask("p" + std::to_string(1000 + i));
+    t.spec.name = i % 10 == 0 ? "nightly " + std::to_string(i) : "task " + std::to_string(i);
+    t.created_at = 1000 + i;
+    if (i % 3 == 0) t.state = TaskState::kCompleted;
+    ASSERT_TRUE(store_->Insert(t).ok());
+  }
+  TaskQuery q;
+  q.limit = 50;
+  auto page = store_->ListPage(q);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->total, 120);
+  ASSERT_EQ(page->tasks.size(), 50u);
+  EXPECT_EQ(page->tasks.front().id, "p1119");  // newest first
+  q.offset = 100;
+  page = store_->ListPage(q);
+  ASSERT_EQ(page->tasks.size(), 20u);
+  EXPECT_EQ(page->tasks.back().id, "p1000");
+  q = TaskQuery{};
+  q.text = "NIGHTLY";  // case-insensitive, in the name
+  page = store_->ListPage(q);
+  EXPECT_EQ(page->total, 12);
+  q.state = "Completed";  // and a state: every 30th task
+  page = store_->ListPage(q);
+  EXPECT_EQ(page->total, 4);
+  q = TaskQuery{};
+  q.text = "s3://b";  // in the destination
+  EXPECT_EQ(store_->ListPage(q)->total, 120);
+  q.text = "100%_'";  // LIKE wildcards and quotes are plain text
+  EXPECT_EQ(store_->ListPage(q)->total, 0);
+  auto none = store_->LastRun("p1000");
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+  service::Run r;
+  r.id = "r1";
+  r.task_id = "p1000";
+  r.started_at = 5;
+  ASSERT_TRUE(store_->InsertRun(r).ok());
+  r.id = "r2";
+  ASSERT_TRUE(store_->InsertRun(r).ok());
+  auto last = store_->LastRun("p1000");
+  ASSERT_TRUE(last.ok() && last->has_value());
+  EXPECT_EQ((*last)->id, "r2");
+  EXPECT_EQ((*last)->number, 2);
 }
 
 }  // namespace

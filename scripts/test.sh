@@ -8,13 +8,17 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh
 
+# --no-tests=error: a label or filter that matches nothing is a failure, not a pass.
 echo "== unit tests"
-ctest --preset release -j2 -LE integration
+ctest --preset release -j2 -LE integration --no-tests=error
+
+echo "== the fault proxy's own tests"
+python3 -m pytest tests/faults -q
 
 echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 cmake --preset debug >/dev/null
 cmake --build --preset debug
-ctest --preset debug -j2 -LE integration
+ctest --preset debug -j2 -LE integration --no-tests=error
 
 echo "== fuzz targets (libFuzzer, ASan + UBSan, bounded by time)"
 scripts/fuzz.sh -j2
@@ -28,8 +32,10 @@ export FERRY_TESTBED="$testbed_dir/endpoints.json"
 export FERRY_BIN="$PWD/build/ferry"
 
 echo "== integration tests (C++ against real servers)"
-ctest --preset release -L integration
+ctest --preset release -L integration --no-tests=error
 
+# Includes the reliability suites (test_reliability_*.py: fault proxy, crash points,
+# guards); docs/RELIABILITY.md is their report (tests/reliability/report.py).
 echo "== integration tests (pytest, verified with boto3)"
 python3 -m pytest tests/integration -q
 

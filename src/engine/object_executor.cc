@@ -153,6 +153,7 @@ Task<ObjectOutcome> ObjectExecutor::Copy(const Decision& decision) {
       attempts);
   if (last.ok() && !stop_.stop_requested()) {
     ++counters_.copied;
+    counters_.bytes_copied += object.size;
     parts_resumed_ += outcome.parts_resumed;
     if (!outcome.verified) ++unverified_;
     if (checkpoints_ != nullptr) (void)checkpoints_->ClearFailure(object.key);

@@ -19,6 +19,9 @@ struct RunCounters {
   std::atomic<uint64_t> to_copy{0};
   std::atomic<uint64_t> bytes_to_copy{0};
   std::atomic<uint64_t> copied{0};
+  // The sizes of the objects copied: the summary's bytes. transfer.bytes_done
+  // also counts parts of attempts that failed and parts resumed (progress).
+  std::atomic<uint64_t> bytes_copied{0};
   std::atomic<uint64_t> failed{0};
   std::atomic<bool> listing_done{false};
   TransferCounters transfer;

@@ -149,7 +149,7 @@ Result<RunSummary> RunSync(store::ObjectStore& source, store::ObjectStore& desti
   summary.listed_destination = dst_cursor.listed();
   summary.matched = executor.matched();
   summary.copied = counters.copied;
-  summary.bytes = counters.transfer.bytes_done;
+  summary.bytes = counters.bytes_copied;
   summary.differences = executor.differences();
   summary.failed = counters.failed;
   summary.parts_resumed = executor.parts_resumed();

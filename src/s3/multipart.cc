@@ -21,15 +21,15 @@ void S3Client::CreateMultipartUploadAsync(const std::string& bucket, const std::
   Send<std::string>(
       std::move(r),
       [=, this](net::HttpResponse* response) -> Result<std::string> {
-      pugi::xml_document doc;
-      FERRY_RETURN_IF_ERROR(ParseXml(response->body, "CreateMultipartUpload", doc));
-      std::string upload_id = doc.document_element().child_value("UploadId");
-      if (upload_id.empty()) {
-        return Status::Unavailable("CreateMultipartUpload on s3://" + bucket + "/" + key +
-                                   " returned no UploadId")
-            .WithSide(config_.side);
-      }
-      return upload_id;
+        pugi::xml_document doc;
+        FERRY_RETURN_IF_ERROR(ParseXml(response->body, "CreateMultipartUpload", doc));
+        std::string upload_id = doc.document_element().child_value("UploadId");
+        if (upload_id.empty()) {
+          return Status::Unavailable("CreateMultipartUpload on s3://" + bucket + "/" + key +
+                                     " returned no UploadId")
+              .WithSide(config_.side);
+        }
+        return upload_id;
       },
       std::move(done), std::move(stop));
 }
@@ -53,8 +53,8 @@ void S3Client::UploadPartAsync(const std::string& bucket, const std::string& key
   }
   Send<std::string>(
       std::move(r),
-      [=, this](net::HttpResponse* response) -> Result<std::string> {
-      return StripQuotes(response->Header("etag").value_or(""));
+      [=](net::HttpResponse* response) -> Result<std::string> {
+        return StripQuotes(response->Header("etag").value_or(""));
       },
       std::move(done), std::move(stop));
 }
@@ -76,10 +76,10 @@ void S3Client::UploadPartCopyAsync(const std::string& src_bucket, const std::str
       {"x-amz-copy-source-range", "bytes=" + std::to_string(first) + "-" + std::to_string(last)}};
   Send<std::string>(
       std::move(r),
-      [=, this](net::HttpResponse* response) -> Result<std::string> {
-      pugi::xml_document doc;
-      FERRY_RETURN_IF_ERROR(ParseXml(response->body, "UploadPartCopy", doc));
-      return StripQuotes(doc.document_element().child_value("ETag"));
+      [=](net::HttpResponse* response) -> Result<std::string> {
+        pugi::xml_document doc;
+        FERRY_RETURN_IF_ERROR(ParseXml(response->body, "UploadPartCopy", doc));
+        return StripQuotes(doc.document_element().child_value("ETag"));
       },
       std::move(done), std::move(stop));
 }
@@ -110,10 +110,10 @@ void S3Client::CompleteMultipartUploadAsync(const std::string& bucket, const std
   r.headers = {{"Content-Type", "application/xml"}};
   Send<std::string>(
       std::move(r),
-      [=, this](net::HttpResponse* response) -> Result<std::string> {
-      pugi::xml_document doc;
-      FERRY_RETURN_IF_ERROR(ParseXml(response->body, "CompleteMultipartUpload", doc));
-      return StripQuotes(doc.document_element().child_value("ETag"));
+      [=](net::HttpResponse* response) -> Result<std::string> {
+        pugi::xml_document doc;
+        FERRY_RETURN_IF_ERROR(ParseXml(response->body, "CompleteMultipartUpload", doc));
+        return StripQuotes(doc.document_element().child_value("ETag"));
       },
       std::move(done), std::move(stop));
 }
@@ -151,18 +151,18 @@ void S3Client::ListPartsAsync(const std::string& bucket, const std::string& key,
   }
   Send<ListPartsPage>(
       std::move(r),
-      [=, this](net::HttpResponse* response) -> Result<ListPartsPage> {
-      pugi::xml_document doc;
-      FERRY_RETURN_IF_ERROR(ParseXml(response->body, "ListParts", doc));
-      const pugi::xml_node root = doc.document_element();
-      ListPartsPage page;
-      for (pugi::xml_node p = root.child("Part"); p; p = p.next_sibling("Part")) {
-        page.parts.push_back({static_cast<int>(ChildU64(p, "PartNumber")), ChildU64(p, "Size"),
-                              StripQuotes(ChildText(p, "ETag"))});
-      }
-      page.is_truncated = ChildBool(root, "IsTruncated");
-      page.next_part_number_marker = static_cast<int>(ChildU64(root, "NextPartNumberMarker"));
-      return page;
+      [=](net::HttpResponse* response) -> Result<ListPartsPage> {
+        pugi::xml_document doc;
+        FERRY_RETURN_IF_ERROR(ParseXml(response->body, "ListParts", doc));
+        const pugi::xml_node root = doc.document_element();
+        ListPartsPage page;
+        for (pugi::xml_node p = root.child("Part"); p; p = p.next_sibling("Part")) {
+          page.parts.push_back({static_cast<int>(ChildU64(p, "PartNumber")), ChildU64(p, "Size"),
+                                StripQuotes(ChildText(p, "ETag"))});
+        }
+        page.is_truncated = ChildBool(root, "IsTruncated");
+        page.next_part_number_marker = static_cast<int>(ChildU64(root, "NextPartNumberMarker"));
+        return page;
       },
       std::move(done), std::move(stop));
 }

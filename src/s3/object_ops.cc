@@ -24,8 +24,8 @@ void S3Client::HeadObjectAsync(const std::string& bucket, const std::string& key
   if (part_number > 0) r.query = {{"partNumber", std::to_string(part_number)}};
   Send<ObjectHead>(
       std::move(r),
-      [=, this](net::HttpResponse* response) -> Result<ObjectHead> {
-      return ObjectHeadFromHeaders(response->headers);
+      [=](net::HttpResponse* response) -> Result<ObjectHead> {
+        return ObjectHeadFromHeaders(response->headers);
       },
       std::move(done), std::move(stop));
 }
@@ -48,8 +48,8 @@ void S3Client::GetObjectAsync(const std::string& bucket, const std::string& key,
   r.body_sink = std::move(sink);
   Send<ObjectHead>(
       std::move(r),
-      [=, this](net::HttpResponse* response) -> Result<ObjectHead> {
-      return ObjectHeadFromHeaders(response->headers);
+      [=](net::HttpResponse* response) -> Result<ObjectHead> {
+        return ObjectHeadFromHeaders(response->headers);
       },
       std::move(done), std::move(stop));
 }
@@ -69,8 +69,8 @@ void S3Client::PutObjectAsync(const std::string& bucket, const std::string& key,
   AddWriteHeaders(options, r.headers);
   Send<std::string>(
       std::move(r),
-      [=, this](net::HttpResponse* response) -> Result<std::string> {
-      return StripQuotes(response->Header("etag").value_or(""));
+      [=](net::HttpResponse* response) -> Result<std::string> {
+        return StripQuotes(response->Header("etag").value_or(""));
       },
       std::move(done), std::move(stop));
 }
@@ -97,10 +97,10 @@ void S3Client::CopyObjectAsync(const std::string& src_bucket, const std::string&
   AddWriteHeaders(effective, r.headers);
   Send<std::string>(
       std::move(r),
-      [=, this](net::HttpResponse* response) -> Result<std::string> {
-      pugi::xml_document doc;
-      FERRY_RETURN_IF_ERROR(ParseXml(response->body, "CopyObject", doc));
-      return StripQuotes(doc.document_element().child_value("ETag"));
+      [=](net::HttpResponse* response) -> Result<std::string> {
+        pugi::xml_document doc;
+        FERRY_RETURN_IF_ERROR(ParseXml(response->body, "CopyObject", doc));
+        return StripQuotes(doc.document_element().child_value("ETag"));
       },
       std::move(done), std::move(stop));
 }
@@ -153,15 +153,15 @@ void S3Client::GetObjectTaggingAsync(const std::string& bucket, const std::strin
   r.query = {{"tagging", ""}};
   Send<std::vector<Tag>>(
       std::move(r),
-      [=, this](net::HttpResponse* response) -> Result<std::vector<Tag>> {
-      pugi::xml_document doc;
-      FERRY_RETURN_IF_ERROR(ParseXml(response->body, "GetObjectTagging", doc));
-      std::vector<Tag> tags;
-      for (pugi::xml_node t = doc.document_element().child("TagSet").child("Tag"); t;
-           t = t.next_sibling("Tag")) {
-        tags.push_back({ChildText(t, "Key"), ChildText(t, "Value")});
-      }
-      return tags;
+      [=](net::HttpResponse* response) -> Result<std::vector<Tag>> {
+        pugi::xml_document doc;
+        FERRY_RETURN_IF_ERROR(ParseXml(response->body, "GetObjectTagging", doc));
+        std::vector<Tag> tags;
+        for (pugi::xml_node t = doc.document_element().child("TagSet").child("Tag"); t;
+             t = t.next_sibling("Tag")) {
+          tags.push_back({ChildText(t, "Key"), ChildText(t, "Value")});
+        }
+        return tags;
       },
       std::move(done), std::move(stop));
 }

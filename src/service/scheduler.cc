@@ -43,7 +43,10 @@ Task RetryTask(Task task, const std::vector<std::string>& keys) {
 }  // namespace
 
 Scheduler::Scheduler(TaskStore& tasks, TaskRunner& runner, SchedulerOptions options)
-    : tasks_(tasks), runner_(runner), options_(std::move(options)) {
+    : tasks_(tasks),
+      runner_(runner),
+      options_(std::move(options)),
+      clock_(options_.clock != nullptr ? *options_.clock : system_clock_) {
   options_.workers = std::clamp(options_.workers, 1, 64);
 }
 
@@ -79,7 +82,7 @@ Status Scheduler::Start() {
     // A task queued but not yet started when the process died.
     for (const Task& task : *all) {
       if (task.state == TaskState::kRunning && !active_.contains(task.id)) {
-        EnqueueLocked({task.id, "", "resume", NowSeconds()});
+        EnqueueLocked({task.id, "", "resume", clock_.NowSeconds()});
       }
     }
   }
@@ -94,7 +97,7 @@ Status Scheduler::Start() {
 void Scheduler::FailCrashLoop(Run run) {
   auto task = tasks_.Get(run.task_id);
   run.state = RunState::kFailed;
-  run.ended_at = NowSeconds();
+  run.ended_at = clock_.NowSeconds();
   run.unclean_resumes = 0;
   run.error = "run " + std::to_string(run.number) + " was resumed " +
               std::to_string(Run::kMaxUncleanResumes) +
@@ -110,7 +113,7 @@ void Scheduler::FailCrashLoop(Run run) {
   const auto schedule = Schedule::Parse(t.spec.schedule);
   if (schedule.ok() && schedule->kind() != Schedule::Kind::kOnce) {
     t.state = TaskState::kWaiting;
-    t.next_run_at = schedule->NextFire(NowSeconds(), NowSeconds());
+    t.next_run_at = schedule->NextFire(clock_.NowSeconds(), clock_.NowSeconds());
     if (!t.next_run_at) t.state = TaskState::kCompleted;
   } else {
     t.state = TaskState::kFailed;
@@ -148,7 +151,7 @@ void Scheduler::Loop() {
   std::unique_lock lock(mu_);
   while (!shutdown_) {
     lock.unlock();
-    const int64_t now = NowSeconds();
+    const int64_t now = clock_.NowSeconds();
     auto due = tasks_.Due(now);
     auto wake = tasks_.NextWake();
     lock.lock();
@@ -173,12 +176,12 @@ void Scheduler::Loop() {
     }
     int64_t sleep = kMaxSleepSeconds;
     if (wake.ok() && wake->has_value()) {
-      sleep = std::clamp<int64_t>(**wake - NowSeconds(), 0, kMaxSleepSeconds);
+      sleep = std::clamp<int64_t>(**wake - clock_.NowSeconds(), 0, kMaxSleepSeconds);
     }
     if (sleep == 0 && queued_any) continue;  // the wake time read was one just queued
     // Woken early by StartTask (a new next_run_at), a finished run or shutdown. At
     // least a second: a due task that could not be queued must not spin this loop.
-    changed_.wait_for(lock, std::chrono::seconds(std::max<int64_t>(sleep, 1)));
+    clock_.WaitFor(changed_, lock, std::max<int64_t>(sleep, 1));
   }
 }
 
@@ -218,7 +221,7 @@ void Scheduler::Execute(const Job& job, const std::shared_ptr<LiveRun>& live) {
     run.id = RandomHex(8);
     run.task_id = task->id;
     run.trigger = job.trigger;
-    run.started_at = NowSeconds();
+    run.started_at = clock_.NowSeconds();
     Status st = tasks_.InsertRun(run);
     if (!st.ok()) {
       spdlog::error("{}", st.ToString());
@@ -264,7 +267,7 @@ void Scheduler::Execute(const Job& job, const std::shared_ptr<LiveRun>& live) {
   if (!current.ok()) return;
   Task& t = *current;
   run.progress = outcome.progress;
-  run.ended_at = NowSeconds();
+  run.ended_at = clock_.NowSeconds();
   const auto schedule = Schedule::Parse(t.spec.schedule);
   const bool scheduled = schedule.ok() && schedule->kind() != Schedule::Kind::kOnce;
   if (live->stopped_by_user) {
@@ -292,7 +295,7 @@ void Scheduler::Execute(const Job& job, const std::shared_ptr<LiveRun>& live) {
   } else if (!live->stopped_by_user) {
     if (scheduled) {
       t.state = TaskState::kWaiting;
-      t.next_run_at = schedule->NextFire(job.fire_time, NowSeconds());
+      t.next_run_at = schedule->NextFire(job.fire_time, clock_.NowSeconds());
       if (!t.next_run_at) t.state = TaskState::kCompleted;  // a cron with no more fires
     } else {
       t.state = run.state == RunState::kCompleted ? TaskState::kCompleted : TaskState::kFailed;
@@ -317,7 +320,7 @@ Result<Task> Scheduler::StartTask(const std::string& id) {
   }
   auto schedule = Schedule::Parse(task->spec.schedule);
   if (!schedule.ok()) return std::move(schedule).take_error();
-  const int64_t now = NowSeconds();
+  const int64_t now = clock_.NowSeconds();
   task->last_error.clear();
   if (schedule->kind() == Schedule::Kind::kOnce) {
     task->state = TaskState::kRunning;

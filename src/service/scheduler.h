@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "service/clock.h"
 #include "service/live_run.h"
 #include "service/task_runner.h"
 #include "service/task_store.h"
@@ -31,6 +32,9 @@ struct SchedulerOptions {
   int workers = 2;  // runs at once, 1..64
   // Called on a worker thread after each run is recorded.
   std::function<void(const Task&, const Run&)> run_ended;
+  // The time schedules are read against; null = the system clock. Must outlive
+  // the scheduler.
+  Clock* clock = nullptr;
 };
 
 class Scheduler {
@@ -105,6 +109,8 @@ class Scheduler {
   TaskStore& tasks_;
   TaskRunner& runner_;
   SchedulerOptions options_;
+  SystemClock system_clock_;
+  Clock& clock_;  // options_.clock or system_clock_
 
   std::mutex mu_;
   std::condition_variable changed_;  // queue, active runs, shutdown

@@ -71,8 +71,9 @@ def bucket(s3):
             for u in page.get("Uploads", []):
                 client.abort_multipart_upload(Bucket=name, Key=u["Key"], UploadId=u["UploadId"])
         for page in client.get_paginator("list_objects_v2").paginate(Bucket=name):
-            for o in page.get("Contents", []):
-                client.delete_object(Bucket=name, Key=o["Key"])
+            keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
+            if keys:  # one request per page: suites leave hundreds of objects
+                client.delete_objects(Bucket=name, Delete={"Objects": keys, "Quiet": True})
         client.delete_bucket(Bucket=name)
 
 

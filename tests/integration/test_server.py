@@ -19,6 +19,8 @@ import requests
 from botocore.config import Config
 
 from conftest import pattern
+from reliability import (CompletionWatch, assert_finished_parts_kept, fault_proxy,  # noqa: F401
+                         part_snapshot, recorded_parts)
 
 MIB = 1024 * 1024
 ADMIN_PASSWORD = "admin-password-for-tests"
@@ -161,11 +163,12 @@ def endpoint(testbed, name, credential):
             "region": testbed[name]["region"]}
 
 
-def store_credential(api, testbed, name, server_name):
+def store_credential(api, testbed, name, server_name, also=()):
+    """Stores that server's keys, bound to its endpoint and to `also` (a proxy's)."""
     s = testbed[server_name]
     api.ok("POST", "/api/v1/credentials", {"name": name, "access_key_id": s["access_key"],
                                            "secret_access_key": s["secret_key"],
-                                           "endpoints": [s["endpoint"]]}, status=201)
+                                           "endpoints": [s["endpoint"], *also]}, status=201)
 
 
 def objects(client, bucket):
@@ -422,8 +425,9 @@ def test_fixed_rate_schedule_fires_again_and_copies_only_new_objects(server, adm
     assert stopped["state"] == "Stopped" and stopped["next_run_at"] is None
 
 
-def slow_task(admin, testbed, s3, bucket, sizes, bwlimit="3M"):
-    """A task copying seaweed_a -> seaweed_b in 5 MiB parts, slowed by --bwlimit."""
+def slow_task(admin, testbed, s3, bucket, sizes, bwlimit="3M", dst_endpoint=None):
+    """A task copying seaweed_a -> seaweed_b in 5 MiB parts, slowed by --bwlimit
+    (`dst_endpoint`: reach seaweed_b there, through a proxy)."""
     src, dst = bucket("seaweed_a"), bucket("seaweed_b")
     sc = s3("seaweed_a")
     expected = {}
@@ -431,11 +435,12 @@ def slow_task(admin, testbed, s3, bucket, sizes, bwlimit="3M"):
         expected[f"big-{i}.bin"] = pattern(size, seed=20 + i)
         sc.put_object(Bucket=src, Key=f"big-{i}.bin", Body=expected[f"big-{i}.bin"])
     store_credential(admin, testbed, "a", "seaweed_a")
-    store_credential(admin, testbed, "b", "seaweed_b")
+    store_credential(admin, testbed, "b", "seaweed_b", also=[dst_endpoint] if dst_endpoint else [])
     task = admin.ok("POST", "/api/v1/tasks", {
         "source": f"s3://{src}", "destination": f"s3://{dst}",
         "source_endpoint": endpoint(testbed, "seaweed_a", "a"),
-        "destination_endpoint": endpoint(testbed, "seaweed_b", "b"),
+        "destination_endpoint": {**endpoint(testbed, "seaweed_b", "b"),
+                                 **({"endpoint": dst_endpoint} if dst_endpoint else {})},
         "options": {"multipart_threshold": "5M", "part_size": "5M", "bwlimit": bwlimit,
                     "transfers": 8}}, status=201)
     return task, dst, expected
@@ -449,22 +454,35 @@ def wait_bytes(admin, task_id, at_least):
     return wait_for(f"{at_least} bytes copied", progressed, timeout=60, interval=0.05)
 
 
-def test_kill_9_mid_run_then_restart_resumes_the_run(server, admin, testbed, s3, bucket):
-    task, dst, expected = slow_task(admin, testbed, s3, bucket, [20 * MIB])
+def test_kill_9_mid_run_then_restart_resumes_the_run(server, admin, testbed, s3, bucket,
+                                                      fault_proxy):
+    # The destination is reached through a proxy: it shows the resumed run's requests,
+    # and ListParts just before the completion.
+    proxy = fault_proxy("seaweed_b")
+    task, dst, expected = slow_task(admin, testbed, s3, bucket, [20 * MIB],
+                                    dst_endpoint=proxy.url)
     admin.ok("POST", f"/api/v1/tasks/{task['id']}/start", status=202)
     running = wait_bytes(admin, task["id"], 6 * MIB)
     live = running["progress"]
     assert live["bytes_total"] == 20 * MIB and live["throughput_bytes_per_second"] > 0
+    dc = s3("seaweed_b")
+    before = part_snapshot(dc, dst)
     server.kill9()
+    recorded = recorded_parts(os.path.join(server.data, "tasks", task["id"]))
 
+    watch = CompletionWatch(dc, dst)
+    proxy.set_rules([watch.rule()])
+    first_resumed_request = len(proxy.records())
     server.start()  # same data folder, a new port
     admin = Api(server).login("admin", ADMIN_PASSWORD)
     done = admin.wait_task(task["id"], {"Completed", "Failed"})
     assert done["state"] == "Completed", done["last_error"]
     [run] = admin.runs(task["id"])
     assert run["id"] == running["id"] and run["resumes"] == 1
-    assert run["progress"]["parts_resumed"] >= 1  # finished parts were not sent again
-    dc = s3("seaweed_b")
+    # Finished parts were not sent again: unchanged in ListParts, no UploadPart for them.
+    kept = assert_finished_parts_kept(before, recorded, watch,
+                                      proxy.records()[first_resumed_request:])
+    assert kept >= 1, (before, recorded)
     assert objects(dc, dst) == expected
     assert dc.list_multipart_uploads(Bucket=dst).get("Uploads", []) == []
     messages = [e["message"] for e in admin.ok("GET", f"/api/v1/tasks/{task['id']}/logs")["logs"]]
@@ -475,6 +493,9 @@ def test_stop_checkpoints_uploads_and_delete_aborts_them(server, admin, testbed,
     task, dst, _ = slow_task(admin, testbed, s3, bucket, [30 * MIB])
     admin.ok("POST", f"/api/v1/tasks/{task['id']}/start", status=202)
     wait_bytes(admin, task["id"], 5 * MIB)
+    # Running (25 MiB to go at 3 MB/s): a second start is refused.
+    again = admin.call("POST", f"/api/v1/tasks/{task['id']}/start")
+    assert again.status_code == 409 and "already running" in again.json()["error"]["message"]
     stopped = admin.ok("POST", f"/api/v1/tasks/{task['id']}/stop")
     assert stopped["state"] == "Stopped"
     [run] = admin.runs(task["id"])
@@ -504,12 +525,18 @@ def test_stop_checkpoints_uploads_and_delete_aborts_them(server, admin, testbed,
 def test_graceful_shutdown_mid_run_resumes_on_start(server, admin, testbed, s3, bucket):
     task, dst, expected = slow_task(admin, testbed, s3, bucket, [15 * MIB], bwlimit="4M")
     admin.ok("POST", f"/api/v1/tasks/{task['id']}/start", status=202)
-    wait_bytes(admin, task["id"], 5 * MIB)
+    running = wait_bytes(admin, task["id"], 5 * MIB)
     server.stop()  # SIGTERM
+    # The run had not finished: the object is not there, its upload is.
+    dc = s3("seaweed_b")
+    assert objects(dc, dst) == {}
+    assert len(dc.list_multipart_uploads(Bucket=dst).get("Uploads", [])) == 1
     server.start()
     admin = Api(server).login("admin", ADMIN_PASSWORD)
     assert admin.wait_task(task["id"], {"Completed", "Failed"})["state"] == "Completed"
-    assert objects(s3("seaweed_b"), dst) == expected
+    [run] = admin.runs(task["id"])
+    assert run["id"] == running["id"] and run["resumes"] == 1
+    assert objects(dc, dst) == expected
 
 
 @pytest.mark.parametrize("spec,status,says", [
@@ -571,7 +598,6 @@ def test_update_only_when_not_running_and_logs_page_and_filter(server, admin):
     admin.ok("POST", f"/api/v1/tasks/{task['id']}/start", status=202)
     r = admin.call("PUT", f"/api/v1/tasks/{task['id']}", spec)
     assert r.status_code == 409 and "stop" in r.json()["error"]["hint"]
-    assert admin.call("POST", f"/api/v1/tasks/{task['id']}/start").status_code in (202, 409)
     wait_for("three runs", lambda: len([r for r in admin.runs(task["id"])
                                         if r["state"] == "Completed"]) >= 3, timeout=30)
     admin.ok("POST", f"/api/v1/tasks/{task['id']}/stop")

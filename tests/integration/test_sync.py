@@ -12,6 +12,8 @@ import pytest
 from boto3.s3.transfer import TransferConfig
 
 from conftest import pattern
+from reliability import (CompletionWatch, assert_finished_parts_kept, fault_proxy,  # noqa: F401
+                         part_snapshot, recorded_parts, through)
 
 MIB = 1024 * 1024
 # Sizes at every boundary of a 5 MiB threshold and 5 MiB parts.
@@ -275,40 +277,46 @@ def test_object_failing_every_attempt_is_reported_with_exit_3(s3, bucket, side_a
     assert body(s3("seaweed_a"), dst, "fine") == b"ok"
 
 
-def test_kill_9_mid_multipart_then_resume(s3, bucket, side_args, ferry_bin, run_ferry, tmp_path):
+def test_kill_9_mid_multipart_then_resume(s3, bucket, side_args, ferry_bin, run_ferry, tmp_path,
+                                          fault_proxy):
     src, dst = bucket("seaweed_a"), bucket("moto")
     data = pattern(200 * MIB, seed=3)
     sc, dc = s3("seaweed_a"), s3("moto")
     # Uploaded in 8 MiB parts, as the AWS CLI does: a multipart ETag ferry should reproduce.
     sc.upload_fileobj(io.BytesIO(data), src, "big.bin",
                       Config=TransferConfig(multipart_threshold=8 * MIB, multipart_chunksize=8 * MIB))
+    # Both runs go through one proxy (the same command, the same endpoint): it shows
+    # the rerun's requests, and ListParts just before the completion.
+    proxy = fault_proxy("moto")
     state = tmp_path / "state"
     args = [ferry_bin, "sync", f"s3://{src}", f"s3://{dst}", *side_args("src", "seaweed_a"),
-            *side_args("dst", "moto"), "--multipart-threshold", "8M", "--part-size", "5M",
-            "--transfers", "2", "--state",
-            str(state), "--json"]
+            *through(side_args("dst", "moto"), proxy), "--multipart-threshold", "8M",
+            "--part-size", "5M", "--transfers", "2", "--state", str(state), "--json"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    uploaded = 0
+    before = {}
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
-        uploads = dc.list_multipart_uploads(Bucket=dst).get("Uploads", [])
-        if uploads:
-            parts = dc.list_parts(Bucket=dst, Key="big.bin", UploadId=uploads[0]["UploadId"])
-            uploaded = len(parts.get("Parts", []))
-            if uploaded >= 4:
-                break
+        before = part_snapshot(dc, dst)
+        if any(len(u["parts"]) >= 4 for u in before.values()):
+            break
         time.sleep(0.05)
     assert proc.poll() is None, "the transfer ended before it could be killed"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    assert uploaded >= 4
+    assert any(len(u["parts"]) >= 4 for u in before.values()), before
+    recorded = recorded_parts(state)  # the parts ferry had finished
 
+    watch = CompletionWatch(dc, dst)
+    proxy.set_rules([watch.rule()])
+    first_rerun_request = len(proxy.records())
     r = run_ferry(*args[1:], timeout=300)
     assert r.returncode == 0, r.stderr
-    # Every part ferry recorded as verified is kept; a part stored in the instant
-    # before its checkpoint was written is sent again (at most the 4 parts in flight).
-    assert summary(r)["parts_resumed"] >= uploaded - 4
+    # The parts ferry had finished before the kill were not sent again: ListParts shows
+    # them unchanged at completion and the proxy saw no UploadPart for them.
+    kept = assert_finished_parts_kept(before, recorded, watch,
+                                      proxy.records()[first_rerun_request:])
+    assert kept >= 3, (kept, before, recorded)
     assert body(dc, dst, "big.bin") == data
     assert dc.list_multipart_uploads(Bucket=dst).get("Uploads", []) == []
     assert objects(sc, src)["big.bin"][1].endswith("-25")
@@ -369,15 +377,16 @@ def test_bwlimit_holds_the_rate(s3, bucket, side_args, run_ferry):
 
 
 def test_ctrl_c_stops_cleanly_and_the_rerun_resumes(s3, bucket, side_args, ferry_bin, run_ferry,
-                                                    tmp_path):
+                                                    tmp_path, fault_proxy):
     src, dst = bucket("seaweed_a"), bucket("moto")
     data = pattern(120 * MIB, seed=9)
     s3("seaweed_a").upload_fileobj(io.BytesIO(data), src, "big.bin",
                                    Config=TransferConfig(multipart_chunksize=8 * MIB))
+    proxy = fault_proxy("moto")
+    state = tmp_path / "st"
     args = [ferry_bin, "sync", f"s3://{src}", f"s3://{dst}", *side_args("src", "seaweed_a"),
-            *side_args("dst", "moto"), "--multipart-threshold", "8M", "--transfers", "8",
-            "--state", str(tmp_path / "st"),
-            "--json", "--bwlimit", "20M"]
+            *through(side_args("dst", "moto"), proxy), "--multipart-threshold", "8M",
+            "--transfers", "8", "--state", str(state), "--json", "--bwlimit", "20M"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
     dc = s3("moto")
@@ -394,8 +403,15 @@ def test_ctrl_c_stops_cleanly_and_the_rerun_resumes(s3, bucket, side_args, ferry
     assert "stopping" in err and "rerun the same command" in err
     # The upload is kept for the rerun, which finishes it without starting over.
     assert len(dc.list_multipart_uploads(Bucket=dst).get("Uploads", [])) == 1
+    before = part_snapshot(dc, dst)
+    recorded = recorded_parts(state)
+    watch = CompletionWatch(dc, dst)
+    proxy.set_rules([watch.rule()])
+    first_rerun_request = len(proxy.records())
     r = run_ferry(*args[1:-2], timeout=300)
     assert r.returncode == 0, r.stderr
-    assert summary(r)["parts_resumed"] >= 1
+    kept = assert_finished_parts_kept(before, recorded, watch,
+                                      proxy.records()[first_rerun_request:])
+    assert kept >= 1, (kept, before, recorded)
     assert body(dc, dst, "big.bin") == data
     assert dc.list_multipart_uploads(Bucket=dst).get("Uploads", []) == []

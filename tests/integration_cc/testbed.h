@@ -24,6 +24,11 @@ struct TestServer {
   std::string secret_key;
 };
 
+// An endpoint nothing listens on: what a test gets when the test bed is missing,
+// so that a request fails at once on loopback and never reaches real Amazon S3
+// (an empty endpoint would mean "Amazon S3 in the region").
+inline constexpr char kNoServer[] = "http://127.0.0.1:1";
+
 inline std::string TestbedPath() {
   const char* path = std::getenv("FERRY_TESTBED");
   if (path == nullptr || *path == '\0') {
@@ -34,10 +39,24 @@ inline std::string TestbedPath() {
   return path;
 }
 
+// The test-bed server `name`. A missing file, an unreadable one or a missing server
+// fails the test (and the server returned points at kNoServer).
 inline TestServer LoadServer(const std::string& name) {
-  std::ifstream in(TestbedPath());
+  const TestServer none{name, kNoServer, "us-east-1", "no-test-bed", "no-test-bed"};
+  const std::string path = TestbedPath();
+  if (path.empty()) return none;
+  std::ifstream in(path);
+  if (!in) {
+    ADD_FAILURE() << "the test bed file " << path << " (FERRY_TESTBED) cannot be read: start "
+                  << "the test bed with tests/testbed/testbed.py start --dir DIR";
+    return none;
+  }
   nlohmann::json all = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (!all.is_object() || !all.contains(name)) return {name, "", "", "", ""};
+  if (!all.is_object() || !all.contains(name) || !all[name].is_object() ||
+      all[name].value("endpoint", "").empty()) {
+    ADD_FAILURE() << "the test bed file " << path << " names no server '" << name << "'";
+    return none;
+  }
   const auto& s = all[name];
   return {name, s.value("endpoint", ""), s.value("region", "us-east-1"),
           s.value("access_key", ""), s.value("secret_key", "")};

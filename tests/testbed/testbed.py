@@ -10,7 +10,8 @@
                                real requests, and writes DIR/endpoints.json
   testbed.py stop --dir DIR    stops them all (SIGTERM, then SIGKILL)
 
-endpoints.json: {"seaweed_a": {"endpoint", "region", "access_key", "secret_key"},
+endpoints.json: {"seaweed_a": {"endpoint", "region", "access_key", "secret_key",
+                               "s3_config", "pid"},
                  "seaweed_b": {...}, "moto": {...},
                  "registry_plain": {"host", "log"},
                  "registry_auth": {"host", "log", "username", "password"},
@@ -81,8 +82,12 @@ def start_seaweed(name, root, log):
         "-iam=false", "-webdav=false", "-sftp=false", "-mq.broker=false", "-mq.agent=false",
     ]
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    # s3_config and pid let a test rotate keys: rewrite the file, then SIGHUP the
+    # process (SeaweedFS reloads -s3.config on SIGHUP; an identity whose keys change
+    # loses the old ones, identities of the first load never change).
     server = {"endpoint": f"http://127.0.0.1:{ports['s3']}", "region": "us-east-1",
-              "access_key": access, "secret_key": secret}
+              "access_key": access, "secret_key": secret, "s3_config": config,
+              "pid": proc.pid}
     return proc, server
 
 

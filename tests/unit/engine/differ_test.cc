@@ -90,9 +90,13 @@ TEST(Differ, ExcludedKeysAreNeitherCopiedNorDeletedAndTimeWindowProtectsBoth) {
   filter.AddRule(false, "*.log");
   filter.SetModifiedAfter(1000);
   Differ differ(s, d, CompareMode::kSizeEtag, filter);
+  std::vector<std::string> decided;
   while (auto decision = differ.Next()) {
+    decided.push_back(decision->source.key);
     EXPECT_EQ(decision->action, Action::kSkip) << decision->source.key << decision->reason;
   }
+  // Excluded keys give no decision at all; "old" is skipped (the loop above did run).
+  EXPECT_EQ(decided, std::vector<std::string>{"old"});
 }
 
 }  // namespace

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -15,9 +18,49 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// A clock the test sets. The scheduler's loop polls it (every few milliseconds of
+// real time), so a schedule fires as soon as the test moves the time past it.
+class FakeClock final : public Clock {
+ public:
+  explicit FakeClock(int64_t now) : now_(now) {}
+  int64_t NowSeconds() override { return now_; }
+  void WaitFor(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
+               int64_t) override {
+    ++waits_;
+    cv.wait_for(lock, std::chrono::milliseconds(2));
+  }
+  void Set(int64_t now) { now_ = now; }
+  // Returns once the scheduler's loop has gone round twice: it has seen the time
+  // as it is now and queued whatever was due.
+  void LetTheLoopSee() {
+    const int target = waits_ + 2;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (waits_ < target && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    ASSERT_GE(waits_, target) << "the scheduler's loop stopped";
+  }
+
+ private:
+  std::atomic<int64_t> now_;
+  std::atomic<int> waits_{0};
+};
+
+// 2030-01-07 was a Monday.
+int64_t Utc(int year, int month, int day, int hour, int minute, int second = 0) {
+  std::tm tm{};
+  tm.tm_year = year - 1900;
+  tm.tm_mon = month - 1;
+  tm.tm_mday = day;
+  tm.tm_hour = hour;
+  tm.tm_min = minute;
+  tm.tm_sec = second;
+  return static_cast<int64_t>(timegm(&tm));
+}
+
 // A scheduler over local folders: real database, runner and engine, no network.
 class SchedulerTest : public testing::Test {
- protected:
+ public:
   void SetUp() override {
     ASSERT_TRUE(InitCrypto().ok());
     root_ = fs::path(testing::TempDir()) / ("scheduler_" + RandomHex(6));
@@ -37,9 +80,10 @@ class SchedulerTest : public testing::Test {
     runner_ = std::make_unique<TaskRunner>(root_.string(), check_, *credentials_, *tasks_);
   }
 
-  void StartScheduler() {
+  void StartScheduler(Clock* clock = nullptr) {
     SchedulerOptions options;
     options.run_ended = [this](const Task&, const service::Run&) { ++runs_ended_; };
+    options.clock = clock;
     scheduler_ = std::make_unique<Scheduler>(*tasks_, *runner_, options);
     ASSERT_TRUE(scheduler_->Start().ok());
   }
@@ -56,17 +100,39 @@ class SchedulerTest : public testing::Test {
     return t;
   }
 
-  // Polls the task until it is in `state` (the scheduler works on its own threads).
+  // Polls the task until it is in `state` (the scheduler works on its own threads);
+  // the deadline only bounds a test that would otherwise hang.
   Task WaitFor(const std::string& id, TaskState state) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     while (std::chrono::steady_clock::now() < deadline) {
       auto t = tasks_->Get(id);
       if (t.ok() && t->state == state) return *t;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     ADD_FAILURE() << "task " << id << " never became " << TaskStateName(state);
     return {};
   }
+
+  // Polls until the task has `count` completed runs and is back to `state`.
+  std::vector<service::Run> WaitForRuns(const std::string& id, size_t count, TaskState state) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto runs = tasks_->ListRuns(id, 100);
+      auto t = tasks_->Get(id);
+      if (runs.ok() && t.ok() && t->state == state &&
+          std::count_if(runs->begin(), runs->end(), [](const service::Run& r) {
+            return r.state == RunState::kCompleted;
+          }) == static_cast<long>(count)) {
+        return *runs;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ADD_FAILURE() << "task " << id << " never had " << count << " completed runs";
+    return {};
+  }
+
+  std::vector<service::Run> Runs(const std::string& id) { return *tasks_->ListRuns(id, 100); }
+  Task Get(const std::string& id) { return *tasks_->Get(id); }
 
   fs::path root_;
   std::unique_ptr<Database> db_;
@@ -95,24 +161,75 @@ TEST_F(SchedulerTest, OneTimeTaskRunsToCompleted) {
 }
 
 TEST_F(SchedulerTest, RateTaskRunsAgainUntilStopped) {
-  StartScheduler();
-  Task t = MakeTask("rate(1 second)");
+  const int64_t start = Utc(2030, 1, 7, 9, 0);
+  FakeClock clock(start);
+  StartScheduler(&clock);
+  Task t = MakeTask("rate(1 hour)");
   ASSERT_TRUE(scheduler_->StartTask(t.id).ok());
   EXPECT_EQ(scheduler_->StartTask(t.id).status().code(), Code::kFailedPrecondition);
-  Task waiting = WaitFor(t.id, TaskState::kWaiting);
-  ASSERT_TRUE(waiting.next_run_at.has_value());
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (tasks_->ListRuns(t.id, 10)->size() < 2 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  WaitForRuns(t.id, 1, TaskState::kWaiting);
+  EXPECT_EQ(tasks_->Get(t.id)->next_run_at, start + 3600);
+  clock.Set(start + 3599);
+  clock.LetTheLoopSee();
+  EXPECT_EQ(tasks_->ListRuns(t.id, 10)->size(), 1u);  // not yet
+  clock.Set(start + 3600);
+  WaitForRuns(t.id, 2, TaskState::kWaiting);
+  EXPECT_EQ(tasks_->Get(t.id)->next_run_at, start + 7200);
   auto stopped = scheduler_->StopTask(t.id);
   ASSERT_TRUE(stopped.ok());
   EXPECT_EQ(stopped->state, TaskState::kStopped);
   EXPECT_FALSE(stopped->next_run_at.has_value());
   auto runs = tasks_->ListRuns(t.id, 10);
-  ASSERT_GE(runs->size(), 2u);
+  ASSERT_EQ(runs->size(), 2u);
   EXPECT_EQ(runs->back().progress.objects_done, 3u);   // the first run copied everything
   EXPECT_EQ(runs->front().trigger, "schedule");
+  EXPECT_EQ(runs->front().started_at, start + 3600);
+}
+
+// A cron task fires at its matching minutes and at no other, through the scheduler's
+// own loop, on the clock the test sets.
+void ExpectCronFires(SchedulerTest& test, FakeClock& clock, const std::string& id,
+                     int64_t first, int64_t second) {
+  clock.Set(first - 1);
+  clock.LetTheLoopSee();
+  auto runs = test.Runs(id);
+  EXPECT_TRUE(runs.empty()) << "fired before " << first;
+  clock.Set(first);
+  runs = test.WaitForRuns(id, 1, TaskState::kWaiting);
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].trigger, "schedule");
+  EXPECT_EQ(runs[0].started_at, first);
+  EXPECT_EQ(runs[0].progress.objects_done, 3u);
+  EXPECT_EQ(test.Get(id).next_run_at, second);
+  clock.Set(second - 1);
+  clock.LetTheLoopSee();
+  EXPECT_EQ(test.Runs(id).size(), 1u) << "fired again before " << second;
+  clock.Set(second);
+  runs = test.WaitForRuns(id, 2, TaskState::kWaiting);
+  EXPECT_EQ(runs.front().started_at, second);
+}
+
+TEST_F(SchedulerTest, FiveFieldCronFiresThroughTheScheduler) {
+  // Weekdays at 12:30: from Friday 2030-01-11 11:00, Friday 12:30 then Monday 12:30.
+  FakeClock clock(Utc(2030, 1, 11, 11, 0));
+  StartScheduler(&clock);
+  Task t = MakeTask("30 12 * * 1-5");
+  auto started = scheduler_->StartTask(t.id);
+  ASSERT_TRUE(started.ok()) << started.error().ToString();
+  EXPECT_EQ(started->state, TaskState::kWaiting);
+  EXPECT_EQ(started->next_run_at, Utc(2030, 1, 11, 12, 30));
+  ExpectCronFires(*this, clock, t.id, Utc(2030, 1, 11, 12, 30), Utc(2030, 1, 14, 12, 30));
+}
+
+TEST_F(SchedulerTest, AwsCronFiresThroughTheScheduler) {
+  // 06:15 on the first of each month (AWS form: day-of-week '?').
+  FakeClock clock(Utc(2030, 1, 15, 0, 0));
+  StartScheduler(&clock);
+  Task t = MakeTask("cron(15 6 1 * ? *)");
+  auto started = scheduler_->StartTask(t.id);
+  ASSERT_TRUE(started.ok()) << started.error().ToString();
+  EXPECT_EQ(started->next_run_at, Utc(2030, 2, 1, 6, 15));
+  ExpectCronFires(*this, clock, t.id, Utc(2030, 2, 1, 6, 15), Utc(2030, 3, 1, 6, 15));
 }
 
 TEST_F(SchedulerTest, RunLeftRunningByACrashIsResumedOnStart) {

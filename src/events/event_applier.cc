@@ -38,7 +38,8 @@ struct MessageRecords {
 
 EventApplier::EventApplier(ApplierContext context, WatchCounters& counters, ThreadPool& pool,
                            std::stop_token stop)
-    : c_(std::move(context)), counters_(counters), stop_(std::move(stop)), serializer_(pool) {
+    : c_(std::move(context)), counters_(counters), stop_(std::move(stop)), pool_(pool),
+      serializer_(pool) {
   filter_ = c_.options->filter;
   if (!c_.destination->StoresFolderMarkers()) filter_.SkipFolderMarkers();
 }
@@ -186,8 +187,8 @@ void EventApplier::ApplyCreated(const ObjectEvent& event, const std::string& key
     }
   }
   const std::string sequencer = event.sequencer;
-  c_.executor->Submit(std::move(decision), [this, key, sequencer,
-                               finish = std::move(finish)](const engine::ObjectOutcome& outcome) {
+  auto settled = [this, key, sequencer, finish = std::move(finish)](
+                     const engine::ObjectOutcome& outcome) {
     switch (outcome.result) {
       case engine::Settled::kCopied:
         ++counters_.copied;
@@ -205,6 +206,13 @@ void EventApplier::ApplyCreated(const ObjectEvent& event, const std::string& key
         if (Status st = c_.executor->fatal(); !st.ok()) Fatal(st);
         return finish(Applied::kCancelled);
     }
+  };
+  // The executor tells the outcome on the HTTP loop's thread, which must not
+  // block: the sequencer's write and what the caller does at the end (deleting
+  // the message, the task's log) run on the pool.
+  c_.executor->Submit(std::move(decision), [this, settled = std::move(settled)](
+                                               const engine::ObjectOutcome& outcome) {
+    pool_.Submit([settled, outcome] { settled(outcome); });
   });
 }
 

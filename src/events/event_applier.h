@@ -76,6 +76,7 @@ class EventApplier {
   WatchCounters& counters_;
   std::stop_token stop_;
   engine::KeyFilter filter_;
+  ThreadPool& pool_;
   KeySerializer serializer_;
 };
 

@@ -212,7 +212,7 @@ Result<WatchSummary> EventWatch::Run() {
   s.resyncs = counters_.resyncs;
   s.caught_up = counters_.caught_up;
   s.missed = counters_.missed;
-  s.bytes = run_counters_.transfer.bytes_done;
+  s.bytes = run_counters_.bytes_copied;
   s.failures = executor_.TakeFailures();
   s.source_requests = c_.source->RequestCounts();
   s.destination_requests = c_.destination->RequestCounts();

@@ -102,7 +102,7 @@ def run_once(endpoints, work, src, workers, args):
         port = free_port()
         proc = subprocess.Popen(
             [FERRY, "worker", "--queue", queue, "--queue-secret", queue_secret,
-             "--metrics-listen", f"127.0.0.1:{port}"],
+             "--metrics-listen", f"127.0.0.1:{port}", "--allow-target", "loopback"],
             env=dict(env, XDG_STATE_HOME=os.path.join(work, name, f"w{n}")),
             stderr=subprocess.DEVNULL)
         procs.append((proc, port))

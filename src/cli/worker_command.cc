@@ -20,6 +20,7 @@
 #include "job/spec_json.h"
 #include "job/sync_spec.h"
 #include "job/units.h"
+#include "net/target_policy.h"
 #include "queue/queue_address.h"
 
 namespace ferry::cli {
@@ -112,12 +113,19 @@ CLI::App* AddWorkerCommand(CLI::App& app, WorkerFlags& flags) {
                   "Config file with named endpoints, for --events (default "
                   "~/.config/ferry/ferry.toml)")
       ->type_name("FILE");
+  cmd->add_option("--allow-target", flags.allow_targets,
+                  "A range the work items' endpoints may reach although refused by default: "
+                  "loopback, link-local, this-host or a CIDR (repeatable)")
+      ->type_name("RANGE");
   cmd->add_flag("--check-config", flags.check_config,
                 "Check the flags and the queue URL, then exit 0 without contacting anything "
                 "(for unit files and manifests)");
   cmd->footer(
       "Credentials for the sides come from this worker's environment (instance role, service "
       "account, profiles, secret files named by the items); items never carry secrets. "
+      "Items name their endpoints, so a worker, like ferry server, refuses to connect them to "
+      "loopback, this host and link-local addresses (the instance metadata service) unless "
+      "--allow-target allows them (the --queue endpoint is exempt). "
       "SIGTERM or Ctrl-C stops taking work and hands unfinished items back at once: exit 0.");
   return cmd;
 }
@@ -163,6 +171,16 @@ int RunWorkerCommand(WorkerFlags& flags) {
     return fail(Status::InvalidArgument("--delete applies to --events, which was not given",
                                         "add --events SRC DST, or drop --delete"));
   }
+  // Whoever writes the queue names the items' endpoints: the worker applies the
+  // server's target policy to every connection but the queue's (and the
+  // credential chain's own metadata calls).
+  auto targets = std::make_shared<net::TargetPolicy>();
+  for (const auto& range : flags.allow_targets) {
+    if (Status st = targets->Allow(range); !st.ok()) {
+      std::fprintf(stderr, "ferry: --allow-target: %s\n", st.ToString().c_str());
+      return kExitUsage;
+    }
+  }
   if (flags.check_config) {
     auto address = queue::ParseQueueUrl(flags.queue_url, flags.queue.region, flags.queue.endpoint);
     if (!address.ok()) return fail(address.error());
@@ -170,9 +188,12 @@ int RunWorkerCommand(WorkerFlags& flags) {
                 address->name.c_str(), address->region.c_str(), address->endpoint.c_str());
     return kExitOk;
   }
+  // The queue is the operator's own (this command line names it): its client
+  // is made before the policy is set, and keeps none.
   auto http = std::make_shared<net::HttpClient>();
   auto queue = job::OpenQueue({flags.queue_url, flags.queue}, http);
   if (!queue.ok()) return fail(queue.error());
+  net::SetProcessTargetPolicy(targets);
 
   fleet::WorkerOptions options;
   if (with_events) {

@@ -29,6 +29,9 @@ struct WorkerFlags {
   job::EndpointSettings src, dst, both;
   bool delete_removed = false;
   std::string config_path;
+  // Ranges the sides and the queue may reach although refused by default
+  // (net::TargetPolicy: loopback, link-local, this-host, or a CIDR).
+  std::vector<std::string> allow_targets;
 };
 
 CLI::App* AddWorkerCommand(CLI::App& app, WorkerFlags& flags);

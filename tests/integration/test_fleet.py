@@ -55,7 +55,9 @@ def free_port():
 
 
 class Worker:
-    def __init__(self, ferry_bin, queue, secret, tmp_path, n, *extra):
+    # The test bed is on loopback, which a worker refuses as a target by default.
+    def __init__(self, ferry_bin, queue, secret, tmp_path, n, *extra,
+                 targets=("--allow-target", "loopback")):
         self.port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env.update(AWS_EC2_METADATA_DISABLED="true", HOME=str(tmp_path),
@@ -64,7 +66,8 @@ class Worker:
         self.proc = subprocess.Popen(
             [ferry_bin, "worker", "--queue", queue, "--queue-secret", secret,
              "--visibility-timeout", "10", "--metrics-listen", f"127.0.0.1:{self.port}", "-v",
-             *extra], env=env, stderr=open(self.log_path, "w"))
+             *targets, *extra],
+            env=env, stderr=open(self.log_path, "w"))
 
     def metrics(self):
         try:
@@ -98,8 +101,8 @@ def fleet(ferry_bin, testbed, tmp_path, side_args):
                                   "secret_access_key": m["secret_key"]}))
 
     class Fleet:
-        def worker(self, queue, *extra):
-            w = Worker(ferry_bin, queue, str(secret), tmp_path, len(started), *extra)
+        def worker(self, queue, *extra, **kw):
+            w = Worker(ferry_bin, queue, str(secret), tmp_path, len(started), *extra, **kw)
             started.append(w)
             return w
 
@@ -216,6 +219,25 @@ def test_a_poison_item_ends_in_the_dead_letter_queue_and_the_report(
     assert "not a work item" in dead
     for w in workers:
         assert w.stop() == 0
+
+
+def test_a_worker_refuses_item_endpoints_on_loopback_unless_allowed(
+        fleet, fleet_queues, s3, bucket):
+    """Whoever writes the queue names the items' endpoints: a worker applies the
+    server's target policy to them (its own --queue is exempt)."""
+    src, dst = bucket("seaweed_a"), bucket("seaweed_b")
+    sa, sb = s3("seaweed_a"), s3("seaweed_b")
+    for i in range(3):
+        sa.put_object(Bucket=src, Key=f"k{i}", Body=pattern(100, seed=i))
+    queue = fleet_queues(max_receive_count=1)
+    worker = fleet.worker(queue, targets=())
+    code, summary, err = finish(fleet.planner(queue, src, dst, "--max-attempts", "1"),
+                                timeout=60)
+    assert code == 3, err
+    assert summary["failed"] >= 1 and summary["dead_items"] == 1
+    assert any("loopback" in f["error"] for f in summary["failures"]), summary["failures"]
+    assert sb.list_objects_v2(Bucket=dst).get("KeyCount", 0) == 0
+    assert worker.stop() == 0, worker.log()
 
 
 def test_sigterm_returns_a_workers_items_at_once(fleet, fleet_queues, s3, bucket, sqs):

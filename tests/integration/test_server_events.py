@@ -42,6 +42,10 @@ def test_an_events_task_replicates_until_stopped_and_resumes_after_a_restart(
             "options": {"delete": True}, "trigger": {"events": queue, "resync": "off"}}
     r = admin.call("POST", "/api/v1/tasks", dict(spec, schedule="rate(1 hour)"))
     assert r.status_code == 400 and "schedule must be once" in r.json()["error"]["message"]
+    # The queue is called with keys bound to its endpoint, as a side's are.
+    r = admin.call("POST", "/api/v1/tasks", dict(spec, trigger={
+        "events": queue, "resync": "off", "queue_credential": "b-keys"}))
+    assert r.status_code == 403 and "is bound to" in r.text, r.text
     task = admin.ok("POST", "/api/v1/tasks", spec, status=201)
     assert admin.ok("GET", f"/api/v1/tasks/{task['id']}")["trigger"]["events"] == queue
     admin.ok("POST", f"/api/v1/tasks/{task['id']}/start", status=202)

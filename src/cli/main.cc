@@ -12,6 +12,8 @@
 #include "cli/suggest.h"
 #include "cli/sync_command.h"
 #include "cli/task_command.h"
+#include "cli/watch_command.h"
+#include "cli/worker_command.h"
 #include "core/log.h"
 
 int main(int argc, char** argv) {
@@ -40,6 +42,10 @@ int main(int argc, char** argv) {
   TaskFlags task_flags;
   CLI::App* task = AddTaskCommand(app, task_flags);
   CLI::App* login = AddLoginCommand(app, task_flags);
+  WatchFlags watch_flags;
+  CLI::App* watch = AddWatchCommand(app, watch_flags);
+  WorkerFlags worker_flags;
+  CLI::App* worker = AddWorkerCommand(app, worker_flags);
   AdminFlags admin_flags;
   const std::vector<CLI::App*> admin = AddAdminCommands(app, admin_flags);
 
@@ -62,6 +68,8 @@ int main(int argc, char** argv) {
   if (server->parsed()) return RunServerCommand(server_flags);
   if (task->parsed()) return RunTaskCommand(task_flags, *task);
   if (login->parsed()) return RunLoginCommand(task_flags);
+  if (watch->parsed()) return RunWatchCommand(watch_flags, *watch);
+  if (worker->parsed()) return RunWorkerCommand(worker_flags);
   for (CLI::App* command : admin) {
     if (command->parsed()) return RunAdminCommand(admin_flags, *command);
   }

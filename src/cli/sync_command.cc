@@ -157,6 +157,7 @@ CLI::App* AddSyncCommand(CLI::App& app, const std::string& name, SyncFlags& flag
   cmd->add_flag("--json", flags.json, "Print one JSON summary object at the end");
   cmd->add_option("--report", flags.spec.report, "Write a JSON line per object decided to FILE")
       ->type_name("FILE");
+  if (name != "check") AddFleetFlags(*cmd, flags.fleet);
   flags.spec.mode = name == "sync"   ? engine::RunMode::kSync
                     : name == "copy" ? engine::RunMode::kCopy
                                      : engine::RunMode::kCheck;
@@ -179,6 +180,7 @@ Status CheckFlagCombinations(const SyncFlags& flags) {
 }
 
 int RunSyncCommand(SyncFlags& flags, const CLI::App& command) {
+  if (!flags.fleet.queue_url.empty()) return RunFleetSync(flags, command);
   auto fail = [](const Status& st) {
     std::fprintf(stderr, "ferry: %s\n", st.ToString().c_str());
     return ExitCodeFor(st);

@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "cli/fleet_command.h"
 #include "job/sync_spec.h"
 
 namespace CLI {
@@ -19,6 +20,7 @@ struct SyncFlags {
   bool progress = false;
   bool no_progress = false;
   bool json = false;
+  FleetFlags fleet;  // --fleet QUEUE_URL: plan here, copy on `ferry worker`s
 };
 
 // Registers SRC, DST, the endpoint flags of both sides and every run option

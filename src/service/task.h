@@ -35,6 +35,29 @@ struct NotifySpec {
   std::string sns_credential; // a stored credential; else the server's credential chain
 };
 
+// An events trigger: the run applies S3 event notifications from a queue until
+// the task is stopped (events/event_watch.h), with a full compare on `resync`.
+struct TriggerSpec {
+  std::string events;  // queue URL; "" = no trigger
+  std::string resync = "rate(1 day)";
+  std::string queue_region;
+  std::string queue_endpoint;
+  std::string queue_credential;  // stored; "" = the source's credentials
+};
+
+// Fleet mode: the run plans and sends work items to `queue` for `ferry worker`s
+// (fleet/planner.h).
+struct FleetSpec {
+  std::string queue;  // work queue URL; "" = the run copies in this process
+  bool create_queues = false;
+  std::string queue_region;
+  std::string queue_endpoint;
+  std::string queue_credential;  // stored; "" = the server's credential chain
+  int item_objects = 500;
+  std::string item_bytes = "1G";
+  std::string part_threshold = "1G";
+};
+
 struct TaskSpec {
   std::string name;
   std::string schedule = "once";  // see schedule.h
@@ -42,6 +65,8 @@ struct TaskSpec {
   std::string src_credential;  // names of stored credentials, "" = none
   std::string dst_credential;
   NotifySpec notify;
+  TriggerSpec trigger;
+  FleetSpec fleet;
 };
 
 struct Task {

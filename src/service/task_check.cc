@@ -5,6 +5,7 @@
 
 #include "job/location.h"
 #include "net/url.h"
+#include "queue/queue_address.h"
 #include "service/schedule.h"
 
 namespace ferry::service {
@@ -175,6 +176,81 @@ Status CheckNotify(const NotifySpec& n, const TaskCheckContext& context, const T
       kServerCredentialsHint);
 }
 
+// Whose credentials call an SQS queue of a task (trigger.events, fleet.queue):
+// the stored credential `credential`, bound to the queue's endpoint, or (admins,
+// with the flag) the server's own. The endpoint is a target like any side's.
+Status CheckQueue(const std::string& url, const std::string& region,
+                  const std::string& endpoint, const std::string& credential,
+                  const std::string& url_field, const std::string& credential_field,
+                  const TaskCheckContext& context, const TaskActor& actor) {
+  auto address = queue::ParseQueueUrl(url, region, endpoint);
+  if (!address.ok()) return std::move(address).take_error().Context(url_field);
+  FERRY_RETURN_IF_ERROR(CheckUrl(address->endpoint, url_field + " (its endpoint)", context));
+  if (!credential.empty()) {
+    return CheckCredential(credential, credential_field, address->endpoint, context, actor);
+  }
+  if (context.allow_server_credentials && actor.role == Role::kAdmin) return Status::OK();
+  return Status::PermissionDenied(
+      url_field + " names no credential for its queue, and this server does not lend its own "
+                  "credentials (environment, profile, instance role) to " +
+          std::string(actor.role == Role::kAdmin ? "tasks" : "operators"),
+      "store the queue's keys bound to " + address->endpoint + " and name them in " +
+          credential_field);
+}
+
+// An events trigger or a fleet queue: well-formed, only where it applies, and
+// called with credentials the actor may use there.
+Status CheckTriggerAndFleet(const TaskSpec& spec, const job::ResolvedSides& sides,
+                            const TaskCheckContext& context, const TaskActor& actor) {
+  const TriggerSpec& t = spec.trigger;
+  const FleetSpec& f = spec.fleet;
+  if (!t.events.empty() && !f.queue.empty()) {
+    return Status::InvalidArgument("a task has either trigger.events or fleet.queue, not both");
+  }
+  if (!t.events.empty()) {
+    if (sides.source.kind != job::Location::Kind::kS3) {
+      return Status::InvalidArgument("trigger.events needs an S3 source: events come from a bucket");
+    }
+    if (spec.sync.mode == engine::RunMode::kCheck || spec.sync.dry_run) {
+      return Status::InvalidArgument("trigger.events applies events: mode check and dry_run "
+                                     "do not apply");
+    }
+    if (t.resync != "off" && t.resync != "never") {
+      auto resync = Schedule::Parse(t.resync);
+      if (!resync.ok()) return std::move(resync).take_error().Context("trigger.resync");
+    }
+    auto schedule = Schedule::Parse(spec.schedule);
+    if (schedule.ok() && schedule->kind() != Schedule::Kind::kOnce) {
+      return Status::InvalidArgument(
+          "a task with trigger.events runs until stopped: its schedule must be once",
+          "trigger.resync says when the full compare runs (default rate(1 day))");
+    }
+    FERRY_RETURN_IF_ERROR(CheckUrl(t.queue_endpoint, "trigger.queue_endpoint", context));
+    // The watch calls the queue with trigger.queue_credential, else the source's.
+    const bool own = !t.queue_credential.empty();
+    FERRY_RETURN_IF_ERROR(CheckQueue(
+        t.events, t.queue_region, t.queue_endpoint,
+        own ? t.queue_credential : spec.src_credential, "trigger.events",
+        own ? "trigger.queue_credential"
+            : (spec.src_credential.empty() ? "trigger.queue_credential"
+                                           : "source_endpoint.credential (used for the queue)"),
+        context, actor));
+  }
+  if (!f.queue.empty()) {
+    if (!spec.src_credential.empty() || !spec.dst_credential.empty()) {
+      return Status::InvalidArgument(
+          "fleet.queue: stored credentials cannot be sent to workers (work items carry the "
+          "names of credentials, never keys)",
+          "give each side a profile or a Secrets Manager ARN that every worker can resolve");
+    }
+    FERRY_RETURN_IF_ERROR(CheckUrl(f.queue_endpoint, "fleet.queue_endpoint", context));
+    FERRY_RETURN_IF_ERROR(CheckQueue(f.queue, f.queue_region, f.queue_endpoint,
+                                     f.queue_credential, "fleet.queue", "fleet.queue_credential",
+                                     context, actor));
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 std::string EffectiveS3Endpoint(const job::EndpointSettings& settings) {
@@ -226,6 +302,7 @@ Status CheckTaskSpec(const TaskSpec& spec, const TaskCheckContext& context,
   FERRY_RETURN_IF_ERROR(
       CheckUrl(spec.sync.dst.endpoint, "destination_endpoint.endpoint", context));
   FERRY_RETURN_IF_ERROR(CheckNotifyShape(spec.notify, context));
+  FERRY_RETURN_IF_ERROR(CheckTriggerAndFleet(spec, *sides, context, actor));
   FERRY_RETURN_IF_ERROR(CheckSide(sides->source, spec.sync.src, sides->src, spec.src_credential,
                                   "source_endpoint", Side::kSource, context, actor));
   FERRY_RETURN_IF_ERROR(CheckSide(sides->destination, spec.sync.dst, sides->dst,

@@ -144,7 +144,7 @@ Result<TaskSpec> TaskSpecFromJson(const json& j) {
   TaskSpec spec;
   FieldReader r(j, "");
   r.OnlyKnown({"name", "schedule", "mode", "source", "destination", "source_endpoint",
-               "destination_endpoint", "options", "notify"});
+               "destination_endpoint", "options", "notify", "trigger", "fleet"});
   r.String("name", spec.name);
   r.String("schedule", spec.schedule);
   std::string mode = "sync";
@@ -211,6 +211,30 @@ Result<TaskSpec> TaskSpecFromJson(const json& j) {
     nr.String("sns_credential", spec.notify.sns_credential);
     r.Merge(nr.status());
   }
+  if (const json* t = r.Object("trigger")) {
+    FieldReader tr(*t, "trigger");
+    tr.OnlyKnown({"events", "resync", "queue_region", "queue_endpoint", "queue_credential"});
+    tr.String("events", spec.trigger.events);
+    tr.String("resync", spec.trigger.resync);
+    tr.String("queue_region", spec.trigger.queue_region);
+    tr.String("queue_endpoint", spec.trigger.queue_endpoint);
+    tr.String("queue_credential", spec.trigger.queue_credential);
+    r.Merge(tr.status());
+  }
+  if (const json* f = r.Object("fleet")) {
+    FieldReader fr(*f, "fleet");
+    fr.OnlyKnown({"queue", "create_queues", "queue_region", "queue_endpoint", "queue_credential",
+                  "item_objects", "item_bytes", "part_threshold"});
+    fr.String("queue", spec.fleet.queue);
+    fr.Bool("create_queues", spec.fleet.create_queues);
+    fr.String("queue_region", spec.fleet.queue_region);
+    fr.String("queue_endpoint", spec.fleet.queue_endpoint);
+    fr.String("queue_credential", spec.fleet.queue_credential);
+    fr.Int("item_objects", spec.fleet.item_objects, 1, 10000);
+    fr.String("item_bytes", spec.fleet.item_bytes);
+    fr.String("part_threshold", spec.fleet.part_threshold);
+    r.Merge(fr.status());
+  }
   FERRY_RETURN_IF_ERROR(r.status());
   if (mode == "sync") spec.sync.mode = engine::RunMode::kSync;
   else if (mode == "copy") spec.sync.mode = engine::RunMode::kCopy;
@@ -273,6 +297,21 @@ json TaskSpecToJson(const TaskSpec& spec) {
         {"sns_region", spec.notify.sns_region},
         {"sns_endpoint", spec.notify.sns_endpoint},
         {"sns_credential", spec.notify.sns_credential}}},
+      {"trigger",
+       {{"events", spec.trigger.events},
+        {"resync", spec.trigger.resync},
+        {"queue_region", spec.trigger.queue_region},
+        {"queue_endpoint", spec.trigger.queue_endpoint},
+        {"queue_credential", spec.trigger.queue_credential}}},
+      {"fleet",
+       {{"queue", spec.fleet.queue},
+        {"create_queues", spec.fleet.create_queues},
+        {"queue_region", spec.fleet.queue_region},
+        {"queue_endpoint", spec.fleet.queue_endpoint},
+        {"queue_credential", spec.fleet.queue_credential},
+        {"item_objects", spec.fleet.item_objects},
+        {"item_bytes", spec.fleet.item_bytes},
+        {"part_threshold", spec.fleet.part_threshold}}},
   };
 }
 

@@ -66,12 +66,6 @@ class ReportingCheckpoints final : public state::CheckpointStore {
 
 }  // namespace
 
-struct TaskRunner::Opened {
-  job::OpenedStores stores;
-  engine::RunOptions options;
-  std::unique_ptr<state::SqliteCheckpointStore> checkpoints;
-};
-
 std::string TaskRunner::StateDir(const std::string& task_id) const {
   return data_dir_ + "/tasks/" + task_id + "/state";
 }
@@ -148,6 +142,8 @@ RunOutcome TaskRunner::Execute(const Task& task, LiveRun& live) {
 }
 
 RunOutcome TaskRunner::ExecuteUnguarded(const Task& task, LiveRun& live) {
+  if (!task.spec.trigger.events.empty()) return ExecuteWatch(task, live);
+  if (!task.spec.fleet.queue.empty()) return ExecuteFleet(task, live);
   RunOutcome out;
   auto opened = Open(task);
   if (!opened.ok()) {

@@ -7,11 +7,13 @@
 #include <string>
 
 #include "core/status.h"
+#include "job/sync_spec.h"
 #include "service/credential_store.h"
 #include "service/live_run.h"
 #include "service/task.h"
 #include "service/task_check.h"
 #include "service/task_store.h"
+#include "state/sqlite_checkpoint_store.h"
 
 namespace ferry::service {
 
@@ -39,9 +41,17 @@ class TaskRunner {
   Result<int64_t> PendingUploads(const std::string& task_id) const;
 
  private:
-  struct Opened;
+  struct Opened {
+    job::OpenedStores stores;
+    engine::RunOptions options;
+    std::unique_ptr<state::SqliteCheckpointStore> checkpoints;
+  };
   Result<Opened> Open(const Task& task);
   RunOutcome ExecuteUnguarded(const Task& task, LiveRun& live);
+  // A task with an events trigger: applies events until stopped (task_watch.cc).
+  RunOutcome ExecuteWatch(const Task& task, LiveRun& live);
+  // A task with a fleet queue: plans, and workers copy (task_fleet.cc).
+  RunOutcome ExecuteFleet(const Task& task, LiveRun& live);
 
   std::string data_dir_;
   const TaskCheckContext& context_;

@@ -1,0 +1,167 @@
+#include "queue/in_flight.h"
+
+#include <spdlog/spdlog.h>
+
+namespace ferry::queue {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+}  // namespace
+
+InFlightMessages::InFlightMessages(SqsClient& client, std::string url, InFlightOptions options)
+    : client_(client), url_(std::move(url)), options_(options) {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+InFlightMessages::~InFlightMessages() {
+  Flush();
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+uint64_t InFlightMessages::Track(const SqsMessage& message) {
+  std::lock_guard lock(mu_);
+  const uint64_t handle = next_handle_++;
+  tracked_[handle] = {message.receipt_handle,
+                      Clock::now() + std::chrono::seconds(options_.visibility_timeout) / 2};
+  return handle;
+}
+
+void InFlightMessages::Done(uint64_t handle) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = tracked_.find(handle);
+    if (it == tracked_.end()) return;
+    if (deletes_.empty() && changes_.empty()) oldest_pending_ = Clock::now();
+    deletes_.push_back({std::to_string(deletes_.size()), it->second.receipt_handle, 0});
+    tracked_.erase(it);
+  }
+  wake_.notify_all();
+}
+
+void InFlightMessages::Retry(uint64_t handle, int delay_seconds) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = tracked_.find(handle);
+    if (it == tracked_.end()) return;
+    if (deletes_.empty() && changes_.empty()) oldest_pending_ = Clock::now();
+    changes_.push_back({std::to_string(changes_.size()), it->second.receipt_handle,
+                        std::clamp(delay_seconds, 0, 43200)});
+    tracked_.erase(it);
+  }
+  wake_.notify_all();
+}
+
+void InFlightMessages::ReleaseAll() {
+  {
+    std::lock_guard lock(mu_);
+    if (deletes_.empty() && changes_.empty()) oldest_pending_ = Clock::now();
+    for (const auto& [handle, t] : tracked_) {
+      changes_.push_back({std::to_string(changes_.size()), t.receipt_handle, 0});
+    }
+    tracked_.clear();
+  }
+  Flush();
+}
+
+void InFlightMessages::Flush() {
+  std::unique_lock lock(mu_);
+  // Also waits for a batch that the thread is sending right now.
+  const uint64_t generation = ++asked_;
+  wake_.notify_all();
+  sent_.wait(lock, [&] { return done_ >= generation || stopping_; });
+}
+
+size_t InFlightMessages::tracked() const {
+  std::lock_guard lock(mu_);
+  return tracked_.size();
+}
+
+uint64_t InFlightMessages::deleted() const {
+  std::lock_guard lock(mu_);
+  return deleted_;
+}
+
+uint64_t InFlightMessages::heartbeats() const {
+  std::lock_guard lock(mu_);
+  return heartbeats_;
+}
+
+void InFlightMessages::SendBatches(std::vector<ReceiptEntry> entries, bool change) {
+  for (size_t first = 0; first < entries.size(); first += kMaxBatchEntries) {
+    std::vector<ReceiptEntry> batch(
+        entries.begin() + first,
+        entries.begin() + std::min(entries.size(), first + kMaxBatchEntries));
+    for (size_t i = 0; i < batch.size(); ++i) batch[i].id = std::to_string(i);
+    auto answer = change ? client_.ChangeMessageVisibilityBatch(url_, batch, stop_.get_token())
+                         : client_.DeleteMessageBatch(url_, batch, stop_.get_token());
+    if (!answer.ok()) {
+      // The messages come back after their timeout and are handled again:
+      // work is repeated, never lost.
+      spdlog::warn("{} of {} messages on queue '{}' failed: {}",
+                   change ? "changing the visibility" : "deleting", batch.size(),
+                   QueueNameOf(url_), answer.error().ToString());
+      continue;
+    }
+    for (const auto& f : *answer) {
+      spdlog::info("{} a message on queue '{}' failed: {} {}",
+                   change ? "changing the visibility of" : "deleting", QueueNameOf(url_), f.code,
+                   f.message);
+    }
+    if (!change) {
+      std::lock_guard lock(mu_);
+      deleted_ += batch.size() - answer->size();
+    }
+  }
+}
+
+void InFlightMessages::Loop() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    const auto now = Clock::now();
+    Clock::time_point next = now + std::chrono::seconds(1);
+    for (const auto& [handle, t] : tracked_) next = std::min(next, t.extend_at);
+    const bool pending = !deletes_.empty() || !changes_.empty();
+    if (pending) next = std::min(next, oldest_pending_ + options_.linger);
+    const bool flush = asked_ > done_ || stopping_ ||
+                       deletes_.size() >= kMaxBatchEntries || changes_.size() >= kMaxBatchEntries ||
+                       (pending && now >= oldest_pending_ + options_.linger);
+    std::vector<ReceiptEntry> extend;
+    for (auto& [handle, t] : tracked_) {
+      if (t.extend_at <= now) {
+        extend.push_back({"", t.receipt_handle, options_.visibility_timeout});
+        t.extend_at = now + std::chrono::seconds(options_.visibility_timeout) / 2;
+      }
+    }
+    if (flush || !extend.empty()) {
+      std::vector<ReceiptEntry> deletes, changes;
+      const uint64_t generation = asked_;
+      if (flush) {
+        deletes.swap(deletes_);
+        changes.swap(changes_);
+      }
+      heartbeats_ += extend.size();
+      lock.unlock();
+      if (!extend.empty()) SendBatches(std::move(extend), true);
+      if (!deletes.empty()) SendBatches(std::move(deletes), false);
+      if (!changes.empty()) SendBatches(std::move(changes), true);
+      lock.lock();
+      if (flush) {
+        done_ = std::max(done_, generation);
+        sent_.notify_all();
+      }
+      if (stopping_ && deletes_.empty() && changes_.empty()) break;
+      continue;
+    }
+    if (stopping_) break;
+    wake_.wait_until(lock, next);
+  }
+  sent_.notify_all();
+}
+
+}  // namespace ferry::queue

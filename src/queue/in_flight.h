@@ -1,0 +1,88 @@
+// InFlightMessages: the messages a consumer has received and not yet settled.
+//
+// While a message is tracked its visibility timeout is extended (a heartbeat),
+// so no other consumer receives it however long the work takes. A settled
+// message is deleted (Done) or handed back to the queue after a delay (Retry:
+// the queue's redrive policy counts the receives and moves a message that keeps
+// failing to its dead-letter queue). Deletes and visibility changes are sent in
+// batches of ten by one thread of its own, so acknowledging costs a tenth of a
+// request per message. ReleaseAll makes every tracked message visible again at
+// once (a consumer that is stopping gives its work back without waiting out a
+// timeout).
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "queue/sqs_client.h"
+
+namespace ferry::queue {
+
+struct InFlightOptions {
+  // Seconds a message stays invisible after each extension; extended when half
+  // of it has passed. The receive should ask for the same.
+  int visibility_timeout = 60;
+  // How long a delete may wait for nine others before it is sent alone.
+  std::chrono::milliseconds linger{200};
+};
+
+class InFlightMessages {
+ public:
+  InFlightMessages(SqsClient& client, std::string url, InFlightOptions options = {});
+  // Sends what is pending (deletes, visibility changes), then stops the thread.
+  // Messages still tracked are left to their timeout.
+  ~InFlightMessages();
+  InFlightMessages(const InFlightMessages&) = delete;
+  InFlightMessages& operator=(const InFlightMessages&) = delete;
+
+  // Starts tracking `message` (just received, with the options' visibility timeout).
+  // Returns the handle that settles it.
+  uint64_t Track(const SqsMessage& message);
+  // The message is done: it is deleted.
+  void Done(uint64_t handle);
+  // The message failed: it becomes visible again after `delay_seconds`.
+  void Retry(uint64_t handle, int delay_seconds);
+  // Every tracked message becomes visible again now; waits until that was sent.
+  void ReleaseAll();
+  // Waits until every delete and visibility change asked for so far was sent.
+  void Flush();
+
+  size_t tracked() const;
+  uint64_t deleted() const;
+  uint64_t heartbeats() const;
+
+ private:
+  struct Tracked {
+    std::string receipt_handle;
+    std::chrono::steady_clock::time_point extend_at;
+  };
+  void Loop();
+  // Sends `entries` (receipt, visibility) with the batch call named by `change`
+  // (true: ChangeMessageVisibilityBatch, false: DeleteMessageBatch).
+  void SendBatches(std::vector<ReceiptEntry> entries, bool change);
+
+  SqsClient& client_;
+  const std::string url_;
+  const InFlightOptions options_;
+
+  mutable std::mutex mu_;
+  std::condition_variable wake_, sent_;
+  std::map<uint64_t, Tracked> tracked_;        // guarded by mu_
+  std::vector<ReceiptEntry> deletes_;          // guarded by mu_
+  std::vector<ReceiptEntry> changes_;          // guarded by mu_
+  std::chrono::steady_clock::time_point oldest_pending_;  // guarded by mu_
+  uint64_t next_handle_ = 1;                   // guarded by mu_
+  uint64_t asked_ = 0, done_ = 0;              // flush generations, guarded by mu_
+  uint64_t deleted_ = 0, heartbeats_ = 0;      // guarded by mu_
+  bool stopping_ = false;                      // guarded by mu_
+  std::stop_source stop_;  // cancels calls in flight when destroyed
+  std::thread thread_;
+};
+
+}  // namespace ferry::queue

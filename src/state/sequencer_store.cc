@@ -22,28 +22,10 @@ CREATE INDEX IF NOT EXISTS applied_by_time ON applied (run, applied_ms);
 
 Result<std::unique_ptr<SequencerStore>> SequencerStore::Open(const std::string& dir,
                                                              const std::string& run) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    return Status::InvalidArgument("cannot create the state folder '" + dir + "': " + ec.message(),
-                                   "--state names a writable folder");
-  }
   const std::string path = dir + "/events.db";
-  sqlite3* db = nullptr;
-  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) {
-    std::string why = db ? sqlite3_errmsg(db) : "out of memory";
-    sqlite3_close(db);
-    return Status::InvalidArgument("cannot open the state file '" + path + "': " + why,
-                                   "--state names a writable folder");
-  }
-  sqlite3_busy_timeout(db, 5000);
-  char* err = nullptr;
-  if (sqlite3_exec(db, kSchema, nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string why = err ? err : "unknown error";
-    sqlite3_free(err);
-    sqlite3_close(db);
-    return Status::Internal("cannot prepare the state file '" + path + "': " + why);
-  }
+  auto opened = OpenStateDatabase(dir, "events.db", kSchema);
+  if (!opened.ok()) return std::move(opened).take_error();
+  sqlite3* db = *opened;
   return std::unique_ptr<SequencerStore>(new SequencerStore(db, path, run));
 }
 

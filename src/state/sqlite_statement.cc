@@ -2,7 +2,36 @@
 
 #include <sqlite3.h>
 
+#include <filesystem>
+
 namespace ferry::state {
+
+Result<sqlite3*> OpenStateDatabase(const std::string& dir, const std::string& file,
+                                   const char* schema) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return Status::InvalidArgument("cannot create the state folder '" + dir + "': " + ec.message(),
+                                   "--state names a writable folder");
+  }
+  const std::string path = dir + "/" + file;
+  sqlite3* db = nullptr;
+  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) {
+    std::string why = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    return Status::InvalidArgument("cannot open the state file '" + path + "': " + why,
+                                   "--state names a writable folder");
+  }
+  sqlite3_busy_timeout(db, 5000);
+  char* err = nullptr;
+  if (sqlite3_exec(db, schema, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string why = err ? err : "unknown error";
+    sqlite3_free(err);
+    sqlite3_close(db);
+    return Status::Internal("cannot prepare the state file '" + path + "': " + why);
+  }
+  return db;
+}
 
 Statement::Statement(sqlite3* db, const char* sql) {
   sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);

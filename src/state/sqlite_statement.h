@@ -4,10 +4,17 @@
 #include <cstdint>
 #include <string>
 
+#include "core/status.h"
+
 struct sqlite3;
 struct sqlite3_stmt;
 
 namespace ferry::state {
+
+// Opens (creating) `dir`/`file` and runs `schema` on it: the state files of
+// runs, fleets and watches. Errors name the folder or file and point at --state.
+Result<sqlite3*> OpenStateDatabase(const std::string& dir, const std::string& file,
+                                   const char* schema);
 
 class Statement {
  public:

@@ -10,6 +10,7 @@
 #include "cli/exit_codes.h"
 #include "cli/interrupt.h"
 #include "cli/queue_flags.h"
+#include "cli/state_dir.h"
 #include "cli/sync_command.h"
 #include "engine/report_writer.h"
 #include "fleet/fleet_queues.h"
@@ -21,14 +22,6 @@
 
 namespace ferry::cli {
 namespace {
-
-std::string DefaultStateDir() {
-  if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg != nullptr && *xdg != '\0') {
-    return std::string(xdg) + "/ferry";
-  }
-  const char* home = std::getenv("HOME");
-  return std::string(home != nullptr ? home : ".") + "/.local/state/ferry";
-}
 
 // The location as a worker can open it without this machine's config file.
 std::string Resolved(const job::Location& l) {

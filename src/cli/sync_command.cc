@@ -10,18 +10,11 @@
 #include "cli/endpoint_flags.h"
 #include "cli/exit_codes.h"
 #include "cli/interrupt.h"
+#include "cli/state_dir.h"
 #include "state/sqlite_checkpoint_store.h"
 
 namespace ferry::cli {
 namespace {
-
-std::string DefaultStateDir() {
-  if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg != nullptr && *xdg != '\0') {
-    return std::string(xdg) + "/ferry";
-  }
-  const char* home = std::getenv("HOME");
-  return std::string(home != nullptr ? home : ".") + "/.local/state/ferry";
-}
 
 void PrintSummary(const engine::RunSummary& s, const SyncFlags& flags) {
   if (flags.json) {

@@ -10,6 +10,7 @@
 #include "cli/exit_codes.h"
 #include "cli/interrupt.h"
 #include "cli/queue_flags.h"
+#include "cli/state_dir.h"
 #include "cli/sync_command.h"
 #include "events/event_watch.h"
 #include "events/notification_setup.h"
@@ -19,14 +20,6 @@
 
 namespace ferry::cli {
 namespace {
-
-std::string DefaultStateDir() {
-  if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg != nullptr && *xdg != '\0') {
-    return std::string(xdg) + "/ferry";
-  }
-  const char* home = std::getenv("HOME");
-  return std::string(home != nullptr ? home : ".") + "/.local/state/ferry";
-}
 
 void PrintSummary(const events::WatchSummary& s, bool json) {
   auto n = [](uint64_t v) { return static_cast<unsigned long long>(v); };

@@ -13,6 +13,7 @@
 #include "cli/interrupt.h"
 #include "cli/endpoint_flags.h"
 #include "cli/queue_flags.h"
+#include "cli/state_dir.h"
 #include "fleet/worker.h"
 #include "job/config_file.h"
 #include "job/location.h"
@@ -25,14 +26,6 @@
 
 namespace ferry::cli {
 namespace {
-
-std::string DefaultStateDir() {
-  if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg != nullptr && *xdg != '\0') {
-    return std::string(xdg) + "/ferry";
-  }
-  const char* home = std::getenv("HOME");
-  return std::string(home != nullptr ? home : ".") + "/.local/state/ferry";
-}
 
 std::string Metrics(const fleet::WorkerCounters& c, const queue::SqsClient& sqs) {
   std::string out;

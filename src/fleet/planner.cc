@@ -9,6 +9,7 @@
 #include <random>
 #include <thread>
 
+#include "engine/delete_guard.h"
 #include "engine/delete_spool.h"
 #include "engine/differ.h"
 #include "engine/listing_cursor.h"
@@ -38,30 +39,6 @@ std::string RandomHex(int bytes) {
     out.push_back(kHex[b & 15]);
   }
   return out;
-}
-
-// Why deleting `to_delete` objects would be unsafe (as RunSync refuses them).
-Status DeleteRefusal(uint64_t to_delete, uint64_t listed_source, uint64_t listed_destination,
-                     const engine::RunOptions& options, const store::ObjectStore& source,
-                     const store::ObjectStore& destination) {
-  if (listed_source == 0 && !options.allow_empty_source) {
-    return Status(Code::kFailedPrecondition,
-                  "refusing to delete " + std::to_string(to_delete) + " objects from " +
-                      destination.Describe() + ": the source " + source.Describe() +
-                      " listed no objects",
-                  "the source location; pass --allow-empty-source if emptying the "
-                  "destination is intended");
-  }
-  const double percent = 100.0 * to_delete / std::max<uint64_t>(1, listed_destination);
-  if ((options.max_delete_count && to_delete > *options.max_delete_count) ||
-      (options.max_delete_percent && percent > *options.max_delete_percent)) {
-    return Status(Code::kFailedPrecondition,
-                  "refusing to delete " + std::to_string(to_delete) + " objects (" +
-                      std::to_string(static_cast<int>(percent)) +
-                      "% of the destination): over the --max-delete limit",
-                  "the source and destination locations, or raise --max-delete");
-  }
-  return Status::OK();
 }
 
 // The last key an item covers, in listing order ("" for deletes).
@@ -252,7 +229,7 @@ Result<bool> Planner::PlanLarge(const store::ObjectEntry& object) {
 Status Planner::PlanDeletes(engine::DeleteSpool& deletes, uint64_t listed_source,
                             uint64_t listed_destination) {
   if (deletes.size() == 0) return Status::OK();
-  summary_.delete_refusal = DeleteRefusal(deletes.size(), listed_source, listed_destination,
+  summary_.delete_refusal = engine::DeleteRefusal(deletes.size(), listed_source, listed_destination,
                                           options_, source_, destination_);
   if (!summary_.delete_refusal.ok()) {
     summary_.deletes_refused = deletes.size();

@@ -23,7 +23,7 @@ namespace fs = std::filesystem;
 class FakeClock final : public Clock {
  public:
   explicit FakeClock(int64_t now) : now_(now) {}
-  int64_t NowSeconds() override { return now_; }
+  int64_t NowSeconds() override { return now_.load(); }
   void WaitFor(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
                int64_t) override {
     ++waits_;
@@ -78,6 +78,14 @@ class SchedulerTest : public testing::Test {
     check_.local_root = fs::weakly_canonical(root_).string();
     check_.role_of = [](const std::string&) -> Result<Role> { return Role::kOperator; };
     runner_ = std::make_unique<TaskRunner>(root_.string(), check_, *credentials_, *tasks_);
+  }
+
+  // A scheduler on a clock the test sets. The fixture owns the clock so that it
+  // outlives the scheduler's loop, which reads it until TearDown stops it.
+  FakeClock& StartSchedulerAt(int64_t now) {
+    fake_clock_ = std::make_unique<FakeClock>(now);
+    StartScheduler(fake_clock_.get());
+    return *fake_clock_;
   }
 
   void StartScheduler(Clock* clock = nullptr) {
@@ -142,6 +150,7 @@ class SchedulerTest : public testing::Test {
   TaskCheckContext check_;
   std::unique_ptr<TaskRunner> runner_;
   std::atomic<int> runs_ended_{0};
+  std::unique_ptr<FakeClock> fake_clock_;
   std::unique_ptr<Scheduler> scheduler_;  // last: stopped before what it uses
 };
 
@@ -162,8 +171,7 @@ TEST_F(SchedulerTest, OneTimeTaskRunsToCompleted) {
 
 TEST_F(SchedulerTest, RateTaskRunsAgainUntilStopped) {
   const int64_t start = Utc(2030, 1, 7, 9, 0);
-  FakeClock clock(start);
-  StartScheduler(&clock);
+  FakeClock& clock = StartSchedulerAt(start);
   Task t = MakeTask("rate(1 hour)");
   ASSERT_TRUE(scheduler_->StartTask(t.id).ok());
   EXPECT_EQ(scheduler_->StartTask(t.id).status().code(), Code::kFailedPrecondition);
@@ -211,8 +219,7 @@ void ExpectCronFires(SchedulerTest& test, FakeClock& clock, const std::string& i
 
 TEST_F(SchedulerTest, FiveFieldCronFiresThroughTheScheduler) {
   // Weekdays at 12:30: from Friday 2030-01-11 11:00, Friday 12:30 then Monday 12:30.
-  FakeClock clock(Utc(2030, 1, 11, 11, 0));
-  StartScheduler(&clock);
+  FakeClock& clock = StartSchedulerAt(Utc(2030, 1, 11, 11, 0));
   Task t = MakeTask("30 12 * * 1-5");
   auto started = scheduler_->StartTask(t.id);
   ASSERT_TRUE(started.ok()) << started.error().ToString();
@@ -223,8 +230,7 @@ TEST_F(SchedulerTest, FiveFieldCronFiresThroughTheScheduler) {
 
 TEST_F(SchedulerTest, AwsCronFiresThroughTheScheduler) {
   // 06:15 on the first of each month (AWS form: day-of-week '?').
-  FakeClock clock(Utc(2030, 1, 15, 0, 0));
-  StartScheduler(&clock);
+  FakeClock& clock = StartSchedulerAt(Utc(2030, 1, 15, 0, 0));
   Task t = MakeTask("cron(15 6 1 * ? *)");
   auto started = scheduler_->StartTask(t.id);
   ASSERT_TRUE(started.ok()) << started.error().ToString();

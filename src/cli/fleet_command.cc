@@ -16,6 +16,7 @@
 #include "fleet/fleet_queues.h"
 #include "fleet/planner.h"
 #include "job/queue_settings.h"
+#include "job/run.h"
 #include "job/spec_json.h"
 #include "job/units.h"
 #include "state/fleet_store.h"
@@ -125,8 +126,6 @@ int RunFleetSync(SyncFlags& flags, const CLI::App& command) {
   spec.src = spec.src.Over(flags.both);
   spec.dst = spec.dst.Over(flags.both);
   CollectFilters(command, spec);
-  auto options = job::MakeRunOptions(spec);
-  if (!options.ok()) return fail(options.error());
   auto item_bytes = job::ParseSize(f.item_bytes, "--item-bytes");
   if (!item_bytes.ok()) return fail(item_bytes.error());
   auto part_threshold = job::ParseSize(f.part_threshold, "--part-threshold");
@@ -134,22 +133,23 @@ int RunFleetSync(SyncFlags& flags, const CLI::App& command) {
   auto part_item_bytes = job::ParseSize(f.part_item_bytes, "--part-item-bytes");
   if (!part_item_bytes.ok()) return fail(part_item_bytes.error());
 
+  job::RunSetup setup;
   const bool explicit_config = !flags.config_path.empty();
-  const std::string config_path = explicit_config ? flags.config_path : job::DefaultConfigPath();
-  auto configs = job::LoadConfig(config_path, explicit_config);
+  setup.config_path = explicit_config ? flags.config_path : job::DefaultConfigPath();
+  auto configs = job::LoadConfig(setup.config_path, explicit_config);
   if (!configs.ok()) return fail(configs.error());
-  auto sides = job::ResolveSides(spec, *configs, config_path);
-  if (!sides.ok()) return fail(sides.error());
-  auto stores = job::OpenStores(*sides);
-  if (!stores.ok()) return fail(stores.error());
-  options->throttle = stores->throttle;
+  setup.configs = std::move(*configs);
+  auto prepared = job::PrepareRun(spec, setup);
+  if (!prepared.ok()) return fail(prepared.error());
+  const job::ResolvedSides& sides = prepared->sides;
+  job::OpenedStores& stores = prepared->stores;
 
   // What workers get: the run as data, with this machine's named endpoints resolved.
   job::SyncSpec sent = spec;
-  sent.source = Resolved(sides->source);
-  sent.destination = Resolved(sides->destination);
-  sent.src = sides->src;
-  sent.dst = sides->dst;
+  sent.source = Resolved(sides.source);
+  sent.destination = Resolved(sides.destination);
+  sent.src = sides.src;
+  sent.dst = sides.dst;
   sent.prefix_list.clear();
   if (!spec.prefix_list.empty()) {
     auto prefixes = engine::KeyFilter::ReadPrefixList(spec.prefix_list);
@@ -160,7 +160,7 @@ int RunFleetSync(SyncFlags& flags, const CLI::App& command) {
   if (!spec_json.ok()) return fail(spec_json.error());
 
   job::QueueSettings queue_settings{f.queue_url, f.queue};
-  auto queue = job::OpenQueue(queue_settings, stores->http);
+  auto queue = job::OpenQueue(queue_settings, stores.http);
   if (!queue.ok()) return fail(queue.error());
 
   std::stop_source interrupt;
@@ -175,7 +175,7 @@ int RunFleetSync(SyncFlags& flags, const CLI::App& command) {
 
   fleet::PlannerOptions planner;
   planner.queues = *queues;
-  planner.run_name = job::RunName(*stores) + " via " + queues->work_url;
+  planner.run_name = job::RunName(stores) + " via " + queues->work_url;
   planner.item_objects = f.item_objects;
   planner.item_bytes = *item_bytes;
   planner.part_threshold = *part_threshold;
@@ -184,8 +184,9 @@ int RunFleetSync(SyncFlags& flags, const CLI::App& command) {
   if (flags.progress || (!flags.no_progress && !flags.json && terminal)) {
     planner.progress = engine::ProgressStyle::kLines;
   }
-  auto summary = fleet::RunPlanner(*stores->source, *stores->destination, *options, *spec_json,
-                                   *queue->client, **state, planner, interrupt.get_token());
+  auto summary =
+      fleet::RunPlanner(*stores.source, *stores.destination, prepared->options, *spec_json,
+                        *queue->client, **state, planner, interrupt.get_token());
   if (!summary.ok()) return fail(summary.error());
   if (!spec.report.empty()) {
     auto report = engine::ReportWriter::Open(spec.report);

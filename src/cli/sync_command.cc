@@ -1,7 +1,6 @@
 #include "cli/sync_command.h"
 
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 #include <unistd.h>
 
 #include <cstdio>
@@ -10,51 +9,16 @@
 #include "cli/endpoint_flags.h"
 #include "cli/exit_codes.h"
 #include "cli/interrupt.h"
+#include "cli/run_printer.h"
 #include "cli/state_dir.h"
-#include "state/sqlite_checkpoint_store.h"
+#include "job/run.h"
+#include "job/run_option_table.h"
 
 namespace ferry::cli {
 namespace {
 
-void PrintSummary(const engine::RunSummary& s, const SyncFlags& flags) {
-  if (flags.json) {
-    nlohmann::json j = {{"listed", s.listed_source},
-                        {"listed_destination", s.listed_destination},
-                        {"matched", s.matched},
-                        {"copied", s.copied},
-                        {"bytes", s.bytes},
-                        {"deleted", s.deleted},
-                        {"differences", s.differences},
-                        {"failed", s.failed},
-                        {"parts_resumed", s.parts_resumed},
-                        {"unverified", s.unverified},
-                        {"deletes_refused", s.deletes_refused},
-                        {"seconds", s.seconds}};
-    nlohmann::json failures = nlohmann::json::array();
-    for (const auto& f : s.failures) {
-      failures.push_back({{"key", f.key}, {"attempts", f.attempts}, {"error", f.error}});
-    }
-    j["failures"] = failures;
-    j["requests"] = {{"source", s.source_requests}, {"destination", s.destination_requests}};
-    std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
-  } else {
-    auto n = [](uint64_t v) { return static_cast<unsigned long long>(v); };
-    std::printf(
-        "listed %llu (destination %llu) · identical %llu · copied %llu (%llu bytes) · deleted "
-        "%llu · differences %llu · failed %llu · %.1f s\n",
-        n(s.listed_source), n(s.listed_destination), n(s.matched), n(s.copied), n(s.bytes),
-        n(s.deleted), n(s.differences), n(s.failed), s.seconds);
-    if (s.unverified > 0) {
-      std::printf("%llu copied object%s could not be verified: their source ETag is no checksum "
-                  "ferry can recompute (SSE-KMS, or a part layout the source does not tell)\n",
-                  n(s.unverified), s.unverified == 1 ? "" : "s");
-    }
-  }
-  for (const auto& f : s.failures) {
-    std::fprintf(stderr, "ferry: failed after %d attempt%s: %s: %s\n", f.attempts,
-                 f.attempts == 1 ? "" : "s", f.key.c_str(), f.error.c_str());
-  }
-}
+std::string DefaultText(const std::string& value) { return value; }
+std::string DefaultText(int value) { return std::to_string(value); }
 
 }  // namespace
 
@@ -67,55 +31,33 @@ void AddSpecFlags(CLI::App& cmd, job::SyncSpec& spec, bool with_delete) {
       ->type_name("DST");
   AddEndpointFlags(cmd, "src-", spec.src);
   AddEndpointFlags(cmd, "dst-", spec.dst);
-  if (with_delete) {
-    cmd.add_flag("--delete", spec.delete_extra, "Delete objects found only in DST");
-    cmd.add_flag("--allow-empty-source", spec.allow_empty_source,
-                 "Let --delete run when the source lists no objects");
-    cmd.add_option("--max-delete", spec.max_delete,
-                   "With --delete: refuse to delete more than N objects or P% of DST")
-        ->type_name("N|P%");
+  const job::SyncSpec defaults;
+  for (const job::RunOptionDecl& decl : job::RunOptionTable()) {
+    if (!(decl.scope & job::kInCli) || ((decl.scope & job::kSyncOnly) && !with_delete)) continue;
+    std::visit(
+        [&](auto member) {
+          using T = std::decay_t<decltype(spec.*member)>;
+          if constexpr (std::is_same_v<T, bool>) {
+            cmd.add_flag(decl.Flag(), spec.*member, decl.help);
+          } else if constexpr (std::is_same_v<T, int> || std::is_same_v<T, std::string>) {
+            std::string help = decl.help;
+            if (const std::string value = DefaultText(defaults.*member); !value.empty()) {
+              help += " (default " + value + ")";
+            }
+            CLI::Option* opt =
+                cmd.add_option(decl.Flag(), spec.*member, help)->type_name(decl.value_name);
+            if constexpr (std::is_same_v<T, int>) opt->check(CLI::Range(decl.min, decl.max));
+            if (!decl.choices.empty()) opt->check(CLI::IsMember(decl.choices));
+          }
+        },
+        decl.field);
   }
-  cmd.add_flag("--dry-run", spec.dry_run, "Decide and name each difference, change nothing");
-  cmd.add_option("--compare", spec.compare,
-                 "size-etag (default; part-layout aware), size-mtime, size, or checksum "
-                 "(proves equal content, reading bytes where no checksum can)")
-      ->type_name("MODE");
+  // Rules in the order given, across both flags (CollectFilters).
   cmd.add_option("--include", "Only keys matching GLOB (repeatable, in order with --exclude)")
       ->type_name("GLOB");
   cmd.add_option("--exclude", "Skip keys matching GLOB (repeatable)")->type_name("GLOB");
   cmd.add_option("--prefix-list", spec.prefix_list, "Only keys under the prefixes in FILE, one per line")
       ->type_name("FILE");
-  cmd.add_option("--modified-after", spec.modified_after,
-                 "Only objects modified at/after TIME (2026-01-31, 2026-01-31T12:00:00Z)")
-      ->type_name("TIME");
-  cmd.add_option("--modified-before", spec.modified_before, "Only objects modified before TIME")
-      ->type_name("TIME");
-  cmd.add_option("--storage-class", spec.storage_class, "Storage class of written objects")
-      ->type_name("CLASS");
-  cmd.add_option("--sse", spec.sse, "Server-side encryption of written objects")
-      ->check(CLI::IsMember({"AES256", "aws:kms"}));
-  cmd.add_option("--sse-kms-key-id", spec.sse_kms_key_id, "KMS key for --sse aws:kms")
-      ->type_name("KEY");
-  cmd.add_option("--acl", spec.acl, "Canned ACL of written objects (private, bucket-owner-full-control, ...)")
-      ->type_name("ACL");
-  cmd.add_flag("--no-metadata", spec.no_metadata, "Do not copy Content-Type, x-amz-meta-*...");
-  cmd.add_flag("--tags", spec.copy_tags, "Copy object tags too (one more request per object)");
-  cmd.add_flag("--request-payer", spec.request_payer,
-               "Accept requester-pays charges (x-amz-request-payer: requester)");
-  cmd.add_option("--multipart-threshold", spec.multipart_threshold,
-                 "Single-part sources above SIZE go multipart (default 200M, at most 5G); "
-                 "multipart sources keep their layout")
-      ->type_name("SIZE");
-  cmd.add_option("--part-size", spec.part_size,
-                 "Part SIZE for ferry's own layouts (default automatic, 16M or more)")
-      ->type_name("SIZE");
-  cmd.add_option("--transfers", spec.transfers, "Objects in flight (default 256)")->type_name("N");
-  cmd.add_option("--memory", spec.memory, "Upper bound on transfer buffers (default 1G)")
-      ->type_name("SIZE");
-  cmd.add_option("--bwlimit", spec.bwlimit, "Upload at most RATE bytes/s (e.g. 50M)")
-      ->type_name("RATE");
-  cmd.add_option("--max-attempts", spec.max_attempts, "Attempts per object (default 5)")
-      ->type_name("N");
 }
 
 void CollectFilters(const CLI::App& command, job::SyncSpec& spec) {
@@ -183,50 +125,33 @@ int RunSyncCommand(SyncFlags& flags, const CLI::App& command) {
   spec.src = spec.src.Over(flags.both);
   spec.dst = spec.dst.Over(flags.both);
   CollectFilters(command, spec);
-  auto options = job::MakeRunOptions(spec);
-  if (!options.ok()) return fail(options.error());
   // On a terminal a line redrawn in place; asked for elsewhere, a line every 10 s.
   const bool terminal = isatty(STDERR_FILENO);
+  engine::ProgressStyle progress = engine::ProgressStyle::kOff;
   if (flags.progress || (!flags.no_progress && !flags.json && terminal)) {
-    options->progress = terminal ? engine::ProgressStyle::kTerminal : engine::ProgressStyle::kLines;
+    progress = terminal ? engine::ProgressStyle::kTerminal : engine::ProgressStyle::kLines;
   }
+  RunPrinter printer(spec.mode, progress, flags.json);
 
+  job::RunSetup setup;
   const bool explicit_config = !flags.config_path.empty();
-  const std::string config_path = explicit_config ? flags.config_path : job::DefaultConfigPath();
-  auto configs = job::LoadConfig(config_path, explicit_config);
+  setup.config_path = explicit_config ? flags.config_path : job::DefaultConfigPath();
+  auto configs = job::LoadConfig(setup.config_path, explicit_config);
   if (!configs.ok()) return fail(configs.error());
-  auto sides = job::ResolveSides(spec, *configs, config_path);
-  if (!sides.ok()) return fail(sides.error());
-  auto stores = job::OpenStores(*sides);
-  if (!stores.ok()) return fail(stores.error());
-  options->throttle = stores->throttle;
-
-  std::unique_ptr<state::SqliteCheckpointStore> checkpoints;
+  setup.configs = std::move(*configs);
+  // A check or a dry run writes nothing, so it needs no checkpoints.
   if (spec.mode != engine::RunMode::kCheck && !spec.dry_run) {
-    auto opened = state::SqliteCheckpointStore::Open(
-        flags.state_dir.empty() ? DefaultStateDir() : flags.state_dir, job::RunName(*stores));
-    if (!opened.ok()) return fail(opened.error());
-    checkpoints = std::move(*opened);
+    setup.state_dir = flags.state_dir.empty() ? DefaultStateDir() : flags.state_dir;
   }
-
-  // check and --dry-run name each key that differs, one line each, as rclone check does.
-  options->on_difference = [&](const engine::Difference& d) {
-    if (flags.json) return;  // one summary object only; the report has every key
-    const char* verb = spec.mode == engine::RunMode::kCheck ? ""
-                       : d.is_delete                         ? "would delete: "
-                                                             : "would copy: ";
-    std::printf("%s: %s%s\n", d.key.c_str(), verb, d.what.c_str());
-  };
 
   std::stop_source interrupt;
   Result<engine::RunSummary> summary = Status::Internal("not run");
   {
     InterruptWatcher watcher(interrupt);
-    summary = engine::RunSync(*stores->source, *stores->destination, *options,
-                              checkpoints.get(), interrupt.get_token());
+    summary = job::RunJob(spec, setup, printer, interrupt.get_token());
   }
   if (!summary.ok()) return fail(summary.error());
-  PrintSummary(*summary, flags);
+  printer.PrintSummary(*summary);
   if (!summary->delete_refusal.ok()) return fail(summary->delete_refusal);
   if (summary->failed > 0) return kExitPartial;
   if (spec.mode == engine::RunMode::kCheck && summary->differences > 0) return kExitDifferences;

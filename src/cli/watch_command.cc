@@ -16,7 +16,7 @@
 #include "events/notification_setup.h"
 #include "service/resync_schedule.h"
 #include "state/sequencer_store.h"
-#include "state/sqlite_checkpoint_store.h"
+#include "job/run.h"
 
 namespace ferry::cli {
 namespace {
@@ -129,35 +129,35 @@ int RunWatchCommand(WatchFlags& flags, const CLI::App& command) {
   spec.src = spec.src.Over(flags.both);
   spec.dst = spec.dst.Over(flags.both);
   CollectFilters(command, spec);
-  auto options = job::MakeRunOptions(spec);
-  if (!options.ok()) return fail(options.error());
   auto next_resync = service::ParseResyncSchedule(flags.resync);
   if (!next_resync.ok()) return fail(std::move(next_resync).take_error().Context("--resync"));
 
+  job::RunSetup setup;
   const bool explicit_config = !flags.config_path.empty();
-  const std::string config_path = explicit_config ? flags.config_path : job::DefaultConfigPath();
-  auto configs = job::LoadConfig(config_path, explicit_config);
+  setup.config_path = explicit_config ? flags.config_path : job::DefaultConfigPath();
+  auto configs = job::LoadConfig(setup.config_path, explicit_config);
   if (!configs.ok()) return fail(configs.error());
-  auto sides = job::ResolveSides(spec, *configs, config_path);
-  if (!sides.ok()) return fail(sides.error());
-  if (sides->source.kind != job::Location::Kind::kS3) {
+  setup.configs = std::move(*configs);
+  setup.state_dir = flags.state_dir.empty() ? DefaultStateDir() : flags.state_dir;
+  auto prepared = job::PrepareRun(spec, setup);
+  if (!prepared.ok()) return fail(prepared.error());
+  const job::ResolvedSides& sides = prepared->sides;
+  if (sides.source.kind != job::Location::Kind::kS3) {
     return fail(Status::InvalidArgument("watch needs an S3 source: events come from a bucket",
                                         "a source of the form s3://bucket[/prefix] or "
                                         "NAME:bucket[/prefix]"));
   }
-  auto stores = job::OpenStores(*sides);
-  if (!stores.ok()) return fail(stores.error());
-  options->throttle = stores->throttle;
+  job::OpenedStores& stores = prepared->stores;
 
   // The queue is usually the bucket's own account's: without credentials of its
   // own it uses the source's.
   job::QueueSettings queue_settings = flags.queue;
   if (!queue_settings.endpoint.ChoosesCredentials()) {
-    queue_settings.endpoint.profile = sides->src.profile;
-    queue_settings.endpoint.secret = sides->src.secret;
-    queue_settings.endpoint.keys = sides->src.keys;
+    queue_settings.endpoint.profile = sides.src.profile;
+    queue_settings.endpoint.secret = sides.src.secret;
+    queue_settings.endpoint.keys = sides.src.keys;
   }
-  auto queue = job::OpenQueue(queue_settings, stores->http);
+  auto queue = job::OpenQueue(queue_settings, stores.http);
   if (!queue.ok()) return fail(queue.error());
 
   std::stop_source interrupt;
@@ -166,7 +166,7 @@ int RunWatchCommand(WatchFlags& flags, const CLI::App& command) {
   if (flags.create_queue) {
     auto url = events::EnsureEventQueue(
         *queue->client, queue->address,
-        {flags.max_receive_count, flags.visibility_timeout, sides->source.bucket},
+        {flags.max_receive_count, flags.visibility_timeout, sides.source.bucket},
         interrupt.get_token());
     if (!url.ok()) return fail(url.error());
   }
@@ -175,31 +175,27 @@ int RunWatchCommand(WatchFlags& flags, const CLI::App& command) {
     if (!arn.ok()) return fail(std::move(arn).take_error().Context("the events queue"));
     const std::string queue_arn =
         arn->contains("QueueArn") ? arn->at("QueueArn") : queue->address.Arn();
-    auto s3 = job::MakeS3Client(sides->src, Side::kSource, stores->http);
+    auto s3 = job::MakeS3Client(sides.src, Side::kSource, stores.http);
     if (!s3.ok()) return fail(s3.error());
-    Status st = events::SetupBucketNotification(**s3, sides->source.bucket,
-                                                job::FolderPrefix(sides->source.prefix),
+    Status st = events::SetupBucketNotification(**s3, sides.source.bucket,
+                                                job::FolderPrefix(sides.source.prefix),
                                                 queue_arn, spec.delete_extra,
                                                 interrupt.get_token());
     if (!st.ok()) return fail(st);
     std::fprintf(stderr, "ferry: s3://%s/%s sends its events to %s\n",
-                 sides->source.bucket.c_str(), job::FolderPrefix(sides->source.prefix).c_str(),
+                 sides.source.bucket.c_str(), job::FolderPrefix(sides.source.prefix).c_str(),
                  queue_arn.c_str());
   }
 
-  const std::string state_dir = flags.state_dir.empty() ? DefaultStateDir() : flags.state_dir;
-  const std::string run_name = job::RunName(*stores);
-  auto checkpoints = state::SqliteCheckpointStore::Open(state_dir, run_name);
-  if (!checkpoints.ok()) return fail(checkpoints.error());
-  auto sequencers = state::SequencerStore::Open(state_dir, run_name);
+  auto sequencers = state::SequencerStore::Open(setup.state_dir, job::RunName(stores));
   if (!sequencers.ok()) return fail(sequencers.error());
 
   events::WatchContext context;
-  context.source = stores->source.get();
-  context.destination = stores->destination.get();
-  context.watched = {sides->source.bucket, job::FolderPrefix(sides->source.prefix)};
-  context.options = &*options;
-  context.checkpoints = checkpoints->get();
+  context.source = stores.source.get();
+  context.destination = stores.destination.get();
+  context.watched = {sides.source.bucket, job::FolderPrefix(sides.source.prefix)};
+  context.options = &prepared->options;
+  context.checkpoints = prepared->checkpoints.get();
   context.sequencers = sequencers->get();
   context.sqs = queue->client.get();
   events::WatchOptions watch;

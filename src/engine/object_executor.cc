@@ -84,9 +84,9 @@ void ObjectExecutor::NoteDifference(const std::string& key, uint64_t size, const
                        : is_delete                       ? "would-delete"
                                                          : "would-copy";
   report_.Write({action, key, size, what});
-  if (options_.on_difference) {
+  if (options_.observer != nullptr) {
     std::lock_guard lock(difference_mu_);
-    options_.on_difference({key, what, is_delete});
+    options_.observer->OnDifference({key, what, is_delete});
   }
 }
 
@@ -125,15 +125,17 @@ Task<Status> ObjectExecutor::WithRetries(std::function<Task<Status>()> attempt, 
 ObjectOutcome ObjectExecutor::Fail(const store::ObjectEntry& object, const std::string& reason,
                                    int attempts, const Status& last) {
   ++counters_.failed;
+  FailedObject failure{object.key, attempts, last.ToString()};
+  if (checkpoints_ != nullptr) {
+    (void)checkpoints_->RecordFailure({failure.key, failure.attempts, failure.error});
+  }
+  if (options_.observer != nullptr) options_.observer->OnFailure(failure);
+  report_.Write({"failed", object.key, object.size, reason, "", attempts, failure.error});
   {
     std::lock_guard lock(mu_);
-    failures_.push_back({object.key, attempts, last.ToString()});
+    failures_.push_back(failure);
   }
-  if (checkpoints_ != nullptr) {
-    (void)checkpoints_->RecordFailure({object.key, attempts, last.ToString()});
-  }
-  report_.Write({"failed", object.key, object.size, reason, "", attempts, last.ToString()});
-  return {Settled::kFailed, last.ToString()};
+  return {Settled::kFailed, std::move(failure.error)};
 }
 
 Task<ObjectOutcome> ObjectExecutor::Copy(const Decision& decision) {

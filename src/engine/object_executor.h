@@ -64,8 +64,8 @@ class ObjectExecutor {
   // Waits until every submitted object is settled.
   void Drain();
 
-  // A key that differs (check, dry run): counted, reported and told to
-  // RunOptions::on_difference.
+  // A key that differs (check, dry run): counted, reported and told to the
+  // run's observer.
   void NoteDifference(const std::string& key, uint64_t size, const std::string& what,
                       bool is_delete);
 
@@ -107,7 +107,7 @@ class ObjectExecutor {
   mutable std::mutex mu_;
   Status fatal_;                        // guarded by mu_
   std::vector<FailedObject> failures_;  // guarded by mu_
-  std::mutex difference_mu_;            // one on_difference call at a time
+  std::mutex difference_mu_;            // one OnDifference call at a time
   std::atomic<uint64_t> matched_{0}, differences_{0}, parts_resumed_{0}, unverified_{0};
 
   AsyncSemaphore memory_;

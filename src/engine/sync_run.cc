@@ -44,8 +44,9 @@ Result<RunSummary> RunSync(store::ObjectStore& source, store::ObjectStore& desti
   if (!destination.StoresFolderMarkers()) filter.SkipFolderMarkers();
   Differ differ(src_cursor, dst_cursor, options.compare, filter);
 
+  RunObserver& observer = options.observer != nullptr ? *options.observer : NoObserver();
+  observer.OnStart(counters);
   {
-    ProgressPrinter progress(counters, options.progress);
     while (!stop.stop_requested()) {
       std::optional<Decision> decision = differ.Next();
       counters.listed_source = src_cursor.listed();
@@ -78,6 +79,7 @@ Result<RunSummary> RunSync(store::ObjectStore& source, store::ObjectStore& desti
     counters.listing_done = true;
     executor.Drain();
   }
+  observer.OnEnd();
 
   Status listing_status = src_cursor.status();
   if (listing_status.ok()) listing_status = dst_cursor.status();

@@ -16,6 +16,7 @@
 #include "engine/differ.h"
 #include "engine/filter.h"
 #include "engine/progress.h"
+#include "engine/run_observer.h"
 #include "engine/transferer.h"
 #include "state/checkpoint_store.h"
 #include "store/object_store.h"
@@ -23,13 +24,6 @@
 namespace ferry::engine {
 
 enum class RunMode { kSync, kCopy, kCheck };
-
-// A key that differs, as `check` and --dry-run name it.
-struct Difference {
-  std::string key;
-  std::string what;  // "missing in destination", "only in destination", "differs: size 5 ≠ 7", ...
-  bool is_delete = false;  // only in the destination (a sync --delete would remove it)
-};
 
 struct RunOptions {
   RunMode mode = RunMode::kSync;
@@ -47,19 +41,13 @@ struct RunOptions {
   int max_attempts = 5;              // per object
   int list_parallelism = 8;          // sections listed at once per side
   std::string report_path;           // JSON line per decided object; "" = none
-  ProgressStyle progress = ProgressStyle::kOff;  // a live line on stderr
   std::shared_ptr<ThrottleSignal> throttle;  // fed by the destination's client
   // When set, the run counts here, so another thread can read live progress.
   // REQUIRES: zeroed, and alive until RunSync returns.
   RunCounters* counters = nullptr;
-  // Called for every key that differs in `check` and --dry-run, one call at a time.
-  std::function<void(const Difference&)> on_difference;
-};
-
-struct FailedObject {
-  std::string key;
-  int attempts = 0;
-  std::string error;
+  // Told of progress, differences, failures and skipped entries; null = nobody.
+  // REQUIRES: alive until RunSync returns.
+  RunObserver* observer = nullptr;
 };
 
 struct RunSummary {

@@ -50,6 +50,24 @@ std::string LastKey(const WorkItem& item) {
   return "";
 }
 
+// Counts what the verifying compare finds and keeps the first 100 for the summary.
+class DifferenceCollector final : public engine::RunObserver {
+ public:
+  DifferenceCollector(bool deletes, std::vector<std::string>& first)
+      : deletes_(deletes), first_(first) {}
+  void OnDifference(const engine::Difference& d) override {
+    if (d.is_delete && !deletes_) return;
+    ++count_;
+    if (first_.size() < 100) first_.push_back(d.key + ": " + d.what);
+  }
+  uint64_t count() const { return count_; }
+
+ private:
+  const bool deletes_;  // a destination-only key differs only for a sync that deletes it
+  std::vector<std::string>& first_;
+  uint64_t count_ = 0;
+};
+
 const char* KindName(ItemKind kind) {
   return kind == ItemKind::kObjects ? "objects" : kind == ItemKind::kDeletes ? "deletes" : "parts";
 }
@@ -609,20 +627,15 @@ Result<PlannerSummary> Planner::Run() {
     // The verifying compare: as `ferry check` on the same two sides.
     engine::RunOptions check = options_;
     check.mode = engine::RunMode::kCheck;
-    check.progress = engine::ProgressStyle::kOff;
     check.report_path.clear();
     check.counters = nullptr;
-    // Objects only in the destination differ only for a sync that deletes them.
-    const bool deletes = options_.mode == engine::RunMode::kSync && options_.delete_extra;
-    uint64_t differences = 0;
-    check.on_difference = [this, deletes, &differences](const engine::Difference& d) {
-      if (d.is_delete && !deletes) return;
-      ++differences;
-      if (summary_.differing.size() < 100) summary_.differing.push_back(d.key + ": " + d.what);
-    };
+    DifferenceCollector differences(options_.mode == engine::RunMode::kSync &&
+                                        options_.delete_extra,
+                                    summary_.differing);
+    check.observer = &differences;
     auto verified = engine::RunSync(source_, destination_, check, nullptr, stop_);
     if (!verified.ok()) return std::move(verified).take_error().Context("the verifying compare");
-    summary_.differences = differences;
+    summary_.differences = differences.count();
   }
   (void)state_.FinishRun(p_.run_name, "completed");
   summary_.queue_requests = sqs_.RequestCounts();

@@ -21,6 +21,7 @@
 #include "events/s3_event.h"
 #include "fleet/fleet_queues.h"
 #include "fleet/work_item.h"
+#include "job/run.h"
 #include "job/spec_json.h"
 #include "job/sync_spec.h"
 #include "queue/batch_sender.h"
@@ -73,9 +74,7 @@ class MemoryLease {
 
 // What a worker needs to serve one run's items: both sides and an executor.
 struct Runtime {
-  job::OpenedStores stores;
-  engine::RunOptions options;
-  std::unique_ptr<state::SqliteCheckpointStore> checkpoints;
+  job::PreparedRun run;
   engine::RunCounters counters;
   std::unique_ptr<engine::ReportWriter> report;
   std::unique_ptr<engine::ObjectExecutor> executor;
@@ -313,33 +312,26 @@ Result<Runtime*> Worker::RuntimeFor(const nlohmann::json& spec_json) {
   if (auto it = runtimes_.find(key); it != runtimes_.end()) return it->second.get();
   auto spec = job::SpecFromJson(spec_json);
   if (!spec.ok()) return std::move(spec).take_error();
-  auto options = job::MakeRunOptions(*spec);
-  if (!options.ok()) return std::move(options).take_error();
-  options->transfers = std::clamp(options_.concurrency, 1, 1024);
-  options->memory = options_.memory;
-  if (options_.max_attempts > 0) options->max_attempts = options_.max_attempts;
   // Items carry resolved endpoints (the planner read its config file); no names here.
-  auto sides = job::ResolveSides(*spec, {}, "the work item");
-  if (!sides.ok()) return std::move(sides).take_error();
-  auto stores = job::OpenStores(*sides);
-  if (!stores.ok()) return std::move(stores).take_error();
+  job::RunSetup setup;
+  setup.config_path = "the work item";
+  setup.state_dir = options_.state_dir;
+  auto prepared = job::PrepareRun(*spec, setup);
+  if (!prepared.ok()) return std::move(prepared).take_error();
   auto rt = std::make_unique<Runtime>();
-  rt->stores = std::move(*stores);
-  rt->options = std::move(*options);
-  rt->options.throttle = rt->stores.throttle;
-  if (!options_.state_dir.empty()) {
-    auto checkpoints =
-        state::SqliteCheckpointStore::Open(options_.state_dir, job::RunName(rt->stores));
-    if (!checkpoints.ok()) return std::move(checkpoints).take_error();
-    rt->checkpoints = std::move(*checkpoints);
-  }
+  rt->run = std::move(*prepared);
+  // This worker's own bounds, not the planner's.
+  rt->run.options.transfers = std::clamp(options_.concurrency, 1, 1024);
+  rt->run.options.memory = options_.memory;
+  if (options_.max_attempts > 0) rt->run.options.max_attempts = options_.max_attempts;
   auto report = engine::ReportWriter::Open("");
   if (!report.ok()) return std::move(report).take_error();
   rt->report = std::move(*report);
+  job::PreparedRun& run = rt->run;
   rt->executor = std::make_unique<engine::ObjectExecutor>(
-      *rt->stores.source, *rt->stores.destination, rt->options, rt->checkpoints.get(),
+      *run.stores.source, *run.stores.destination, run.options, run.checkpoints.get(),
       rt->counters, *rt->report, stop_);
-  spdlog::info("serving {}", job::RunName(rt->stores));
+  spdlog::info("serving {}", job::RunName(rt->run.stores));
   Runtime* out = rt.get();
   runtimes_[key] = std::move(rt);
   return out;
@@ -361,30 +353,30 @@ void Worker::DropRuntime(const nlohmann::json& spec) {
 Status Worker::OpenEvents() {
   auto rt = RuntimeFor(options_.events_spec);
   if (!rt.ok()) return std::move(rt).take_error().Context("the events' sides");
-  FERRY_RETURN_IF_ERROR((*rt)->stores.source->Probe(stop_));
-  FERRY_RETURN_IF_ERROR((*rt)->stores.destination->PrepareDestination(stop_));
+  FERRY_RETURN_IF_ERROR((*rt)->run.stores.source->Probe(stop_));
+  FERRY_RETURN_IF_ERROR((*rt)->run.stores.destination->PrepareDestination(stop_));
   if (!options_.state_dir.empty()) {
     auto sequencers =
-        state::SequencerStore::Open(options_.state_dir, job::RunName((*rt)->stores));
+        state::SequencerStore::Open(options_.state_dir, job::RunName((*rt)->run.stores));
     if (!sequencers.ok()) return std::move(sequencers).take_error();
     sequencers_ = std::move(*sequencers);
   }
   events_pool_ = std::make_unique<ThreadPool>(16);
   events::ApplierContext context;
-  context.source = (*rt)->stores.source.get();
-  context.destination = (*rt)->stores.destination.get();
+  context.source = (*rt)->run.stores.source.get();
+  context.destination = (*rt)->run.stores.destination.get();
   context.watched = options_.events_source;
-  context.options = &(*rt)->options;
+  context.options = &(*rt)->run.options;
   context.sequencers = sequencers_.get();
   context.executor = (*rt)->executor.get();
   context.report = (*rt)->report.get();
-  context.apply_removals = (*rt)->options.mode == engine::RunMode::kSync &&
-                           (*rt)->options.delete_extra;
+  context.apply_removals = (*rt)->run.options.mode == engine::RunMode::kSync &&
+                           (*rt)->run.options.delete_extra;
   context.fatal = [](Status st) { spdlog::error("events: {}", st.ToString()); };
   applier_ = std::make_unique<events::EventApplier>(std::move(context), counters_.events,
                                                     *events_pool_, stop_);
   spdlog::info("applying S3 events of s3://{}/{} to {}", options_.events_source.bucket,
-               options_.events_source.prefix, (*rt)->stores.destination->Describe());
+               options_.events_source.prefix, (*rt)->run.stores.destination->Describe());
   return Status::OK();
 }
 
@@ -514,12 +506,12 @@ ItemResult Worker::DoObjects(const WorkItem& item, Runtime& rt, int receive, boo
     }
     if (receive > 1 && d.action == engine::Action::kCopy) {
       // Done before this item came back? Then it is not done again.
-      auto dst = rt.stores.destination->Head(o.source.key, stop_);
+      auto dst = rt.run.stores.destination->Head(o.source.key, stop_);
       if (dst.ok()) {
         store::ObjectEntry entry{o.source.key, dst->size, dst->etag, dst->mtime_ms, "", ""};
         auto recorded = dst->content.metadata.find(store::kSourceEtagMetadata);
         if (recorded != dst->content.metadata.end()) entry.recorded_etag = recorded->second;
-        engine::Decision again = engine::Compare(o.source, entry, rt.options.compare);
+        engine::Decision again = engine::Compare(o.source, entry, rt.run.options.compare);
         if (again.action == engine::Action::kSkip) {
           ++result.same;
           ++counters_.objects_same;
@@ -549,7 +541,7 @@ ItemResult Worker::DoObjects(const WorkItem& item, Runtime& rt, int receive, boo
           ++counters_.objects_same;
           break;
         case engine::Settled::kFailed:
-          result.failures.push_back({key, rt.options.max_attempts, outcome.error});
+          result.failures.push_back({key, rt.run.options.max_attempts, outcome.error});
           ++counters_.objects_failed;
           break;
         case engine::Settled::kDiffers:
@@ -572,7 +564,7 @@ ItemResult Worker::DoObjects(const WorkItem& item, Runtime& rt, int receive, boo
 
 ItemResult Worker::DoDeletes(const WorkItem& item, Runtime& rt, bool& cancelled) {
   ItemResult result;
-  Status st = rt.stores.destination->Delete(item.deletes, stop_);
+  Status st = rt.run.stores.destination->Delete(item.deletes, stop_);
   if (st.ok()) {
     result.deleted = item.deletes.size();
     counters_.objects_deleted += item.deletes.size();
@@ -591,7 +583,7 @@ Result<std::string> Worker::CopyPart(const PartRange& p, Runtime& rt, int n) {
   MemoryLease lease(memory_, std::max<uint64_t>(length, 1));
   std::string data;
   data.reserve(length);
-  auto meta = rt.stores.source->Read(
+  auto meta = rt.run.stores.source->Read(
       p.key, offset, length,
       [&](std::string_view chunk) {
         data.append(chunk);
@@ -610,12 +602,13 @@ Result<std::string> Worker::CopyPart(const PartRange& p, Runtime& rt, int n) {
                             std::to_string(data.size()) + " bytes of " + std::to_string(length));
   }
   const std::string digest = s3::Md5::Digest(data);
-  auto etag = rt.stores.destination->PutPart(p.key, p.upload_id, n, offset, data,
+  auto etag = rt.run.stores.destination->PutPart(p.key, p.upload_id, n, offset, data,
                                              s3::Md5::Base64(digest), stop_);
   if (!etag.ok()) return std::move(etag).take_error();
   const std::string md5 = s3::Md5::Hex(digest);
-  if (rt.stores.destination->HasMd5Etags() && rt.options.transfer.settings.sse != "aws:kms" &&
-      *etag != md5) {
+  const bool md5_etags = rt.run.stores.destination->HasMd5Etags() &&
+                         rt.run.options.transfer.settings.sse != "aws:kms";
+  if (md5_etags && *etag != md5) {
     return Status::DataLoss("part " + std::to_string(n) + " of '" + p.key + "': the destination "
                             "answered ETag " + *etag + " for bytes whose MD5 is " + md5);
   }
@@ -631,7 +624,7 @@ ItemResult Worker::DoParts(const WorkItem& item, Runtime& rt, int receive, bool&
   if (receive > 1) {
     // Parts stored by an earlier receive are kept: the planner proves the whole
     // object from the parts' MD5s before it completes the upload.
-    auto parts = rt.stores.destination->ListUploadedParts(p.key, p.upload_id, stop_);
+    auto parts = rt.run.stores.destination->ListUploadedParts(p.key, p.upload_id, stop_);
     if (!parts.ok() && parts.error().code() == Code::kNotFound) {
       result.done = true;  // completed or aborted by the planner: nothing left to do
       return result;
@@ -657,7 +650,7 @@ ItemResult Worker::DoParts(const WorkItem& item, Runtime& rt, int receive, bool&
     parts_pool_.Submit([&, n, length] {
       Status last;
       std::string etag;
-      for (int attempt = 1; attempt <= std::max(1, rt.options.max_attempts); ++attempt) {
+      for (int attempt = 1; attempt <= std::max(1, rt.run.options.max_attempts); ++attempt) {
         if (stop_.stop_requested()) break;
         auto copied = CopyPart(p, rt, n);
         if (copied.ok()) {
@@ -680,7 +673,7 @@ ItemResult Worker::DoParts(const WorkItem& item, Runtime& rt, int receive, bool&
         gone = true;
       } else {
         result.failures.push_back({p.key + " (part " + std::to_string(n) + ")",
-                                   rt.options.max_attempts, last.ToString()});
+                                   rt.run.options.max_attempts, last.ToString()});
       }
       if (--pending == 0) settled.notify_all();
     });

@@ -1,5 +1,7 @@
 #include "job/spec_json.h"
 
+#include "job/run_option_table.h"
+
 namespace ferry::job {
 namespace {
 
@@ -28,12 +30,6 @@ class Reader {
     if (const json* v = Find(key)) {
       if (v->is_boolean()) out = v->get<bool>();
       else Fail(key, "true or false");
-    }
-  }
-  void Int(const char* key, int& out) {
-    if (const json* v = Find(key)) {
-      if (v->is_number_integer()) out = v->get<int>();
-      else Fail(key, "an integer");
     }
   }
   const json* Find(const char* key) {
@@ -77,10 +73,6 @@ Result<json> SpecToJson(const SyncSpec& s) {
         "credentials, never keys",
         "give each side a profile or a Secrets Manager ARN that every worker can resolve");
   }
-  json filters = json::array();
-  for (const auto& [include, glob] : s.filters) {
-    filters.push_back({{include ? "include" : "exclude", glob}});
-  }
   const char* mode = s.mode == engine::RunMode::kCopy    ? "copy"
                      : s.mode == engine::RunMode::kCheck ? "check"
                                                          : "sync";
@@ -89,23 +81,7 @@ Result<json> SpecToJson(const SyncSpec& s) {
               {"destination", s.destination},
               {"source_endpoint", EndpointToJson(s.src)},
               {"destination_endpoint", EndpointToJson(s.dst)},
-              {"options",
-               {{"delete", s.delete_extra},
-                {"compare", s.compare},
-                {"filters", filters},
-                {"prefixes", s.prefixes},
-                {"modified_after", s.modified_after},
-                {"modified_before", s.modified_before},
-                {"storage_class", s.storage_class},
-                {"sse", s.sse},
-                {"sse_kms_key_id", s.sse_kms_key_id},
-                {"acl", s.acl},
-                {"no_metadata", s.no_metadata},
-                {"tags", s.copy_tags},
-                {"request_payer", s.request_payer},
-                {"multipart_threshold", s.multipart_threshold},
-                {"part_size", s.part_size},
-                {"max_attempts", s.max_attempts}}}};
+              {"options", OptionsToJson(s, kInWorkItem)}};
 }
 
 Result<SyncSpec> SpecFromJson(const json& j) {
@@ -122,49 +98,7 @@ Result<SyncSpec> SpecFromJson(const json& j) {
     r.Merge(ReadEndpoint(*e, "spec.destination_endpoint", s.dst));
   }
   if (const json* o = r.Find("options")) {
-    Reader opt(*o, "spec.options");
-    opt.Bool("delete", s.delete_extra);
-    opt.String("compare", s.compare);
-    if (const json* f = opt.Find("filters")) {
-      if (!f->is_array()) {
-        opt.Fail("filters", "an array");
-      } else {
-        for (const auto& rule : *f) {
-          if (!rule.is_object() || rule.size() != 1 || !rule.begin()->is_string() ||
-              (!rule.contains("include") && !rule.contains("exclude"))) {
-            opt.Fail("filters", "an array of {\"include\": GLOB} or {\"exclude\": GLOB}");
-            break;
-          }
-          s.filters.emplace_back(rule.contains("include"), rule.begin()->get<std::string>());
-        }
-      }
-    }
-    if (const json* p = opt.Find("prefixes")) {
-      if (!p->is_array()) {
-        opt.Fail("prefixes", "an array of strings");
-      } else {
-        for (const auto& prefix : *p) {
-          if (!prefix.is_string()) {
-            opt.Fail("prefixes", "an array of strings");
-            break;
-          }
-          s.prefixes.push_back(prefix.get<std::string>());
-        }
-      }
-    }
-    opt.String("modified_after", s.modified_after);
-    opt.String("modified_before", s.modified_before);
-    opt.String("storage_class", s.storage_class);
-    opt.String("sse", s.sse);
-    opt.String("sse_kms_key_id", s.sse_kms_key_id);
-    opt.String("acl", s.acl);
-    opt.Bool("no_metadata", s.no_metadata);
-    opt.Bool("tags", s.copy_tags);
-    opt.Bool("request_payer", s.request_payer);
-    opt.String("multipart_threshold", s.multipart_threshold);
-    opt.String("part_size", s.part_size);
-    opt.Int("max_attempts", s.max_attempts);
-    r.Merge(opt.status());
+    r.Merge(OptionsFromJson(*o, "spec.options", kInWorkItem, s));
   }
   FERRY_RETURN_IF_ERROR(r.status());
   if (mode == "sync") s.mode = engine::RunMode::kSync;

@@ -1,10 +1,22 @@
 #include "job/sync_spec.h"
 
+#include "job/run_option_table.h"
 #include "job/units.h"
 #include "store/local_store.h"
 #include "store/s3_store.h"
 
 namespace ferry::job {
+namespace {
+
+// The range is the option table's, as the CLI and the task JSON check it.
+Status CheckRange(const RunOptionDecl& decl, int value) {
+  if (value >= decl.min && value <= decl.max) return Status::OK();
+  return Status::InvalidArgument(decl.Flag() + " must be " + std::to_string(decl.min) + ".." +
+                                 std::to_string(decl.max));
+}
+
+}  // namespace
+
 Result<EndpointSettings> ResolveEndpoint(const Location& location,
                                          const EndpointSettings& settings,
                                          const EndpointConfigs& configs,
@@ -100,13 +112,9 @@ Result<engine::RunOptions> MakeRunOptions(const SyncSpec& spec) {
     if (!rate.ok()) return std::move(rate).take_error();
     o.bwlimit = *rate;
   }
-  if (spec.transfers < 1 || spec.transfers > 1024) {
-    return Status::InvalidArgument("--transfers must be 1..1024");
-  }
+  FERRY_RETURN_IF_ERROR(CheckRange(RunOption("transfers"), spec.transfers));
   o.transfers = spec.transfers;
-  if (spec.max_attempts < 1 || spec.max_attempts > 100) {
-    return Status::InvalidArgument("--max-attempts must be 1..100");
-  }
+  FERRY_RETURN_IF_ERROR(CheckRange(RunOption("max_attempts"), spec.max_attempts));
   o.max_attempts = spec.max_attempts;
   o.report_path = spec.report;
   return o;

@@ -27,20 +27,19 @@ RunOutcome TaskRunner::ExecuteFleet(const Task& task, LiveRun& live) {
     return out;
   };
   const FleetSpec& f = task.spec.fleet;
-  auto opened = Open(task);
+  auto opened = Prepare(task, nullptr);
   if (!opened.ok()) return fail(opened.error());
-  auto sides = job::ResolveSides(task.spec.sync, context_.configs, context_.config_path);
-  if (!sides.ok()) return fail(sides.error());
+  const job::ResolvedSides& sides = opened->sides;
   auto item_bytes = job::ParseSize(f.item_bytes, "fleet.item_bytes");
   if (!item_bytes.ok()) return fail(item_bytes.error());
   auto part_threshold = job::ParseSize(f.part_threshold, "fleet.part_threshold");
   if (!part_threshold.ok()) return fail(part_threshold.error());
 
   job::SyncSpec sent = task.spec.sync;
-  sent.source = Resolved(sides->source);
-  sent.destination = Resolved(sides->destination);
-  sent.src = sides->src;
-  sent.dst = sides->dst;
+  sent.source = Resolved(sides.source);
+  sent.destination = Resolved(sides.destination);
+  sent.src = sides.src;
+  sent.dst = sides.dst;
   auto spec_json = job::SpecToJson(sent);
   if (!spec_json.ok()) return fail(spec_json.error());
 

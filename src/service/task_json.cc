@@ -1,5 +1,7 @@
 #include "service/task_json.h"
 
+#include "job/run_option_table.h"
+
 #include <initializer_list>
 #include <set>
 
@@ -158,48 +160,7 @@ Result<TaskSpec> TaskSpecFromJson(const json& j) {
     r.Merge(ReadEndpoint(*e, "destination_endpoint", spec.sync.dst, spec.dst_credential));
   }
   if (const json* o = r.Object("options")) {
-    FieldReader opt(*o, "options");
-    job::SyncSpec& s = spec.sync;
-    opt.OnlyKnown({"delete", "dry_run", "allow_empty_source", "max_delete", "compare",
-                   "filters", "prefixes", "modified_after", "modified_before", "storage_class",
-                   "sse", "sse_kms_key_id", "acl", "no_metadata", "tags", "request_payer",
-                   "multipart_threshold", "part_size", "transfers", "memory", "bwlimit",
-                   "max_attempts"});
-    opt.Bool("delete", s.delete_extra);
-    opt.Bool("dry_run", s.dry_run);
-    opt.Bool("allow_empty_source", s.allow_empty_source);
-    opt.String("max_delete", s.max_delete);
-    opt.String("compare", s.compare);
-    opt.Strings("prefixes", s.prefixes);
-    opt.String("modified_after", s.modified_after);
-    opt.String("modified_before", s.modified_before);
-    opt.String("storage_class", s.storage_class);
-    opt.String("sse", s.sse);
-    opt.String("sse_kms_key_id", s.sse_kms_key_id);
-    opt.String("acl", s.acl);
-    opt.Bool("no_metadata", s.no_metadata);
-    opt.Bool("tags", s.copy_tags);
-    opt.Bool("request_payer", s.request_payer);
-    opt.String("multipart_threshold", s.multipart_threshold);
-    opt.String("part_size", s.part_size);
-    opt.Int("transfers", s.transfers, 1, 1024);
-    opt.String("memory", s.memory);
-    opt.String("bwlimit", s.bwlimit);
-    opt.Int("max_attempts", s.max_attempts, 1, 100);
-    if (const json* filters = opt.Array("filters")) {
-      for (const auto& f : *filters) {
-        const bool ok = f.is_object() && f.size() == 1 &&
-                        (f.contains("include") || f.contains("exclude")) &&
-                        f.begin()->is_string();
-        if (!ok) {
-          opt.Merge(Status::InvalidArgument(
-              "options.filters must be an array of {\"include\": GLOB} or {\"exclude\": GLOB}"));
-          break;
-        }
-        s.filters.emplace_back(f.contains("include"), f.begin()->get<std::string>());
-      }
-    }
-    r.Merge(opt.status());
+    r.Merge(job::OptionsFromJson(*o, "options", job::kInTask, spec.sync));
   }
   if (const json* n = r.Object("notify")) {
     FieldReader nr(*n, "notify");
@@ -256,10 +217,6 @@ Result<TaskSpec> TaskSpecFromJson(const json& j) {
 
 json TaskSpecToJson(const TaskSpec& spec) {
   const job::SyncSpec& s = spec.sync;
-  json filters = json::array();
-  for (const auto& [include, glob] : s.filters) {
-    filters.push_back({{include ? "include" : "exclude", glob}});
-  }
   return {
       {"name", spec.name},
       {"schedule", spec.schedule},
@@ -268,29 +225,7 @@ json TaskSpecToJson(const TaskSpec& spec) {
       {"destination", s.destination},
       {"source_endpoint", EndpointToJson(s.src, spec.src_credential)},
       {"destination_endpoint", EndpointToJson(s.dst, spec.dst_credential)},
-      {"options",
-       {{"delete", s.delete_extra},
-        {"dry_run", s.dry_run},
-        {"allow_empty_source", s.allow_empty_source},
-        {"max_delete", s.max_delete},
-        {"compare", s.compare},
-        {"filters", filters},
-        {"prefixes", s.prefixes},
-        {"modified_after", s.modified_after},
-        {"modified_before", s.modified_before},
-        {"storage_class", s.storage_class},
-        {"sse", s.sse},
-        {"sse_kms_key_id", s.sse_kms_key_id},
-        {"acl", s.acl},
-        {"no_metadata", s.no_metadata},
-        {"tags", s.copy_tags},
-        {"request_payer", s.request_payer},
-        {"multipart_threshold", s.multipart_threshold},
-        {"part_size", s.part_size},
-        {"transfers", s.transfers},
-        {"memory", s.memory},
-        {"bwlimit", s.bwlimit},
-        {"max_attempts", s.max_attempts}}},
+      {"options", job::OptionsToJson(s, job::kInTask)},
       {"notify",
        {{"webhook", spec.notify.webhook},
         {"sns_topic_arn", spec.notify.sns_topic_arn},

@@ -3,62 +3,41 @@
 #include <atomic>
 #include <filesystem>
 
-#include "state/sqlite_checkpoint_store.h"
-#include "store/local_store.h"
+#include "job/run.h"
 
 namespace ferry::service {
 namespace {
 
-// Passes everything to the task's checkpoint store and, as the engine records
-// an object that failed every attempt, logs it and shows it in live progress.
-class ReportingCheckpoints final : public state::CheckpointStore {
+// Shows a task's run as it goes: each object that failed every attempt in live
+// progress and the task's log, and each entry a local folder skipped in the log.
+class TaskRunObserver final : public engine::RunObserver {
  public:
-  ReportingCheckpoints(state::CheckpointStore& inner, LiveRun& live, TaskStore& tasks)
-      : inner_(inner), live_(live), tasks_(tasks) {}
+  TaskRunObserver(LiveRun& live, TaskStore& tasks) : live_(live), tasks_(tasks) {}
 
-  Status SaveUpload(const state::UploadCheckpoint& u) override { return inner_.SaveUpload(u); }
-  Result<std::optional<state::UploadCheckpoint>> FindUpload(const std::string& key) override {
-    return inner_.FindUpload(key);
-  }
-  Result<std::vector<state::UploadCheckpoint>> AllUploads() override {
-    return inner_.AllUploads();
-  }
-  Status RemoveUpload(const std::string& key) override { return inner_.RemoveUpload(key); }
-  Result<bool> SaveUploadAttempt(const state::UploadAttempt& a) override {
-    return inner_.SaveUploadAttempt(a);
-  }
-  Result<std::vector<state::UploadAttempt>> UploadAttempts() override {
-    return inner_.UploadAttempts();
-  }
-  Status RemoveUploadAttempt(const std::string& key) override {
-    return inner_.RemoveUploadAttempt(key);
-  }
-  Status SavePart(const std::string& key, const state::FinishedPart& part) override {
-    return inner_.SavePart(key, part);
-  }
-  Result<std::vector<state::FinishedPart>> Parts(const std::string& key) override {
-    return inner_.Parts(key);
-  }
-  Status RecordFailure(const state::FailureRecord& f) override {
+  void OnFailure(const engine::FailedObject& f) override {
     live_.AddFailure({f.key, f.attempts, f.error});
     // A run where everything fails must not flood the log: the first ones tell.
     const uint64_t n = ++logged_;
     if (n <= kMaxFailuresLogged) {
-      (void)tasks_.AppendLog(live_.task_id, live_.run_id, "error",
-                             "'" + f.key + "' failed after " + std::to_string(f.attempts) +
-                                 " attempts: " + f.error);
+      Log("error", "'" + f.key + "' failed after " + std::to_string(f.attempts) +
+                       " attempts: " + f.error);
     } else if (n == kMaxFailuresLogged + 1) {
-      (void)tasks_.AppendLog(live_.task_id, live_.run_id, "error",
-                             "more objects failed; the run's progress counts them all");
+      Log("error", "more objects failed; the run's progress counts them all");
     }
-    return inner_.RecordFailure(f);
   }
-  Status ClearFailure(const std::string& key) override { return inner_.ClearFailure(key); }
+
+  void OnSkip(const std::string& where, const std::string& key,
+              const std::string& why) override {
+    Log("warning", "skipped '" + key + "' in " + where + ": " + why);
+  }
 
  private:
   static constexpr uint64_t kMaxFailuresLogged = 1000;
 
-  state::CheckpointStore& inner_;
+  void Log(const char* level, const std::string& line) {
+    (void)tasks_.AppendLog(live_.task_id, live_.run_id, level, line);
+  }
+
   LiveRun& live_;
   TaskStore& tasks_;
   std::atomic<uint64_t> logged_{0};
@@ -74,7 +53,7 @@ Result<int64_t> TaskRunner::PendingUploads(const std::string& task_id) const {
   return state::SqliteCheckpointStore::CountUploads(StateDir(task_id));
 }
 
-Result<TaskRunner::Opened> TaskRunner::Open(const Task& task) {
+Result<job::PreparedRun> TaskRunner::Prepare(const Task& task, engine::RunCounters* counters) {
   // Checked again, against the user who saved the spec as they are now: the
   // config file, the stored credentials or the user's role may have changed.
   TaskActor actor{task.spec_owner(), Role::kViewer};
@@ -92,37 +71,24 @@ Result<TaskRunner::Opened> TaskRunner::Open(const Task& task) {
                                     "an operator or admin saves the task again (PUT)");
   }
   FERRY_RETURN_IF_ERROR(CheckTaskSpec(task.spec, context_, actor));
-  auto options = job::MakeRunOptions(task.spec.sync);
-  if (!options.ok()) return std::move(options).take_error();
-  auto sides = job::ResolveSides(task.spec.sync, context_.configs, context_.config_path);
-  if (!sides.ok()) return std::move(sides).take_error();
+  job::RunSetup setup;
+  setup.configs = context_.configs;
+  setup.config_path = context_.config_path;
   if (!task.spec.src_credential.empty()) {
     auto keys = credentials_.Get(task.spec.src_credential);
     if (!keys.ok()) return std::move(keys).take_error().WithSide(Side::kSource);
-    sides->src.keys = std::move(*keys);
+    setup.src_keys = std::move(*keys);
   }
   if (!task.spec.dst_credential.empty()) {
     auto keys = credentials_.Get(task.spec.dst_credential);
     if (!keys.ok()) return std::move(keys).take_error().WithSide(Side::kDestination);
-    sides->dst.keys = std::move(*keys);
+    setup.dst_keys = std::move(*keys);
   }
-  auto stores = job::OpenStores(*sides);
-  if (!stores.ok()) return std::move(stores).take_error();
   // Local folders stay inside --local-root, through no link, for the whole run.
-  for (auto [store, side] : {std::pair{stores->source.get(), Side::kSource},
-                             std::pair{stores->destination.get(), Side::kDestination}}) {
-    if (auto* local = dynamic_cast<store::LocalStore*>(store)) {
-      Status st = local->ConfineTo(context_.local_root);
-      if (!st.ok()) return std::move(st).WithSide(side);
-    }
-  }
-  Opened opened{std::move(*stores), std::move(*options), nullptr};
-  opened.options.throttle = opened.stores.throttle;
-  auto checkpoints =
-      state::SqliteCheckpointStore::Open(StateDir(task.id), job::RunName(opened.stores));
-  if (!checkpoints.ok()) return std::move(checkpoints).take_error();
-  opened.checkpoints = std::move(*checkpoints);
-  return opened;
+  setup.confine_local_to = context_.local_root;
+  setup.state_dir = StateDir(task.id);
+  setup.counters = counters;
+  return job::PrepareRun(task.spec.sync, setup);
 }
 
 RunOutcome TaskRunner::Execute(const Task& task, LiveRun& live) {
@@ -145,24 +111,13 @@ RunOutcome TaskRunner::ExecuteUnguarded(const Task& task, LiveRun& live) {
   if (!task.spec.trigger.events.empty()) return ExecuteWatch(task, live);
   if (!task.spec.fleet.queue.empty()) return ExecuteFleet(task, live);
   RunOutcome out;
-  auto opened = Open(task);
-  if (!opened.ok()) {
-    out.status = opened.error();
+  auto prepared = Prepare(task, &live.counters);
+  if (!prepared.ok()) {
+    out.status = prepared.error();
     return out;
   }
-  ReportingCheckpoints checkpoints(*opened->checkpoints, live, tasks_);
-  for (auto* store : {opened->stores.source.get(), opened->stores.destination.get()}) {
-    if (auto* local = dynamic_cast<store::LocalStore*>(store)) {
-      const std::string root = local->Describe();
-      local->SetSkipReporter([this, &live, root](const std::string& key, const std::string& why) {
-        (void)tasks_.AppendLog(live.task_id, live.run_id, "warning",
-                               "skipped '" + key + "' in " + root + ": " + why);
-      });
-    }
-  }
-  opened->options.counters = &live.counters;
-  auto summary = engine::RunSync(*opened->stores.source, *opened->stores.destination,
-                                 opened->options, &checkpoints, live.stop.get_token());
+  TaskRunObserver observer(live, tasks_);
+  auto summary = job::RunPrepared(*prepared, observer, live.stop.get_token());
   out.progress = live.Snapshot();
   if (!summary.ok()) {
     out.status = summary.error();
@@ -194,7 +149,7 @@ Status TaskRunner::Discard(const Task& task) {
   if (!pending.ok()) return std::move(pending).take_error();
   if (*pending > 0) {
     // Never leave an upload to bill the user: abort each one, or refuse.
-    auto opened = Open(task);
+    auto opened = Prepare(task, nullptr);
     if (!opened.ok()) {
       return Status(Code::kFailedPrecondition,
                     "task " + task.id + " has " + std::to_string(*pending) +

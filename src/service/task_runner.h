@@ -7,7 +7,7 @@
 #include <string>
 
 #include "core/status.h"
-#include "job/sync_spec.h"
+#include "job/run.h"
 #include "service/credential_store.h"
 #include "service/live_run.h"
 #include "service/task.h"
@@ -41,12 +41,10 @@ class TaskRunner {
   Result<int64_t> PendingUploads(const std::string& task_id) const;
 
  private:
-  struct Opened {
-    job::OpenedStores stores;
-    engine::RunOptions options;
-    std::unique_ptr<state::SqliteCheckpointStore> checkpoints;
-  };
-  Result<Opened> Open(const Task& task);
+  // The task's run, checked against its owner as they are now, with its stored
+  // credentials, confined to --local-root, checkpointed in StateDir; `counters`
+  // (may be null) receive live progress.
+  Result<job::PreparedRun> Prepare(const Task& task, engine::RunCounters* counters);
   RunOutcome ExecuteUnguarded(const Task& task, LiveRun& live);
   // A task with an events trigger: applies events until stopped (task_watch.cc).
   RunOutcome ExecuteWatch(const Task& task, LiveRun& live);

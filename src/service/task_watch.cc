@@ -17,10 +17,9 @@ RunOutcome TaskRunner::ExecuteWatch(const Task& task, LiveRun& live) {
     out.progress = live.Snapshot();
     return out;
   };
-  auto opened = Open(task);
+  auto opened = Prepare(task, nullptr);
   if (!opened.ok()) return fail(opened.error());
-  auto sides = job::ResolveSides(task.spec.sync, context_.configs, context_.config_path);
-  if (!sides.ok()) return fail(sides.error());
+  const job::ResolvedSides& sides = opened->sides;
   const TriggerSpec& trigger = task.spec.trigger;
   auto resync = ParseResyncSchedule(trigger.resync);
   if (!resync.ok()) return fail(std::move(resync).take_error().Context("trigger.resync"));
@@ -37,8 +36,8 @@ RunOutcome TaskRunner::ExecuteWatch(const Task& task, LiveRun& live) {
     if (!keys.ok()) return fail(std::move(keys).take_error().Context("the events queue"));
     queue_settings.endpoint.keys = std::move(*keys);
   } else {
-    queue_settings.endpoint.profile = sides->src.profile;
-    queue_settings.endpoint.secret = sides->src.secret;
+    queue_settings.endpoint.profile = sides.src.profile;
+    queue_settings.endpoint.secret = sides.src.secret;
   }
   auto queue = job::OpenQueue(queue_settings, opened->stores.http, "trigger.queue_");
   if (!queue.ok()) return fail(queue.error());
@@ -48,7 +47,7 @@ RunOutcome TaskRunner::ExecuteWatch(const Task& task, LiveRun& live) {
   events::WatchContext context;
   context.source = opened->stores.source.get();
   context.destination = opened->stores.destination.get();
-  context.watched = {sides->source.bucket, job::FolderPrefix(sides->source.prefix)};
+  context.watched = {sides.source.bucket, job::FolderPrefix(sides.source.prefix)};
   context.options = &opened->options;
   context.checkpoints = opened->checkpoints.get();
   context.sequencers = sequencers->get();

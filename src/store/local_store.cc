@@ -231,8 +231,9 @@ void LocalStore::Skip(const std::string& key, const std::string& why) {
     std::lock_guard lock(mu_);
     if (!skipped_.insert(key).second) return;
   }
+  // A name from the disk may hold control characters: shown escaped, everywhere.
   if (reporter_) {
-    reporter_(key, why);
+    reporter_(Printable(key), why);
   } else {
     spdlog::warn("skipped '{}' in {}: {}", Printable(key), root_, why);
   }

@@ -32,8 +32,9 @@ class LocalStore final : public BlockingIoStore {
   // InvalidArgument when the root does not lie inside the boundary.
   Status ConfineTo(const std::string& boundary);
 
-  // Called once per skipped entry (a symbolic link, a socket...) with its key and
-  // why; by default a warning in the log. Set before the first listing.
+  // Called once per skipped entry (a symbolic link, a socket...) with its key
+  // (control characters escaped) and why; by default a warning in the log. Set
+  // before the first listing.
   using SkipReporter = std::function<void(const std::string& key, const std::string& why)>;
   void SetSkipReporter(SkipReporter reporter) { reporter_ = std::move(reporter); }
 

@@ -7,19 +7,14 @@
 #include <thread>
 
 #include "core/backoff.h"
+#include "store/store_errors.h"
 
 namespace ferry::engine {
 namespace {
 
-// Errors that no other object would escape either: stop the run.
-bool IsFatal(const Status& st) {
-  return st.code() == Code::kUnauthenticated || st.service_code() == "NoSuchBucket";
-}
-
 // Worth another attempt of the whole object.
 bool IsWorthRetrying(const Status& st) {
-  return st.IsRetryable() || st.code() == Code::kDataLoss ||
-         (st.code() == Code::kNotFound && st.service_code() == "NoSuchUpload");
+  return st.IsRetryable() || st.code() == Code::kDataLoss || store::IsMissingUpload(st);
 }
 
 }  // namespace
@@ -113,7 +108,7 @@ Task<Status> ObjectExecutor::WithRetries(std::function<Task<Status>()> attempt, 
   std::stop_token stop = stop_.get_token();
   for (attempts = 1; attempts <= options_.max_attempts && !stop.stop_requested(); ++attempts) {
     last = co_await attempt();
-    if (last.ok() || IsFatal(last) || !IsWorthRetrying(last)) break;
+    if (last.ok() || store::EndsTheRun(last) || !IsWorthRetrying(last)) break;
     if (attempts < options_.max_attempts) {
       co_await timers_.Sleep(FullJitterDelay({}, attempts), stop);
     }
@@ -165,7 +160,7 @@ Task<ObjectOutcome> ObjectExecutor::Copy(const Decision& decision) {
     report_.Write(line);
     co_return ObjectOutcome{Settled::kCopied, ""};
   }
-  if (IsFatal(last)) {
+  if (store::EndsTheRun(last)) {
     Fatal(last);
     co_return ObjectOutcome{Settled::kCancelled, last.ToString()};
   }
@@ -189,7 +184,7 @@ Task<ObjectOutcome> ObjectExecutor::Check(Decision decision) {
       },
       attempts);
   if (stop_.stop_requested()) co_return ObjectOutcome{Settled::kCancelled, ""};
-  if (IsFatal(last)) {
+  if (store::EndsTheRun(last)) {
     Fatal(last);
     co_return ObjectOutcome{Settled::kCancelled, last.ToString()};
   }

@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "engine/differ.h"
+#include "store/store_errors.h"
 
 namespace ferry::events {
 namespace {
@@ -14,15 +15,6 @@ int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-// Errors no other event would escape either: the caller must stop.
-bool IsFatal(const Status& st) {
-  return st.code() == Code::kUnauthenticated || st.service_code() == "NoSuchBucket";
-}
-
-bool IsGone(const Status& st) {
-  return st.code() == Code::kNotFound && st.service_code() != "NoSuchBucket";
 }
 
 // What is left of one message's records.
@@ -137,14 +129,14 @@ void EventApplier::ApplyCreated(const ObjectEvent& event, const std::string& key
   auto head = c_.source->Head(key, stop);
   if (!head.ok()) {
     if (stop.stop_requested()) return finish(Applied::kCancelled);
-    if (IsGone(head.error())) {
+    if (store::IsMissingObject(head.error())) {
       ++counters_.gone;
       Log("info", "'" + key + "' is gone from the source since its " + event.name +
                       " event: skipped (its removal has an event of its own)");
       c_.report->Write({"skipped", key, event.size, "gone from the source since the event"});
       return finish(Applied::kDone);
     }
-    if (IsFatal(head.error())) {
+    if (store::EndsTheRun(head.error())) {
       Fatal(head.error());
       return finish(Applied::kCancelled);
     }
@@ -223,8 +215,8 @@ Applied EventApplier::DeleteIfGone(const std::string& key, const std::string& re
   auto head = c_.source->Head(key, stop);
   if (head.ok()) return Applied::kDone;  // the key exists again: nothing to delete
   if (stop.stop_requested()) return Applied::kCancelled;
-  if (!IsGone(head.error())) {
-    if (IsFatal(head.error())) {
+  if (!store::IsMissingObject(head.error())) {
+    if (store::EndsTheRun(head.error())) {
       Fatal(head.error());
       return Applied::kCancelled;
     }
@@ -235,7 +227,7 @@ Applied EventApplier::DeleteIfGone(const std::string& key, const std::string& re
   Status st = c_.destination->Delete({key}, stop);
   if (!st.ok()) {
     if (stop.stop_requested()) return Applied::kCancelled;
-    if (IsFatal(st)) {
+    if (store::EndsTheRun(st)) {
       Fatal(st);
       return Applied::kCancelled;
     }

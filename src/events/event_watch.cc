@@ -19,6 +19,7 @@
 #include "events/key_serializer.h"
 #include "events/s3_event.h"
 #include "queue/in_flight.h"
+#include "store/store_errors.h"
 
 namespace ferry::events {
 namespace {
@@ -48,11 +49,6 @@ int RetryDelay(int receive_count) {
 // the poll finish, is quick; long enough that an idle watch costs a few
 // requests a minute.
 constexpr int kPollSeconds = 5;
-
-// Errors no other event would escape either: the watch must end.
-bool IsFatal(const Status& st) {
-  return st.code() == Code::kUnauthenticated || st.service_code() == "NoSuchBucket";
-}
 
 // Errors of the queue itself that waiting will not cure.
 bool IsFatalForQueue(const Status& st) {
@@ -340,7 +336,7 @@ void EventWatch::ResyncLoop() {
     ++counters_.resyncs;
     const uint64_t missed = found - found_before;
     if (!st.ok()) {
-      if (IsFatal(st)) {
+      if (store::EndsTheRun(st)) {
         Fatal(st);
         return;
       }

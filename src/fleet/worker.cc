@@ -28,7 +28,7 @@
 #include "queue/in_flight.h"
 #include "s3/checksum.h"
 #include "state/sequencer_store.h"
-#include "state/sqlite_checkpoint_store.h"
+#include "store/store_errors.h"
 
 namespace ferry::fleet {
 namespace {
@@ -669,7 +669,7 @@ ItemResult Worker::DoParts(const WorkItem& item, Runtime& rt, int receive, bool&
         result.bytes += length;
       } else if (stop_.stop_requested()) {
         cancelled = true;
-      } else if (last.code() == Code::kNotFound && last.service_code() == "NoSuchUpload") {
+      } else if (store::IsMissingUpload(last)) {
         gone = true;
       } else {
         result.failures.push_back({p.key + " (part " + std::to_string(n) + ")",

@@ -76,7 +76,8 @@ Status ReadField(const RunOptionDecl& decl, const json& v, const std::string& wh
     const auto text = v.get<std::string>();
     if (!decl.choices.empty() && !(text.empty() && (SyncSpec{}.*(*s)).empty()) &&
         std::find(decl.choices.begin(), decl.choices.end(), text) == decl.choices.end()) {
-      return wrong("one of " + Join(decl.choices));
+      return Status::InvalidArgument(where + " '" + text + "' must be one of " +
+                                     Join(decl.choices));
     }
     spec.*(*s) = text;
   } else if (auto* n = std::get_if<int SyncSpec::*>(&decl.field)) {

@@ -142,6 +142,7 @@ RunOutcome TaskRunner::Execute(const Task& task, LiveRun& live) {
 }
 
 RunOutcome TaskRunner::ExecuteUnguarded(const Task& task, LiveRun& live) {
+  if (task.spec.kind == TaskKind::kImages) return ExecuteImages(task, live);
   if (!task.spec.trigger.events.empty()) return ExecuteWatch(task, live);
   if (!task.spec.fleet.queue.empty()) return ExecuteFleet(task, live);
   RunOutcome out;

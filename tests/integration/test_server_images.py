@@ -163,3 +163,21 @@ def test_ferry_task_create_kind_images(server, operator, ferry_bin, testbed, lay
     assert r.returncode == 2 and "--delete does not apply to --kind images" in r.stderr
     r = ferry("s3://a", "s3://b", "--tag", "v1")
     assert r.returncode == 2 and "--tag applies to --kind images only" in r.stderr
+
+
+def test_an_image_that_fails_is_counted_listed_and_logged(server, operator, testbed, layout):
+    plain = testbed["registry_plain"]
+    src = unique("fail-src/app")
+    push(layout, plain, src, tags=("v2",))
+    task = operator.ok("POST", "/api/v1/tasks", {
+        "kind": "images", "source": plain["host"], "destination": f"{plain['host']}/fail-dst",
+        "images": {"list": [f"{src}:v2", f"{src}:missing"], "insecure_source": True,
+                   "insecure_destination": True, "max_attempts": 1}}, status=201)
+    run = run_once(operator, task["id"])  # the run ends; one image failed every attempt
+    p = run["progress"]
+    assert (p["listed"], p["objects_done"], p["failed"]) == (2, 1, 1)
+    [failure] = p["failures"]
+    assert failure["key"] == f"{src}:missing" and failure["attempts"] == 1
+    assert raw_digest(plain, f"fail-dst/{src}", "v2") == layout[1]["v2"]["digest"]
+    logs = operator.ok("GET", f"/api/v1/tasks/{task['id']}/logs?level=error")["logs"]
+    assert any(f"image {src}:missing" in e["message"] for e in logs), logs

@@ -123,7 +123,24 @@ export interface TaskOptions {
   max_attempts: number;
 }
 
+// Options of a task of kind "images" (container images between registries).
+export interface ImageTaskOptions {
+  tags: string[];
+  list: string[];
+  all_repos: boolean;
+  insecure_source: boolean;
+  insecure_destination: boolean;
+  transfers: number;
+  max_attempts: number;
+  src_credential: string;
+  dst_credential: string;
+}
+
+// An images task has kind "images", images, and none of the S3 fields
+// (mode, source_endpoint, destination_endpoint, options).
 export interface TaskSpec {
+  kind?: "s3" | "images";
+  images?: ImageTaskOptions;
   name: string;
   schedule: string;
   mode: "sync" | "copy" | "check";

@@ -2,7 +2,8 @@
 // creates an S3 task between the two SeaweedFS servers through the form, runs
 // it to 100% (checked with boto3), sees one object refused by the destination
 // and retries it from the page; a viewer sees but cannot change; an operator
-// cannot manage users; every page passes axe; 10,000 tasks page on the server.
+// cannot manage users; an images task shows on its page; every page passes axe;
+// 10,000 tasks page on the server.
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import {
   ADMIN_PASSWORD,
@@ -332,6 +333,31 @@ test("at phone width the list and the task page still work", async ({ browser })
   await expect(phone.getByRole("link", { name: "Administration" })).toBeVisible();
   await expectAccessible(phone, "the task page at phone width");
   await phone.context().close();
+});
+
+test("an images task shows on its page with its kind and tags", async () => {
+  const created = await page.evaluate(async () => {
+    const s = await (await fetch("/api/v1/auth/session")).json();
+    const r = await fetch("/api/v1/tasks", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": s.csrf_token },
+      body: JSON.stringify({
+        kind: "images", name: "images mirror", source: "registry.example/team/app",
+        destination: "mirror.example/app", images: { tags: ["v1", "release-*"] },
+      }),
+    });
+    return { status: r.status, id: (await r.json()).id as string, csrf: s.csrf_token as string };
+  });
+  expect(created.status).toBe(201);
+  await page.goto(`${server.url}/tasks/${created.id}`);
+  await expect(page.getByText("registry.example/team/app")).toBeVisible();
+  await expect(page.getByText("images (tags v1, release-*)")).toBeVisible();
+  await expect(page.getByRole("link", { name: "Edit" })).toHaveCount(0);
+  await expectAccessible(page, "an images task's page");
+  const deleted = await page.evaluate(async ({ id, csrf }) => {
+    return (await fetch(`/api/v1/tasks/${id}`, { method: "DELETE", headers: { "X-CSRF-Token": csrf } })).status;
+  }, created);
+  expect(deleted).toBe(204);
 });
 
 test("the task list pages 10,000 tasks on the server", async () => {

@@ -12,11 +12,13 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <sstream>
 
 #include "cli/api_client.h"
 #include "cli/exit_codes.h"
 #include "cli/sync_command.h"
+#include "job/image_spec.h"
 #include "job/location.h"
 #include "net/http_client.h"
 #include "net/url.h"
@@ -88,6 +90,46 @@ Status PrepareSpec(TaskFlags& flags, const CLI::App& cmd) {
   return Status::OK();
 }
 
+// The flags of `task create` that an images task takes (S3 flags are refused by name).
+bool ImageTaskFlag(const std::string& name) {
+  static const std::set<std::string> kNames = {
+      "source",        "destination",   "name",          "schedule",   "kind",
+      "tag",           "list",          "all-repos",     "insecure-src", "insecure-dst",
+      "transfers",     "max-attempts",  "src-credential", "dst-credential", "webhook",
+      "sns-topic-arn", "sns-region",    "sns-endpoint",  "sns-credential", "json",
+      "help"};
+  return kNames.contains(name);
+}
+
+// An images task from the flags: SRC and DST name registries, the list file is
+// read here (the server has no such file).
+Status PrepareImageSpec(TaskFlags& flags, const CLI::App& cmd) {
+  for (const CLI::Option* opt : cmd.get_options()) {
+    const std::string name = opt->get_single_name();
+    if (opt->count() > 0 && !ImageTaskFlag(name)) {
+      return Status::InvalidArgument("--" + name + " does not apply to --kind images",
+                                     "an images task takes --tag, --list, --all-repos, "
+                                     "--insecure-src, --insecure-dst, --transfers, "
+                                     "--max-attempts and the --*-credential flags");
+    }
+  }
+  service::TaskSpec& spec = flags.spec;
+  spec.kind = service::TaskKind::kImages;
+  spec.images.source = spec.sync.source;
+  spec.images.destination = spec.sync.destination;
+  if (cmd.get_option("--transfers")->count() > 0) spec.images.transfers = spec.sync.transfers;
+  if (cmd.get_option("--max-attempts")->count() > 0) {
+    spec.images.max_attempts = spec.sync.max_attempts;
+  }
+  if (!flags.image_list.empty()) {
+    auto lines = job::ReadImageListFile(flags.image_list);
+    if (!lines.ok()) return std::move(lines).take_error();
+    spec.images.list = std::move(*lines);
+  }
+  spec.sync = {};
+  return Status::OK();
+}
+
 // The JSON field a flag of `task update` sets ("src-region" -> source_endpoint.region).
 Result<json::json_pointer> FieldOfFlag(const std::string& flag, const json& full) {
   auto under = [](std::string s) {
@@ -139,7 +181,17 @@ Status Update(ApiClient& api, TaskFlags& flags, const CLI::App& update) {
 }
 
 Status Create(ApiClient& api, TaskFlags& flags, const CLI::App& create) {
-  FERRY_RETURN_IF_ERROR(PrepareSpec(flags, create));
+  if (flags.kind == "images") {
+    FERRY_RETURN_IF_ERROR(PrepareImageSpec(flags, create));
+  } else {
+    for (const char* image_only : {"--tag", "--list", "--all-repos", "--insecure-src",
+                                   "--insecure-dst"}) {
+      if (create.get_option(image_only)->count() > 0) {
+        return Status::InvalidArgument(std::string(image_only) + " applies to --kind images only");
+      }
+    }
+    FERRY_RETURN_IF_ERROR(PrepareSpec(flags, create));
+  }
   json body = service::TaskSpecToJson(flags.spec);
   auto task = api.Call("POST", "/api/v1/tasks", &body);
   if (!task.ok()) return std::move(task).take_error();
@@ -248,6 +300,26 @@ CLI::App* AddTaskCommand(CLI::App& app, TaskFlags& flags) {
   create->add_option("--sns-credential", flags.spec.notify.sns_credential,
                      "Stored credential for SNS");
   create->add_flag("--json", flags.json, "Print the created task as JSON");
+  const char* images_group = "Images (--kind images)";
+  create->add_option("--kind", flags.kind,
+                     "s3 (default): objects; images: container images, SRC and DST "
+                     "HOST[:PORT]/REPO[:TAG] (registries with --list/--all-repos)")
+      ->check(CLI::IsMember({"s3", "images"}));
+  create->add_option("--tag", flags.spec.images.tag_globs,
+                     "Only tags this name or glob ('*', '?') matches; repeat or comma-separate")
+      ->delimiter(',')
+      ->group(images_group);
+  create->add_option("--list", flags.image_list,
+                     "File of REPO[:TAG] lines to copy (# comments), sent with the task")
+      ->group(images_group);
+  create->add_flag("--all-repos", flags.spec.images.all_repos,
+                   "Every repository of SRC (catalog; DescribeRepositories on ECR)")
+      ->group(images_group);
+  create->add_flag("--insecure-src", flags.spec.images.insecure_source, "SRC serves plain HTTP")
+      ->group(images_group);
+  create->add_flag("--insecure-dst", flags.spec.images.insecure_destination,
+                   "DST serves plain HTTP")
+      ->group(images_group);
 
   CLI::App* update = task->add_subcommand(
       "update", "Change only the given fields of a task (a PATCH): its name, schedule, sides "

@@ -21,6 +21,8 @@ struct TaskFlags {
   std::string id;
   service::TaskSpec spec;  // create
   std::string mode = "sync";
+  std::string kind = "s3";  // create --kind: s3 or images
+  std::string image_list;  // create --kind images --list FILE (sent inline)
   std::string run;    // logs --run
   std::string level;  // logs --level
   bool json = false;  // list/show as JSON

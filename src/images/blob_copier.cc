@@ -62,6 +62,7 @@ Status BlobCopier::CopyOnce(const std::string& src_repo, const std::string& dst_
   }
   ++counters_.blobs_uploaded;
   counters_.bytes_uploaded += blob.size;
+  if (counters_.bytes_uploaded_live != nullptr) *counters_.bytes_uploaded_live += blob.size;
   return Status::OK();
 }
 

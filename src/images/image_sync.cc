@@ -40,6 +40,7 @@ Result<ImageSyncSummary> RunImageSync(RegistryClient& source, RegistryClient& de
   std::stop_callback forward(stop, [&run] { run.request_stop(); });
 
   CopyCounters counters;
+  counters.bytes_uploaded_live = options.bytes_uploaded_live;
   ImageSyncSummary summary;
   summary.images = jobs.size();
   std::mutex mu;  // guards summary and fatal
@@ -65,6 +66,10 @@ Result<ImageSyncSummary> RunImageSync(RegistryClient& source, RegistryClient& de
           }
           spdlog::info("retrying {} after: {}", job.Describe(), result.error().ToString());
           Pause(FullJitterDelay(backoff, attempt), run.get_token());
+        }
+        // A fatal error (or a stop) is the run's, not this image's: not reported per image.
+        if (options.on_image && (result.ok() || !IsFatal(result.error()))) {
+          options.on_image(job, result, attempt);
         }
         std::lock_guard lock(mu);
         if (result.ok()) {

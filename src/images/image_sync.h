@@ -2,6 +2,8 @@
 // parallel), each retried on transient failures, with a summary at the end.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <functional>
 #include <stop_token>
 #include <string>
@@ -21,6 +23,11 @@ struct ImageSyncOptions {
   bool dry_run = false;               // decide and report; write nothing
   // Runs once per destination repository before it is written (ECR: CreateRepository).
   std::function<Status(const std::string& repo, std::stop_token)> prepare_destination;
+  // Optional, for live progress: called as each image ends (copied, unchanged,
+  // or failed every attempt; not for a fatal error), from the copy threads.
+  std::function<void(const ImageJob&, const Result<ImageResult>&, int attempts)> on_image;
+  // Optional: uploaded blob bytes are also added here as each blob ends.
+  std::atomic<uint64_t>* bytes_uploaded_live = nullptr;
 };
 
 struct ImageFailure {

@@ -28,3 +28,9 @@ std::optional<RunState> ParseRunState(const std::string& name) {
 }
 
 }  // namespace ferry::service
+
+namespace ferry::service {
+
+const char* TaskKindName(TaskKind kind) { return kind == TaskKind::kImages ? "images" : "s3"; }
+
+}  // namespace ferry::service

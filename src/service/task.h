@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "job/image_spec.h"
 #include "job/sync_spec.h"
 
 namespace ferry::service {
@@ -58,11 +59,20 @@ struct FleetSpec {
   std::string part_threshold = "1G";
 };
 
+// What a task replicates: objects (S3, folders; `sync`) or container images
+// between registries (`images`: source, destination and images.* of the JSON).
+enum class TaskKind { kS3, kImages };
+const char* TaskKindName(TaskKind kind);
+
 struct TaskSpec {
+  TaskKind kind = TaskKind::kS3;
   std::string name;
   std::string schedule = "once";  // see schedule.h
-  job::SyncSpec sync;
-  std::string src_credential;  // names of stored credentials, "" = none
+  job::SyncSpec sync;    // kind s3
+  job::ImageSpec images; // kind images (its chunk_size, dry_run and ECR fields stay default)
+  // Names of stored credentials, "" = none. Of an images task: the registry
+  // logins (user name and password), or AWS keys for Amazon ECR.
+  std::string src_credential;
   std::string dst_credential;
   NotifySpec notify;
   TriggerSpec trigger;

@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "images/ecr_api.h"
+#include "job/image_spec.h"
 #include "job/location.h"
 #include "net/url.h"
 #include "queue/queue_address.h"
@@ -251,6 +253,48 @@ Status CheckTriggerAndFleet(const TaskSpec& spec, const job::ResolvedSides& side
   return Status::OK();
 }
 
+// One registry of an images task: a target the server may reach, and a login
+// the actor may use there. Without a stored credential a registry is read and
+// written anonymously; Amazon ECR always needs AWS keys: a stored credential,
+// or (admins, with --allow-server-credentials) the server's own.
+Status CheckImageSide(const std::string& host, const std::string& origin,
+                      const std::string& credential, const std::string& field,
+                      const std::string& credential_field, Side side,
+                      const TaskCheckContext& context, const TaskActor& actor) {
+  // Errors start with the field ("source: ..."), which names the side as well:
+  // no WithSide, which would prefix it a second time.
+  FERRY_RETURN_IF_ERROR(CheckUrl(origin, field, context));
+  if (!credential.empty()) {
+    return CheckCredential(credential, credential_field, origin, context, actor).WithSide(side);
+  }
+  if (!images::ParseEcrHost(host)) return Status::OK();
+  if (context.allow_server_credentials && actor.role == Role::kAdmin) return Status::OK();
+  return Status::PermissionDenied(
+             field + " is Amazon ECR and " + credential_field +
+                 " names no credential, and this server does not lend its own AWS credentials "
+                 "to " + (actor.role == Role::kAdmin ? "tasks" : "operators"),
+             "store AWS keys bound to " + origin + " (POST /api/v1/credentials) and name them "
+             "in " + credential_field);
+}
+
+// A task of kind images: its schedule, references, options, targets and logins.
+Status CheckImageTask(const TaskSpec& spec, const TaskCheckContext& context,
+                      const TaskActor& actor) {
+  auto schedule = Schedule::Parse(spec.schedule);
+  if (!schedule.ok()) return std::move(schedule).take_error();
+  auto parsed = job::ParseImageSpec(spec.images, job::kImageTaskFieldNames);
+  if (!parsed.ok()) return std::move(parsed).take_error();
+  FERRY_RETURN_IF_ERROR(CheckNotifyShape(spec.notify, context));
+  FERRY_RETURN_IF_ERROR(CheckImageSide(parsed->src.registry, parsed->src_origin,
+                                       spec.src_credential, "source", "images.src_credential",
+                                       Side::kSource, context, actor));
+  FERRY_RETURN_IF_ERROR(CheckImageSide(parsed->dst.registry, parsed->dst_origin,
+                                       spec.dst_credential, "destination",
+                                       "images.dst_credential", Side::kDestination, context,
+                                       actor));
+  return CheckNotify(spec.notify, context, actor);
+}
+
 }  // namespace
 
 std::string EffectiveS3Endpoint(const job::EndpointSettings& settings) {
@@ -285,6 +329,7 @@ Status CheckInsideRoot(const std::string& path, const std::string& root, Side si
 
 Status CheckTaskSpec(const TaskSpec& spec, const TaskCheckContext& context,
                      const TaskActor& actor) {
+  if (spec.kind == TaskKind::kImages) return CheckImageTask(spec, context, actor);
   auto schedule = Schedule::Parse(spec.schedule);
   if (!schedule.ok()) return std::move(schedule).take_error();
   auto options = job::MakeRunOptions(spec.sync);

@@ -129,6 +129,26 @@ json EndpointToJson(const job::EndpointSettings& e, const std::string& credentia
           {"no_sign_request", e.no_sign_request}};
 }
 
+// "notify", the same for every kind of task.
+Status ReadNotify(const json& j, NotifySpec& out) {
+  FieldReader r(j, "notify");
+  r.OnlyKnown({"webhook", "sns_topic_arn", "sns_region", "sns_endpoint", "sns_credential"});
+  r.String("webhook", out.webhook);
+  r.String("sns_topic_arn", out.sns_topic_arn);
+  r.String("sns_region", out.sns_region);
+  r.String("sns_endpoint", out.sns_endpoint);
+  r.String("sns_credential", out.sns_credential);
+  return r.status();
+}
+
+json NotifyToJson(const NotifySpec& n) {
+  return {{"webhook", n.webhook},
+          {"sns_topic_arn", n.sns_topic_arn},
+          {"sns_region", n.sns_region},
+          {"sns_endpoint", n.sns_endpoint},
+          {"sns_credential", n.sns_credential}};
+}
+
 const char* ModeName(engine::RunMode mode) {
   switch (mode) {
     case engine::RunMode::kSync: return "sync";
@@ -140,12 +160,101 @@ const char* ModeName(engine::RunMode mode) {
 
 json Optional(const std::optional<int64_t>& v) { return v ? json(*v) : json(nullptr); }
 
+// Fields of an S3 task that an images task refuses by name rather than as unknown.
+constexpr const char* kS3OnlyFields[] = {"mode",    "source_endpoint", "destination_endpoint",
+                                         "options", "trigger",         "fleet"};
+
+// A task of kind "images": source and destination are registries, images.*
+// its options (job/image_spec.h); notify as for any task.
+Result<TaskSpec> ImageTaskSpecFromJson(const json& j) {
+  TaskSpec spec;
+  spec.kind = TaskKind::kImages;
+  for (const char* field : kS3OnlyFields) {
+    if (j.contains(field) && !j[field].is_null()) {
+      return Status::InvalidArgument(std::string(field) + " does not apply to an images task",
+                                     "an images task takes source, destination, images.* "
+                                     "(tags, list, all_repos, insecure_source, "
+                                     "insecure_destination, transfers, max_attempts, "
+                                     "src_credential, dst_credential), name, schedule, notify");
+    }
+  }
+  job::ImageSpec& images = spec.images;
+  FieldReader r(j, "");
+  r.OnlyKnown({"kind", "name", "schedule", "source", "destination", "images", "notify"});
+  r.String("name", spec.name);
+  r.String("schedule", spec.schedule);
+  r.String("source", images.source);
+  r.String("destination", images.destination);
+  if (const json* o = r.Object("images")) {
+    FieldReader ir(*o, "images");
+    ir.OnlyKnown({"tags", "list", "all_repos", "insecure_source", "insecure_destination",
+                  "transfers", "max_attempts", "src_credential", "dst_credential"});
+    ir.Strings("tags", images.tag_globs);
+    ir.Strings("list", images.list);
+    ir.Bool("all_repos", images.all_repos);
+    ir.Bool("insecure_source", images.insecure_source);
+    ir.Bool("insecure_destination", images.insecure_destination);
+    ir.Int("transfers", images.transfers, 1, 256);
+    ir.Int("max_attempts", images.max_attempts, 1, 100);
+    ir.String("src_credential", spec.src_credential);
+    ir.String("dst_credential", spec.dst_credential);
+    r.Merge(ir.status());
+  }
+  if (const json* n = r.Object("notify")) r.Merge(ReadNotify(*n, spec.notify));
+  FERRY_RETURN_IF_ERROR(r.status());
+  if (images.source.empty()) {
+    return Status::InvalidArgument("the images task has no source",
+                                   "\"source\": \"HOST[:PORT]/REPO[:TAG]\", or "
+                                   "HOST[:PORT][/NAMESPACE] with images.list or images.all_repos");
+  }
+  if (images.destination.empty()) {
+    return Status::InvalidArgument("the images task has no destination",
+                                   "\"destination\": \"HOST[:PORT]/REPO\", or "
+                                   "HOST[:PORT][/PREFIX] with images.list or images.all_repos");
+  }
+  if (spec.name.empty()) spec.name = images.source + " -> " + images.destination;
+  if (spec.name.size() > 200) return Status::InvalidArgument("name is longer than 200 bytes");
+  return spec;
+}
+
+json ImageTaskSpecToJson(const TaskSpec& spec) {
+  const job::ImageSpec& images = spec.images;
+  return {{"kind", TaskKindName(spec.kind)},
+          {"name", spec.name},
+          {"schedule", spec.schedule},
+          {"source", images.source},
+          {"destination", images.destination},
+          {"images",
+           {{"tags", images.tag_globs},
+            {"list", images.list},
+            {"all_repos", images.all_repos},
+            {"insecure_source", images.insecure_source},
+            {"insecure_destination", images.insecure_destination},
+            {"transfers", images.transfers},
+            {"max_attempts", images.max_attempts},
+            {"src_credential", spec.src_credential},
+            {"dst_credential", spec.dst_credential}}},
+          {"notify", NotifyToJson(spec.notify)}};
+}
+
 }  // namespace
 
 Result<TaskSpec> TaskSpecFromJson(const json& j) {
+  // "kind" picks the shape: "s3" (the default, and every task saved before
+  // kinds existed) or "images".
+  if (j.is_object() && j.contains("kind") && !j["kind"].is_null()) {
+    const json& kind = j["kind"];
+    if (kind == "images") return ImageTaskSpecFromJson(j);
+    if (kind != "s3") {
+      return Status::InvalidArgument("kind must be \"s3\" (the default) or \"images\"");
+    }
+    if (j.contains("images")) {
+      return Status::InvalidArgument("images applies to tasks of \"kind\": \"images\" only");
+    }
+  }
   TaskSpec spec;
   FieldReader r(j, "");
-  r.OnlyKnown({"name", "schedule", "mode", "source", "destination", "source_endpoint",
+  r.OnlyKnown({"kind", "name", "schedule", "mode", "source", "destination", "source_endpoint",
                "destination_endpoint", "options", "notify", "trigger", "fleet"});
   r.String("name", spec.name);
   r.String("schedule", spec.schedule);
@@ -162,16 +271,7 @@ Result<TaskSpec> TaskSpecFromJson(const json& j) {
   if (const json* o = r.Object("options")) {
     r.Merge(job::OptionsFromJson(*o, "options", job::kInTask, spec.sync));
   }
-  if (const json* n = r.Object("notify")) {
-    FieldReader nr(*n, "notify");
-    nr.OnlyKnown({"webhook", "sns_topic_arn", "sns_region", "sns_endpoint", "sns_credential"});
-    nr.String("webhook", spec.notify.webhook);
-    nr.String("sns_topic_arn", spec.notify.sns_topic_arn);
-    nr.String("sns_region", spec.notify.sns_region);
-    nr.String("sns_endpoint", spec.notify.sns_endpoint);
-    nr.String("sns_credential", spec.notify.sns_credential);
-    r.Merge(nr.status());
-  }
+  if (const json* n = r.Object("notify")) r.Merge(ReadNotify(*n, spec.notify));
   if (const json* t = r.Object("trigger")) {
     FieldReader tr(*t, "trigger");
     tr.OnlyKnown({"events", "resync", "queue_region", "queue_endpoint", "queue_credential"});
@@ -216,6 +316,7 @@ Result<TaskSpec> TaskSpecFromJson(const json& j) {
 }
 
 json TaskSpecToJson(const TaskSpec& spec) {
+  if (spec.kind == TaskKind::kImages) return ImageTaskSpecToJson(spec);
   const job::SyncSpec& s = spec.sync;
   return {
       {"name", spec.name},
@@ -226,12 +327,7 @@ json TaskSpecToJson(const TaskSpec& spec) {
       {"source_endpoint", EndpointToJson(s.src, spec.src_credential)},
       {"destination_endpoint", EndpointToJson(s.dst, spec.dst_credential)},
       {"options", job::OptionsToJson(s, job::kInTask)},
-      {"notify",
-       {{"webhook", spec.notify.webhook},
-        {"sns_topic_arn", spec.notify.sns_topic_arn},
-        {"sns_region", spec.notify.sns_region},
-        {"sns_endpoint", spec.notify.sns_endpoint},
-        {"sns_credential", spec.notify.sns_credential}}},
+      {"notify", NotifyToJson(spec.notify)},
       {"trigger",
        {{"events", spec.trigger.events},
         {"resync", spec.trigger.resync},
@@ -269,6 +365,7 @@ std::string RedactUrl(const std::string& url) {
 json TaskToJson(const Task& task, bool show_secrets) {
   json j = TaskSpecToJson(task.spec);
   if (!show_secrets) j["notify"]["webhook"] = RedactUrl(task.spec.notify.webhook);
+  j["kind"] = TaskKindName(task.spec.kind);
   j["id"] = task.id;
   j["state"] = TaskStateName(task.state);
   j["last_error"] = task.last_error;

@@ -18,6 +18,17 @@
 //    "notify": {"webhook": "https://...", "sns_topic_arn": "arn:aws:sns:...",
 //               "sns_region": "", "sns_endpoint": "", "sns_credential": ""}}
 // Only source and destination are required. Unknown fields are errors.
+//
+// "kind": "s3" is the default (the shape above). "kind": "images" copies
+// container images between registries and takes another shape:
+//   {"kind": "images", "name": "...", "schedule": "...",
+//    "source": "HOST[:PORT]/REPO[:TAG]", "destination": "HOST[:PORT]/REPO",
+//    "images": {"tags": ["v1", "release-*"], "list": ["app:1", "tools"],
+//               "all_repos": false, "insecure_source": false, "insecure_destination": false,
+//               "transfers": 8, "max_attempts": 3,
+//               "src_credential": "stored-name", "dst_credential": "stored-name"},
+//    "notify": {...}}
+// where the S3 fields (mode, *_endpoint, options, trigger, fleet) are refused by name.
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -53,8 +53,8 @@ Result<int64_t> TaskRunner::PendingUploads(const std::string& task_id) const {
   return state::SqliteCheckpointStore::CountUploads(StateDir(task_id));
 }
 
-Result<job::PreparedRun> TaskRunner::Prepare(const Task& task, engine::RunCounters* counters) {
-  // Checked again, against the user who saved the spec as they are now: the
+Result<TaskActor> TaskRunner::SpecOwner(const Task& task) const {
+  // A spec is checked again against the user who saved it, as they are now: the
   // config file, the stored credentials or the user's role may have changed.
   TaskActor actor{task.spec_owner(), Role::kViewer};
   auto role = context_.role_of ? context_.role_of(actor.username)
@@ -70,7 +70,13 @@ Result<job::PreparedRun> TaskRunner::Prepare(const Task& task, engine::RunCounte
                                         "', who is now a viewer and may not run tasks",
                                     "an operator or admin saves the task again (PUT)");
   }
-  FERRY_RETURN_IF_ERROR(CheckTaskSpec(task.spec, context_, actor));
+  return actor;
+}
+
+Result<job::PreparedRun> TaskRunner::Prepare(const Task& task, engine::RunCounters* counters) {
+  auto actor = SpecOwner(task);
+  if (!actor.ok()) return std::move(actor).take_error();
+  FERRY_RETURN_IF_ERROR(CheckTaskSpec(task.spec, context_, *actor));
   job::RunSetup setup;
   setup.configs = context_.configs;
   setup.config_path = context_.config_path;
@@ -108,6 +114,7 @@ RunOutcome TaskRunner::Execute(const Task& task, LiveRun& live) {
 }
 
 RunOutcome TaskRunner::ExecuteUnguarded(const Task& task, LiveRun& live) {
+  if (task.spec.kind == TaskKind::kImages) return ExecuteImages(task, live);
   if (!task.spec.trigger.events.empty()) return ExecuteWatch(task, live);
   if (!task.spec.fleet.queue.empty()) return ExecuteFleet(task, live);
   RunOutcome out;

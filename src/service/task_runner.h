@@ -50,6 +50,10 @@ class TaskRunner {
   RunOutcome ExecuteWatch(const Task& task, LiveRun& live);
   // A task with a fleet queue: plans, and workers copy (task_fleet.cc).
   RunOutcome ExecuteFleet(const Task& task, LiveRun& live);
+  // A task of kind images: copies images between registries (task_images.cc).
+  RunOutcome ExecuteImages(const Task& task, LiveRun& live);
+  // Who saved the spec, with their role now; refused when they may no longer run it.
+  Result<TaskActor> SpecOwner(const Task& task) const;
 
   std::string data_dir_;
   const TaskCheckContext& context_;

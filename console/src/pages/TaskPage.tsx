@@ -386,7 +386,7 @@ export function TaskPage({ id }: { id: string }) {
             <button onClick={() => act("stop")} disabled={!!busy || !active}>
               {busy === "stop" ? "Stopping…" : "Stop"}
             </button>
-            <Link
+            {task.kind !== "images" && <Link
               className={"button" + (active ? " disabled" : "")}
               href={`/tasks/${id}/edit`}
               aria-disabled={active}
@@ -394,7 +394,7 @@ export function TaskPage({ id }: { id: string }) {
               onClick={(e) => active && e.preventDefault()}
             >
               Edit
-            </Link>
+            </Link>}
             <button className="danger" onClick={() => setConfirmDelete(true)} disabled={!!busy}>
               Delete
             </button>
@@ -420,24 +420,27 @@ export function TaskPage({ id }: { id: string }) {
           <dt>Source</dt>
           <dd className="mono wrap">
             {task.source}
-            {task.source_endpoint.endpoint && <span className="muted"> at {task.source_endpoint.endpoint}</span>}
-            {task.source_endpoint.credential && <span className="muted"> with {task.source_endpoint.credential}</span>}
+            {task.source_endpoint?.endpoint && <span className="muted"> at {task.source_endpoint.endpoint}</span>}
+            {task.source_endpoint?.credential && <span className="muted"> with {task.source_endpoint.credential}</span>}
+            {task.images?.src_credential && <span className="muted"> with {task.images.src_credential}</span>}
           </dd>
         </div>
         <div>
           <dt>Destination</dt>
           <dd className="mono wrap">
             {task.destination}
-            {task.destination_endpoint.endpoint && <span className="muted"> at {task.destination_endpoint.endpoint}</span>}
-            {task.destination_endpoint.credential && <span className="muted"> with {task.destination_endpoint.credential}</span>}
+            {task.destination_endpoint?.endpoint && <span className="muted"> at {task.destination_endpoint.endpoint}</span>}
+            {task.destination_endpoint?.credential && <span className="muted"> with {task.destination_endpoint.credential}</span>}
+            {task.images?.dst_credential && <span className="muted"> with {task.images.dst_credential}</span>}
           </dd>
         </div>
         <div>
           <dt>Mode</dt>
           <dd>
-            {task.mode}
-            {task.options.delete && " with deletes"}
-            {task.options.dry_run && " (dry run)"}
+            {task.kind === "images" ? "images" : task.mode}
+            {task.images && task.images.tags.length > 0 && ` (tags ${task.images.tags.join(", ")})`}
+            {task.options?.delete && " with deletes"}
+            {task.options?.dry_run && " (dry run)"}
           </dd>
         </div>
         <div>

@@ -77,6 +77,107 @@ TEST(TaskJsonTest, RefusesWithTheFieldNamed) {
   }
 }
 
+TEST(TaskJsonTest, AnImagesTaskRoundTripsEveryField) {
+  json in = {{"kind", "images"},
+             {"name", "mirror"},
+             {"schedule", "rate(1 hour)"},
+             {"source", "127.0.0.1:5000/team"},
+             {"destination", "127.0.0.1:5001/mirror"},
+             {"images", {{"tags", {"v1", "release-*"}},
+                         {"list", {"app", "tools:2"}},
+                         {"insecure_source", true},
+                         {"insecure_destination", true},
+                         {"transfers", 4},
+                         {"max_attempts", 2},
+                         {"src_credential", "src-login"},
+                         {"dst_credential", "dst-login"}}},
+             {"notify", {{"webhook", "http://127.0.0.1:1/hook"}}}};
+  auto spec = TaskSpecFromJson(in);
+  ASSERT_TRUE(spec.ok()) << spec.error().ToString();
+  EXPECT_EQ(spec->kind, TaskKind::kImages);
+  EXPECT_EQ(spec->images.source, "127.0.0.1:5000/team");
+  EXPECT_EQ(spec->images.tag_globs, (std::vector<std::string>{"v1", "release-*"}));
+  EXPECT_EQ(spec->images.list, (std::vector<std::string>{"app", "tools:2"}));
+  EXPECT_TRUE(spec->images.insecure_source);
+  EXPECT_EQ(spec->images.transfers, 4);
+  EXPECT_EQ(spec->images.max_attempts, 2);
+  EXPECT_EQ(spec->src_credential, "src-login");
+  EXPECT_EQ(spec->dst_credential, "dst-login");
+  EXPECT_TRUE(spec->sync.source.empty());
+  const json out = TaskSpecToJson(*spec);
+  EXPECT_EQ(out["kind"], "images");
+  EXPECT_FALSE(out.contains("options"));  // an images task shows only its own fields
+  auto again = TaskSpecFromJson(out);
+  ASSERT_TRUE(again.ok()) << again.error().ToString();
+  EXPECT_EQ(TaskSpecToJson(*again), out);
+  Task task;
+  task.spec = *spec;
+  EXPECT_EQ(TaskToJson(task)["kind"], "images");
+}
+
+TEST(TaskJsonTest, KindDefaultsToS3AndOldTasksReadUnchanged) {
+  const json old = {{"source", "s3://a"}, {"destination", "s3://b"}};
+  auto spec = TaskSpecFromJson(old);
+  ASSERT_TRUE(spec.ok());
+  EXPECT_EQ(spec->kind, TaskKind::kS3);
+  auto explicit_s3 = TaskSpecFromJson({{"kind", "s3"}, {"source", "s3://a"},
+                                       {"destination", "s3://b"}});
+  ASSERT_TRUE(explicit_s3.ok());
+  EXPECT_EQ(TaskSpecToJson(*explicit_s3), TaskSpecToJson(*spec));
+  Task task;
+  task.spec = *spec;
+  EXPECT_EQ(TaskToJson(task)["kind"], "s3");
+  // A task as the API shows it (kind included) goes back in as it came out.
+  json shown = TaskSpecToJson(*spec);
+  shown["kind"] = "s3";
+  EXPECT_TRUE(TaskSpecFromJson(shown).ok());
+}
+
+TEST(TaskJsonTest, AnImagesTaskRefusesWithTheFieldNamed) {
+  const json base = {{"kind", "images"}, {"source", "src.example/app"},
+                     {"destination", "dst.example/app"}};
+  auto with = [&](const char* key, json value) {
+    json j = base;
+    j[key] = std::move(value);
+    return j;
+  };
+  struct Case {
+    json in;
+    const char* says;
+  };
+  for (const Case& c : {
+           Case{with("kind", "helm"), "kind must be \"s3\" (the default) or \"images\""},
+           Case{with("kind", 1), "kind must be"},
+           Case{{{"kind", "images"}, {"destination", "d.example/x"}}, "has no source"},
+           Case{{{"kind", "images"}, {"source", "s.example/x"}}, "has no destination"},
+           Case{with("options", {{"delete", true}}), "options does not apply to an images task"},
+           Case{with("source_endpoint", json::object()), "source_endpoint does not apply"},
+           Case{with("mode", "copy"), "mode does not apply"},
+           Case{with("fleet", {{"queue", "q"}}), "fleet does not apply"},
+           Case{with("sourse", "x"), "unknown field 'sourse'"},
+           Case{with("images", {{"tag", {"v1"}}}), "unknown field 'images.tag'"},
+           Case{with("images", {{"tags", "v1"}}), "images.tags must be an array of strings"},
+           Case{with("images", {{"list", {1}}}), "images.list must be an array of strings"},
+           Case{with("images", {{"transfers", 0}}), "images.transfers must be an integer 1..256"},
+           Case{with("images", {{"max_attempts", 101}}), "images.max_attempts must be"},
+           Case{with("images", {{"all_repos", "yes"}}), "images.all_repos must be true or false"},
+           Case{with("images", {{"src_credential", 5}}), "images.src_credential must be a string"},
+           Case{with("notify", {{"email", "a@b"}}), "unknown field 'notify.email'"},
+       }) {
+    auto spec = TaskSpecFromJson(c.in);
+    ASSERT_FALSE(spec.ok()) << c.in.dump();
+    EXPECT_EQ(spec.error().code(), Code::kInvalidArgument);
+    EXPECT_NE(spec.error().message().find(c.says), std::string::npos)
+        << c.in.dump() << " -> " << spec.error().message();
+  }
+  // And an S3 task refuses images.* by name.
+  auto s3 = TaskSpecFromJson({{"source", "s3://a"}, {"destination", "s3://b"},
+                              {"images", {{"tags", {"v1"}}}}});
+  ASSERT_FALSE(s3.ok());
+  EXPECT_NE(s3.error().message().find("unknown field 'images'"), std::string::npos)
+      << s3.error().message();
+}
+
 TEST(TaskJsonTest, ProgressShowsThroughputAndEta) {
   RunProgress p;
   p.bytes_total = 1000;

@@ -21,9 +21,15 @@ Result<RunSummary> RunSync(store::ObjectStore& source, store::ObjectStore& desti
 
   // A missing bucket or refused key is found before any work starts.
   const bool transfer = options.mode != RunMode::kCheck && !options.dry_run;
-  FERRY_RETURN_IF_ERROR(source.Probe(outer_stop));
-  FERRY_RETURN_IF_ERROR(transfer ? destination.PrepareDestination(outer_stop)
-                                 : destination.Probe(outer_stop));
+  // Each error names its side: S3 errors do already, a folder's do not.
+  auto sided = [](Status st, Side side) {
+    if (!st.ok() && st.side() == Side::kNone) st.WithSide(side);
+    return st;
+  };
+  FERRY_RETURN_IF_ERROR(sided(source.Probe(outer_stop), Side::kSource));
+  FERRY_RETURN_IF_ERROR(sided(transfer ? destination.PrepareDestination(outer_stop)
+                                       : destination.ProbeDestination(outer_stop),
+                              Side::kDestination));
 
   auto report_or = ReportWriter::Open(options.report_path);
   if (!report_or.ok()) return std::move(report_or).take_error();

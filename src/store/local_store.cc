@@ -276,6 +276,11 @@ Status LocalStore::PrepareDestination(std::stop_token stop) {
   return Probe(stop);
 }
 
+Status LocalStore::ProbeDestination(std::stop_token stop) {
+  Status st = Probe(stop);
+  return st.code() == Code::kNotFound ? Status::OK() : st;
+}
+
 Result<std::string> LocalStore::PathFor(const std::string& key) const {
   if (key.find('\0') != std::string::npos) {
     return Status::InvalidArgument("key '" + Printable(key) + "' holds a NUL byte",
@@ -389,6 +394,8 @@ Status LocalStore::WalkSorted(int dir_fd, const std::string& dir_key, const List
 
 Status LocalStore::List(const ListRange& range, const PageSink& sink, std::stop_token stop) {
   auto root = RootFd(/*create=*/false);
+  // Missing: a destination not made yet (a source that is missing fails its Probe).
+  if (!root.ok() && root.error().code() == Code::kNotFound) return Status::OK();
   if (!root.ok()) return std::move(root).take_error();
   std::vector<ObjectEntry> page;
   FERRY_RETURN_IF_ERROR(WalkSorted(*root, "", range, page, sink, stop));

@@ -41,6 +41,7 @@ class LocalStore final : public BlockingIoStore {
   std::string Describe() const override { return root_; }
   Status Probe(std::stop_token stop) override;
   Status PrepareDestination(std::stop_token stop) override;
+  Status ProbeDestination(std::stop_token stop) override;
   Status List(const ListRange& range, const PageSink& sink, std::stop_token stop) override;
   Result<Level> ListLevel(const std::string& prefix, size_t max_objects,
                           std::stop_token stop) override;

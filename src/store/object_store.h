@@ -103,6 +103,9 @@ class ObjectStore {
   // Makes the root ready to receive objects, then probes it. A bucket must already
   // exist (creating one is the user's choice of region and policy); a folder is created.
   virtual Status PrepareDestination(std::stop_token stop) { return Probe(stop); }
+  // Probes the root as the destination of a check or a dry run: what a real run
+  // would create (a folder not made yet) is an empty destination, not an error.
+  virtual Status ProbeDestination(std::stop_token stop) { return Probe(stop); }
 
   // Every object in `range` once, in pages, in the service's order. Stops at the
   // first non-OK sink result.

@@ -113,6 +113,34 @@ TEST_F(RunJobTest, ASyncCopiesAndTellsTheObserverOfEachSkippedLink) {
   EXPECT_TRUE(fs::exists(root_ / "state"));  // checkpoints where the setup said
 }
 
+TEST_F(RunJobTest, ADryRunOrCheckToAFolderNotMadeYetComparesWithAnEmptyOne) {
+  Write("src/a.txt", "a");
+  Write("src/d/b.txt", "b");
+  for (engine::RunMode mode : {engine::RunMode::kCheck, engine::RunMode::kSync}) {
+    SyncSpec spec = Spec(mode);
+    spec.destination = (root_ / "not/made/yet").string();
+    spec.dry_run = mode == engine::RunMode::kSync;
+    RecordingObserver observer;
+    auto summary = RunJob(spec, {}, observer, {});
+    ASSERT_TRUE(summary.ok()) << summary.error().ToString();
+    EXPECT_EQ(summary->differences, 2u);
+    EXPECT_EQ(observer.differences["d/b.txt"], "missing in destination");
+    EXPECT_FALSE(fs::exists(root_ / "not"));  // nothing made
+  }
+}
+
+TEST_F(RunJobTest, AMissingSourceFolderIsAnErrorNotAnEmptySource) {
+  SyncSpec spec = Spec(engine::RunMode::kSync);
+  spec.source = (root_ / "typo").string();
+  spec.delete_extra = true;
+  Write("dst/keep.txt", "keep");
+  RecordingObserver observer;
+  auto summary = RunJob(spec, {}, observer, {});
+  ASSERT_FALSE(summary.ok());
+  EXPECT_EQ(summary.error().code(), Code::kNotFound) << summary.error().ToString();
+  EXPECT_TRUE(fs::exists(root_ / "dst/keep.txt"));
+}
+
 TEST_F(RunJobTest, AFolderOutsideTheConfinementIsRefusedWithItsSide) {
   RunSetup setup;
   setup.confine_local_to = (root_ / "src").string();

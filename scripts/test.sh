@@ -12,6 +12,9 @@ scripts/build.sh
 echo "== unit tests"
 ctest --preset release -j2 -LE integration --no-tests=error
 
+echo "== clang-tidy (.clang-tidy's checks over src/)"
+scripts/tidy.sh
+
 echo "== the fault proxy's own tests"
 python3 -m pytest tests/faults -q
 

@@ -270,7 +270,7 @@ std::vector<CLI::App*> AddAdminCommands(CLI::App& app, AdminFlags& f) {
 
 int RunAdminCommand(AdminFlags& f, const CLI::App& command) {
   ApiClient api(f.server);
-  const std::string what = command.get_name();
+  const std::string& what = command.get_name();
   const std::string action = command.get_subcommands().front()->get_name();
   Status st;
   try {  // nlohmann::json reports a field of an unexpected type by exception

@@ -266,17 +266,20 @@ class HttpClient::Driver {
       Wake();
     }));
     bool wake = false;
+    std::unique_ptr<Transfer> refused;  // the request, when the client is shutting down
     {
       std::lock_guard lock(synced_.mu);
-      if (!synced_.shutting_down) {
+      if (synced_.shutting_down) {
+        refused = std::move(t);
+      } else {
         synced_.submitted.push_back(std::move(t));
         // A driver that is awake takes the request at its next turn: no system call.
         wake = std::exchange(synced_.sleeping, false);
       }
     }
-    if (t) {
-      t->on_stop.reset();
-      t->done(Status::Cancelled("HTTP client is shutting down"));
+    if (refused) {
+      refused->on_stop.reset();
+      refused->done(Status::Cancelled("HTTP client is shutting down"));
       return;
     }
     if (wake) Wake();

@@ -22,9 +22,7 @@ bool IsWorthRetrying(const Status& st) {
 ObjectExecutor::ObjectExecutor(store::ObjectStore& source, store::ObjectStore& destination,
                                const RunOptions& options, state::CheckpointStore* checkpoints,
                                RunCounters& counters, ReportWriter& report, std::stop_token stop)
-    : source_(source),
-      destination_(destination),
-      options_(options),
+    : options_(options),
       checkpoints_(checkpoints),
       counters_(counters),
       report_(report),

@@ -95,8 +95,6 @@ class ObjectExecutor {
   void Fatal(Status st);
   bool transfer() const { return options_.mode != RunMode::kCheck && !options_.dry_run; }
 
-  store::ObjectStore& source_;
-  store::ObjectStore& destination_;
   const RunOptions& options_;
   state::CheckpointStore* checkpoints_;
   RunCounters& counters_;

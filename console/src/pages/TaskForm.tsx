@@ -441,10 +441,11 @@ export function TaskFormPage({ id }: { id?: string }) {
     (async () => {
       try {
         const [doc, creds] = await Promise.all([
-          api<{ components: { schemas: { TaskSpec: { properties: { options: { properties: Schema } } } } } }>("GET", "/openapi.json"),
+          // A task's options are one schema, made from the server's option table.
+          api<{ components: { schemas: { RunOptions: { properties: Schema } } } }>("GET", "/openapi.json"),
           api<{ credentials: Credential[] }>("GET", "/credentials"),
         ]);
-        const sc = doc.components.schemas.TaskSpec.properties.options.properties;
+        const sc = doc.components.schemas.RunOptions.properties;
         setSchema(sc);
         setCredentials(creds.credentials);
         const d = (k: string, f: string) => String(sc[k]?.default ?? f);

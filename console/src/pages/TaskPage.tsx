@@ -63,7 +63,7 @@ function RunSummary({ run }: { run: Run }) {
       </p>
       {!p.listing_done && running && (
         <p className="small">
-          Listing… {count(p.listed)} objects found so far: {count(p.matched)} identical, {count(p.objects_total)} to
+          Listing… {count(p.listed)} objects found so far: {count(p.matched)} unchanged, {count(p.objects_total)} to
           copy.
         </p>
       )}

@@ -36,7 +36,7 @@ struct RunOptions {
   KeyFilter filter;
   TransferOptions transfer;
   int transfers = 256;               // objects in flight at most (parts: transfers / 8, 4..16)
-  uint64_t memory = uint64_t{1} << 30;  // upper bound on transfer buffers
+  uint64_t memory = uint64_t{256} << 20;  // upper bound on transfer buffers (as SyncSpec's)
   uint64_t bwlimit = 0;              // bytes per second uploaded, 0 = unlimited
   int max_attempts = 5;              // per object
   int list_parallelism = 8;          // sections listed at once per side

@@ -14,7 +14,7 @@
 //                "modified_before": "", "storage_class": "", "sse": "", "sse_kms_key_id": "",
 //                "acl": "", "no_metadata": false, "tags": false, "request_payer": false,
 //                "multipart_threshold": "200M", "part_size": "", "transfers": 256,
-//                "memory": "1G", "bwlimit": "", "max_attempts": 5},
+//                "memory": "256M", "bwlimit": "", "max_attempts": 5},
 //    "notify": {"webhook": "https://...", "sns_topic_arn": "arn:aws:sns:...",
 //               "sns_region": "", "sns_endpoint": "", "sns_credential": ""}}
 // Only source and destination are required. Unknown fields are errors.

@@ -452,7 +452,7 @@ export function TaskFormPage({ id }: { id?: string }) {
         let o: OptionsState = {
           mode: "sync", deleteExtra: false, maxDelete: "", compare: d("compare", "size-etag"), filters: "",
           transfers: d("transfers", "256"), maxAttempts: d("max_attempts", "5"),
-          multipartThreshold: d("multipart_threshold", "200M"), partSize: "", memory: d("memory", "1G"),
+          multipartThreshold: d("multipart_threshold", "200M"), partSize: "", memory: d("memory", "256M"),
           bwlimit: "", storageClass: "", sse: "", dryRun: false, webhook: "",
         };
         if (id) {

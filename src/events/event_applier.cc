@@ -75,7 +75,9 @@ void EventApplier::ApplyMessage(std::shared_ptr<const EventMessage> message, int
   records->done = std::move(done);
   records->remaining = static_cast<int>(mine.size());
   for (auto& [event, key] : mine) {
-    serializer_.Run(key, [this, records, event, key, receive_count](std::function<void()> next) {
+    // Copies of the bindings: clang before 16 cannot capture a structured binding.
+    serializer_.Run(key, [this, records, event = event, key = key,
+                          receive_count](std::function<void()> next) {
       Apply(*event, key, receive_count, [records, next = std::move(next)](Applied result) {
         next();
         if (result == Applied::kFailed) records->failed = true;

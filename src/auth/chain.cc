@@ -11,7 +11,7 @@ namespace ferry::auth {
 Result<Credentials> ChainProvider::Get(std::stop_token stop) {
   std::shared_ptr<CredentialProvider> chosen;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     chosen = chosen_;
   }
   if (chosen) return chosen->Get(stop);
@@ -20,7 +20,7 @@ Result<Credentials> ChainProvider::Get(std::stop_token stop) {
     const auto& source = sources_[i];
     auto creds = source->Get(stop);
     if (creds.ok()) {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       chosen_ = source;
       return creds;
     }
@@ -42,19 +42,19 @@ Result<Credentials> ChainProvider::Get(std::stop_token stop) {
 std::optional<Credentials> ChainProvider::Cached() {
   std::shared_ptr<CredentialProvider> chosen;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     chosen = chosen_;
   }
   return chosen ? chosen->Cached() : std::nullopt;
 }
 
 bool ChainProvider::Invalidate() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return chosen_ && chosen_->Invalidate();
 }
 
 std::string ChainProvider::Describe() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return chosen_ ? chosen_->Describe() : "the default credential chain";
 }
 

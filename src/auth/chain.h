@@ -2,11 +2,11 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "auth/credentials.h"
+#include "core/mutex.h"
 #include "net/http_client.h"
 
 namespace ferry::auth {
@@ -31,8 +31,8 @@ class ChainProvider final : public CredentialProvider {
   std::vector<std::shared_ptr<CredentialProvider>> sources_;
   const size_t last_resort_;
   const std::string flag_prefix_;
-  mutable std::mutex mu_;
-  std::shared_ptr<CredentialProvider> chosen_;  // guarded by mu_
+  mutable Mutex mu_;
+  std::shared_ptr<CredentialProvider> chosen_ GUARDED_BY(mu_);
 };
 
 struct ChainOptions {

@@ -92,18 +92,18 @@ Result<std::map<std::string, std::string>> ProfileProvider::Settings() const {
 }
 
 bool ProfileProvider::Invalidate() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   cached_.reset();
   return true;
 }
 
 std::optional<Credentials> ProfileProvider::Cached() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return cached_;
 }
 
 Result<Credentials> ProfileProvider::Get(std::stop_token) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (cached_) return *cached_;
   auto settings = Settings();
   if (!settings.ok()) return std::move(settings).take_error();

@@ -4,11 +4,11 @@
 #pragma once
 
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 
 #include "auth/credentials.h"
+#include "core/mutex.h"
 
 namespace ferry::auth {
 
@@ -36,8 +36,8 @@ class ProfileProvider final : public CredentialProvider {
   std::string profile_;
   std::string credentials_path_;
   std::string config_path_;
-  std::mutex mu_;
-  std::optional<Credentials> cached_;  // guarded by mu_
+  Mutex mu_;
+  std::optional<Credentials> cached_ GUARDED_BY(mu_);
 };
 
 }  // namespace ferry::auth

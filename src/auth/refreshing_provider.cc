@@ -3,7 +3,7 @@
 namespace ferry::auth {
 
 Result<Credentials> RefreshingProvider::Get(std::stop_token stop) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (cached_ && (!cached_->expiration || *cached_->expiration - margin_ > clock_())) {
     return *cached_;
   }
@@ -14,15 +14,17 @@ Result<Credentials> RefreshingProvider::Get(std::stop_token stop) {
 }
 
 std::optional<Credentials> RefreshingProvider::Cached() {
-  std::unique_lock lock(mu_, std::try_to_lock);  // held: a refresh is under way
-  if (lock && cached_ && (!cached_->expiration || *cached_->expiration - margin_ > clock_())) {
-    return *cached_;
+  if (!mu_.TryLock()) return std::nullopt;  // held: a refresh is under way
+  std::optional<Credentials> valid;
+  if (cached_ && (!cached_->expiration || *cached_->expiration - margin_ > clock_())) {
+    valid = *cached_;
   }
-  return std::nullopt;
+  mu_.Unlock();
+  return valid;
 }
 
 bool RefreshingProvider::Invalidate() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   cached_.reset();
   return true;
 }

@@ -5,10 +5,10 @@
 
 #include <chrono>
 #include <functional>
-#include <mutex>
 #include <optional>
 
 #include "auth/credentials.h"
+#include "core/mutex.h"
 
 namespace ferry::auth {
 
@@ -32,8 +32,8 @@ class RefreshingProvider : public CredentialProvider {
  private:
   const std::chrono::seconds margin_;
   const Clock clock_;
-  std::mutex mu_;  // also serialises fetches: one refresh at a time
-  std::optional<Credentials> cached_;  // guarded by mu_
+  Mutex mu_;  // also serialises fetches: one refresh at a time
+  std::optional<Credentials> cached_ GUARDED_BY(mu_);
 };
 
 }  // namespace ferry::auth

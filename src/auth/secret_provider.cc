@@ -76,7 +76,7 @@ std::string SecretProvider::Describe() const {
 }
 
 bool SecretProvider::Invalidate() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   cached_.reset();
   return true;
 }
@@ -138,20 +138,20 @@ Result<std::string> ParseGetSecretValue(long status, const std::string& body,
 }
 
 std::optional<Credentials> SecretProvider::Cached() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return cached_;
 }
 
 Result<Credentials> SecretProvider::Get(std::stop_token stop) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (cached_) return *cached_;
   }
   auto text = ReadSecretText(stop);
   if (!text.ok()) return std::move(text).take_error();
   auto creds = ParseSecretJson(*text, Describe());
   if (!creds.ok()) return creds;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   cached_ = *creds;
   return *creds;
 }

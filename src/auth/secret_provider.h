@@ -5,11 +5,11 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 
 #include "auth/credentials.h"
+#include "core/mutex.h"
 #include "net/http_client.h"
 
 namespace ferry::auth {
@@ -45,8 +45,8 @@ class SecretProvider final : public CredentialProvider {
   std::shared_ptr<net::HttpClient> http_;
   std::string region_;
   std::string endpoint_;
-  std::mutex mu_;
-  std::optional<Credentials> cached_;  // guarded by mu_
+  Mutex mu_;
+  std::optional<Credentials> cached_ GUARDED_BY(mu_);
 };
 
 }  // namespace ferry::auth

@@ -8,9 +8,9 @@
 #include <algorithm>
 #include <cctype>
 #include <ctime>
-#include <mutex>
 #include <vector>
 
+#include "core/mutex.h"
 #include "net/url.h"
 
 namespace ferry::auth {
@@ -42,9 +42,9 @@ std::string SigningKey(const std::string& secret, const std::string& date,
   struct Cached {
     std::string secret, date, region, service, key;
   };
-  static std::mutex mu;
-  static std::vector<Cached> cache;
-  std::lock_guard lock(mu);
+  static Mutex mu;
+  static std::vector<Cached> cache GUARDED_BY(mu);
+  MutexLock lock(mu);
   for (const auto& c : cache) {
     if (c.date == date && c.region == region && c.service == service && c.secret == secret) {
       return c.key;

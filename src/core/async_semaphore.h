@@ -5,9 +5,10 @@
 #include <coroutine>
 #include <cstdint>
 #include <deque>
-#include <mutex>
 #include <utility>
 #include <vector>
+
+#include "core/mutex.h"
 
 namespace ferry {
 
@@ -34,7 +35,7 @@ class AsyncSemaphore {
   void Release(uint64_t n) {
     std::vector<std::coroutine_handle<>> ready;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       used_ -= n;
       GrantLocked(ready);
     }
@@ -44,32 +45,32 @@ class AsyncSemaphore {
   void SetCapacity(uint64_t capacity) {
     std::vector<std::coroutine_handle<>> ready;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       capacity_ = capacity;
       GrantLocked(ready);
     }
     for (auto h : ready) h.resume();
   }
   uint64_t capacity() const {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return capacity_;
   }
   uint64_t used() const {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return used_;
   }
 
  private:
-  bool Fits(uint64_t n) const { return used_ + n <= capacity_ || used_ == 0; }
+  bool Fits(uint64_t n) const REQUIRES(mu_) { return used_ + n <= capacity_ || used_ == 0; }
   bool TryTake(uint64_t n) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (!waiters_.empty() || !Fits(n)) return false;
     used_ += n;
     return true;
   }
   // False when the units were free after all (then the caller goes on at once).
   bool Enqueue(uint64_t n, std::coroutine_handle<> h) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (waiters_.empty() && Fits(n)) {
       used_ += n;
       return false;
@@ -77,7 +78,7 @@ class AsyncSemaphore {
     waiters_.emplace_back(n, h);
     return true;
   }
-  void GrantLocked(std::vector<std::coroutine_handle<>>& ready) {
+  void GrantLocked(std::vector<std::coroutine_handle<>>& ready) REQUIRES(mu_) {
     while (!waiters_.empty() && Fits(waiters_.front().first)) {
       used_ += waiters_.front().first;
       ready.push_back(waiters_.front().second);
@@ -85,10 +86,10 @@ class AsyncSemaphore {
     }
   }
 
-  mutable std::mutex mu_;
-  uint64_t capacity_;  // guarded by mu_
-  uint64_t used_ = 0;  // guarded by mu_
-  std::deque<std::pair<uint64_t, std::coroutine_handle<>>> waiters_;  // guarded by mu_
+  mutable Mutex mu_;
+  uint64_t capacity_ GUARDED_BY(mu_);
+  uint64_t used_ GUARDED_BY(mu_) = 0;
+  std::deque<std::pair<uint64_t, std::coroutine_handle<>>> waiters_ GUARDED_BY(mu_);
 };
 
 }  // namespace ferry

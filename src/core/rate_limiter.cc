@@ -6,7 +6,7 @@ namespace ferry {
 
 std::chrono::nanoseconds RateLimiter::Reserve(uint64_t bytes) {
   if (rate_ == 0) return std::chrono::nanoseconds(0);
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   const auto now = Clock::now();
   if (last_ == Clock::time_point{}) {
     last_ = now;

@@ -5,7 +5,8 @@
 
 #include <chrono>
 #include <cstdint>
-#include <mutex>
+
+#include "core/mutex.h"
 
 namespace ferry {
 
@@ -21,9 +22,9 @@ class RateLimiter {
  private:
   using Clock = std::chrono::steady_clock;
   const uint64_t rate_;
-  std::mutex mu_;
-  double tokens_ = 0;            // guarded by mu_; may go negative (debt)
-  Clock::time_point last_{};     // guarded by mu_
+  Mutex mu_;
+  double tokens_ GUARDED_BY(mu_) = 0;  // may go negative (debt)
+  Clock::time_point last_ GUARDED_BY(mu_) {};
 };
 
 }  // namespace ferry

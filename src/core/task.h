@@ -17,11 +17,11 @@
 #include <cstdlib>
 #include <functional>
 #include <future>
-#include <mutex>
 #include <optional>
 #include <type_traits>
 #include <utility>
 
+#include "core/mutex.h"
 #include "core/thread_pool.h"
 
 namespace ferry {
@@ -199,7 +199,7 @@ class TaskGroup {
   // Starts `task` now.
   void Spawn(Task<void> task) {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       ++running_;
     }
     Detach(std::move(task), [this] { Finished(); });
@@ -211,7 +211,7 @@ class TaskGroup {
       TaskGroup& group;
       bool await_ready() const noexcept { return false; }
       bool await_suspend(std::coroutine_handle<> h) {
-        std::lock_guard lock(group.mu_);
+        MutexLock lock(group.mu_);
         if (group.running_ == 0) return false;
         group.waiter_ = h;
         return true;
@@ -225,15 +225,15 @@ class TaskGroup {
   void Finished() {
     std::coroutine_handle<> waiter;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       if (--running_ == 0) waiter = std::exchange(waiter_, {});
     }
     if (waiter) waiter.resume();
   }
 
-  std::mutex mu_;
-  int running_ = 0;                     // guarded by mu_
-  std::coroutine_handle<> waiter_;      // guarded by mu_
+  Mutex mu_;
+  int running_ GUARDED_BY(mu_) = 0;
+  std::coroutine_handle<> waiter_ GUARDED_BY(mu_);
 };
 
 }  // namespace ferry

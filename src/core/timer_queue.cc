@@ -14,23 +14,23 @@ TimerQueue::TimerQueue() : thread_([this] { Run(); }) {}
 
 TimerQueue::~TimerQueue() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
   }
-  wake_.notify_all();
+  wake_.NotifyAll();
   thread_.join();
 }
 
 void TimerQueue::Add(Entry entry) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     entries_.push_back(std::move(entry));
   }
-  wake_.notify_all();
+  wake_.NotifyAll();
 }
 
 void TimerQueue::Run() {
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   for (;;) {
     const auto now = std::chrono::steady_clock::now();
     std::vector<std::coroutine_handle<>> due;
@@ -47,13 +47,13 @@ void TimerQueue::Run() {
       }
     }
     if (!due.empty()) {
-      lock.unlock();
+      lock.Unlock();
       for (auto h : due) h.resume();
-      lock.lock();
+      lock.Lock();
       continue;
     }
     if (stopping_) return;
-    wake_.wait_until(lock, next);
+    wake_.WaitUntil(lock, next);
   }
 }
 

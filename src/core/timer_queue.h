@@ -4,12 +4,12 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <coroutine>
-#include <mutex>
 #include <stop_token>
 #include <thread>
 #include <vector>
+
+#include "core/mutex.h"
 
 namespace ferry {
 
@@ -44,10 +44,10 @@ class TimerQueue {
   void Add(Entry entry);
   void Run();
 
-  std::mutex mu_;
-  std::condition_variable wake_;
-  std::vector<Entry> entries_;  // guarded by mu_
-  bool stopping_ = false;       // guarded by mu_
+  Mutex mu_;
+  CondVar wake_;
+  std::vector<Entry> entries_ GUARDED_BY(mu_);
+  bool stopping_ GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

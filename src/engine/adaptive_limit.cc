@@ -8,14 +8,14 @@ AdaptiveLimit::AdaptiveLimit(int max, std::shared_ptr<ThrottleSignal> signal)
     : max_(std::max(1, max)), limit_(std::max(1, max)), signal_(std::move(signal)) {}
 
 void AdaptiveLimit::Acquire() {
-  std::unique_lock lock(mu_);
-  freed_.wait(lock, [&] { return in_use_ < static_cast<int>(limit_); });
+  MutexLock lock(mu_);
+  freed_.Wait(lock, [&]() REQUIRES(mu_) { return in_use_ < static_cast<int>(limit_); });
   ++in_use_;
 }
 
 void AdaptiveLimit::Release() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     --in_use_;
     const uint64_t events = signal_ ? signal_->events.load() : 0;
     if (events > seen_events_) {
@@ -26,11 +26,11 @@ void AdaptiveLimit::Release() {
       limit_ = std::min<double>(max_, limit_ + 1.0 / limit_);
     }
   }
-  freed_.notify_all();
+  freed_.NotifyAll();
 }
 
 int AdaptiveLimit::limit() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return static_cast<int>(limit_);
 }
 

@@ -2,11 +2,10 @@
 // recovers when it is not: additive increase, multiplicative decrease (TCP's AIMD).
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 
+#include "core/mutex.h"
 #include "core/throttle_signal.h"
 
 namespace ferry::engine {
@@ -23,12 +22,12 @@ class AdaptiveLimit {
   int limit() const;
 
  private:
-  mutable std::mutex mu_;
-  std::condition_variable freed_;
+  mutable Mutex mu_;
+  CondVar freed_;
   const int max_;
-  double limit_;       // guarded by mu_
-  int in_use_ = 0;     // guarded by mu_
-  uint64_t seen_events_ = 0;  // guarded by mu_
+  double limit_ GUARDED_BY(mu_);
+  int in_use_ GUARDED_BY(mu_) = 0;
+  uint64_t seen_events_ GUARDED_BY(mu_) = 0;
   std::shared_ptr<ThrottleSignal> signal_;
 };
 

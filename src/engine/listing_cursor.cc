@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/mutex.h"
+
 namespace ferry::engine {
 namespace {
 
@@ -20,10 +22,10 @@ struct ListingCursor::Section {
   std::string prefix;                     // listed flat when `ready` is empty
   bool is_listing = false;
 
-  std::mutex mu;
-  std::condition_variable changed;
-  std::deque<std::vector<store::ObjectEntry>> pages;  // guarded by mu
-  bool done = false;                                  // guarded by mu
+  Mutex mu;
+  CondVar changed;
+  std::deque<std::vector<store::ObjectEntry>> pages GUARDED_BY(mu);
+  bool done GUARDED_BY(mu) = false;
 };
 
 ListingCursor::ListingCursor(store::ObjectStore& store, std::string prefix,
@@ -33,26 +35,26 @@ ListingCursor::ListingCursor(store::ObjectStore& store, std::string prefix,
 ListingCursor::~ListingCursor() {
   failed_ = true;  // wakes and ends the workers
   for (auto& s : sections_) {
-    std::lock_guard lock(s->mu);
-    s->changed.notify_all();
+    MutexLock lock(s->mu);
+    s->changed.NotifyAll();
   }
   workers_.clear();  // joins
 }
 
 void ListingCursor::Fail(Status status) {
   {
-    std::lock_guard lock(status_mu_);
+    MutexLock lock(status_mu_);
     if (status_.ok()) status_ = std::move(status);
   }
   failed_ = true;
   for (auto& s : sections_) {
-    std::lock_guard lock(s->mu);
-    s->changed.notify_all();
+    MutexLock lock(s->mu);
+    s->changed.NotifyAll();
   }
 }
 
 Status ListingCursor::status() const {
-  std::lock_guard lock(status_mu_);
+  MutexLock lock(status_mu_);
   return status_;
 }
 
@@ -117,23 +119,23 @@ void ListingCursor::Work() {
     Status st = WalkSorted(
         s.prefix,
         [&](std::vector<store::ObjectEntry>&& page) {
-          std::unique_lock lock(s.mu);
-          s.changed.wait(lock, [&] {
+          MutexLock lock(s.mu);
+          s.changed.Wait(lock, [&]() REQUIRES(s.mu) {
             return s.pages.size() < options_.queue_pages || failed_ || stop_.stop_requested();
           });
           if (failed_) return Status::Cancelled();
           if (stop_.stop_requested()) return Status::Cancelled();
           s.pages.push_back(std::move(page));
-          s.changed.notify_all();
+          s.changed.NotifyAll();
           return Status::OK();
         });
     if (!st.ok()) {
       if (!failed_) Fail(std::move(st));
       return;
     }
-    std::lock_guard lock(s.mu);
+    MutexLock lock(s.mu);
     s.done = true;
-    s.changed.notify_all();
+    s.changed.NotifyAll();
   }
 }
 
@@ -213,13 +215,13 @@ const store::ObjectEntry* ListingCursor::Next() {
       ++consumer_section_;
       continue;
     }
-    std::unique_lock lock(s.mu);
-    s.changed.wait(lock, [&] { return !s.pages.empty() || s.done || failed_; });
+    MutexLock lock(s.mu);
+    s.changed.Wait(lock, [&]() REQUIRES(s.mu) { return !s.pages.empty() || s.done || failed_; });
     if (!s.pages.empty()) {
       current_page_ = std::move(s.pages.front());
       s.pages.pop_front();
       current_index_ = 0;
-      s.changed.notify_all();
+      s.changed.NotifyAll();
     } else if (s.done) {
       ++consumer_section_;
     } else {

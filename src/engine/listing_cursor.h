@@ -16,14 +16,13 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <stop_token>
 #include <thread>
 #include <vector>
 
+#include "core/mutex.h"
 #include "store/object_store.h"
 
 namespace ferry::engine {
@@ -74,8 +73,8 @@ class ListingCursor {
 
   std::atomic<size_t> next_to_start_{0};
   std::atomic<uint64_t> listed_{0};
-  mutable std::mutex status_mu_;
-  Status status_;  // guarded by status_mu_
+  mutable Mutex status_mu_;
+  Status status_ GUARDED_BY(status_mu_);
   std::atomic<bool> failed_{false};
   std::vector<std::jthread> workers_;
 };

@@ -5,10 +5,10 @@
 
 #include <algorithm>
 #include <chrono>
-#include <mutex>
 #include <vector>
 
 #include "engine/ordered_digest.h"
+#include "core/mutex.h"
 #include "engine/transfer_checks.h"
 #include "engine/transferer.h"
 #include "s3/checksum.h"
@@ -40,14 +40,14 @@ struct Transferer::PartJob {
   std::stop_source stop_parts;
   OrderedDigest whole;
   TaskGroup group;
-  std::mutex mu;
-  Status first_error;                       // guarded by mu
-  std::map<int, state::FinishedPart> done;  // guarded by mu
+  Mutex mu;
+  Status first_error GUARDED_BY(mu);
+  std::map<int, state::FinishedPart> done GUARDED_BY(mu);
 
   // The first failure stops the other parts.
   void Fail(Status st) {
     {
-      std::lock_guard lock(mu);
+      MutexLock lock(mu);
       if (!first_error.ok()) return;
       first_error = std::move(st);
     }
@@ -77,7 +77,10 @@ Task<Result<TransferOutcome>> Transferer::CopyInParts(const store::ObjectEntry& 
   const int resumed = static_cast<int>(resumed_parts.size());
   std::vector<bool> already_stored(static_cast<size_t>(plan.parts) + 1, false);
   for (const auto& [n, part] : resumed_parts) already_stored[static_cast<size_t>(n)] = true;
-  job.done = std::move(resumed_parts);
+  {
+    MutexLock lock(job.mu);  // no part runs yet, but done is only touched under mu
+    job.done = std::move(resumed_parts);
+  }
   std::stop_callback forward(stop, [&job] {
     job.stop_parts.request_stop();
     job.whole.Abandon();
@@ -100,9 +103,11 @@ Task<Result<TransferOutcome>> Transferer::CopyInParts(const store::ObjectEntry& 
   }
   co_await job.group.Wait();
   Status first_error;
+  std::map<int, state::FinishedPart> done;
   {
-    std::lock_guard lock(job.mu);
+    MutexLock lock(job.mu);
     first_error = job.first_error;
+    done = std::move(job.done);
   }
   if (first_error.ok() && stop.stop_requested()) first_error = Status::Cancelled();
   if (!first_error.ok()) {
@@ -116,7 +121,7 @@ Task<Result<TransferOutcome>> Transferer::CopyInParts(const store::ObjectEntry& 
   // what the destination holds.
   std::vector<store::PartEtag> parts;
   std::string digests;
-  for (const auto& [n, part] : job.done) {
+  for (const auto& [n, part] : done) {
     parts.push_back({n, part.etag});
     digests += Md5::Unhex(part.md5_hex);
   }
@@ -208,7 +213,7 @@ Task<Status> Transferer::CopyPart(PartJob& job, int n, bool stored) {
     co_await Schedule(res_.hashing);  // a database write, off the HTTP loop
     if (Status st = checkpoints_->SavePart(object.key, part); !st.ok()) co_return st;
   }
-  std::lock_guard lock(job.mu);
+  MutexLock lock(job.mu);
   job.done[n] = std::move(part);
   co_return Status::OK();
 }

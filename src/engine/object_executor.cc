@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <condition_variable>
 #include <thread>
 
 #include "core/backoff.h"
@@ -46,14 +45,14 @@ void ObjectExecutor::Submit(Decision decision, std::function<void(const ObjectOu
   }
   limit_.Acquire();
   {
-    std::lock_guard lock(pending_mu_);
+    MutexLock lock(pending_mu_);
     ++pending_;
   }
   Detach(Settle(std::move(decision)), [this, done = std::move(done)](ObjectOutcome outcome) {
     limit_.Release();
     if (done) done(outcome);
-    std::lock_guard lock(pending_mu_);
-    if (--pending_ == 0) settled_.notify_all();
+    MutexLock lock(pending_mu_);
+    if (--pending_ == 0) settled_.NotifyAll();
   });
 }
 
@@ -66,8 +65,8 @@ Task<ObjectOutcome> ObjectExecutor::Settle(Decision decision) {
 }
 
 void ObjectExecutor::Drain() {
-  std::unique_lock lock(pending_mu_);
-  settled_.wait(lock, [&] { return pending_ == 0; });
+  MutexLock lock(pending_mu_);
+  settled_.Wait(lock, [&]() REQUIRES(pending_mu_) { return pending_ == 0; });
 }
 
 void ObjectExecutor::NoteDifference(const std::string& key, uint64_t size, const std::string& what,
@@ -78,26 +77,26 @@ void ObjectExecutor::NoteDifference(const std::string& key, uint64_t size, const
                                                          : "would-copy";
   report_.Write({action, key, size, what});
   if (options_.observer != nullptr) {
-    std::lock_guard lock(difference_mu_);
+    MutexLock lock(difference_mu_);
     options_.observer->OnDifference({key, what, is_delete});
   }
 }
 
 Status ObjectExecutor::fatal() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return fatal_;
 }
 
 void ObjectExecutor::Fatal(Status st) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (fatal_.ok()) fatal_ = std::move(st);
   }
   stop_.request_stop();
 }
 
 std::vector<FailedObject> ObjectExecutor::TakeFailures() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return std::move(failures_);
 }
 
@@ -125,7 +124,7 @@ ObjectOutcome ObjectExecutor::Fail(const store::ObjectEntry& object, const std::
   if (options_.observer != nullptr) options_.observer->OnFailure(failure);
   report_.Write({"failed", object.key, object.size, reason, "", attempts, failure.error});
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     failures_.push_back(failure);
   }
   return {Settled::kFailed, std::move(failure.error)};

@@ -13,12 +13,12 @@
 #include <atomic>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <stop_token>
 #include <string>
 #include <vector>
 
 #include "core/async_semaphore.h"
+#include "core/mutex.h"
 #include "core/rate_limiter.h"
 #include "core/task.h"
 #include "core/thread_pool.h"
@@ -102,10 +102,10 @@ class ObjectExecutor {
 
   std::stop_source stop_;
   std::stop_callback<std::function<void()>> forward_stop_;
-  mutable std::mutex mu_;
-  Status fatal_;                        // guarded by mu_
-  std::vector<FailedObject> failures_;  // guarded by mu_
-  std::mutex difference_mu_;            // one OnDifference call at a time
+  mutable Mutex mu_;
+  Status fatal_ GUARDED_BY(mu_);
+  std::vector<FailedObject> failures_ GUARDED_BY(mu_);
+  Mutex difference_mu_;  // one OnDifference call at a time
   std::atomic<uint64_t> parts_resumed_{0}, unverified_{0};
 
   AsyncSemaphore memory_;
@@ -118,9 +118,9 @@ class ObjectExecutor {
   Transferer transferer_;
   ContentProver prover_;
   AdaptiveLimit limit_;
-  std::mutex pending_mu_;
-  std::condition_variable settled_;
-  int pending_ = 0;  // guarded by pending_mu_
+  Mutex pending_mu_;
+  CondVar settled_;
+  int pending_ GUARDED_BY(pending_mu_) = 0;
 };
 
 }  // namespace ferry::engine

@@ -9,10 +9,10 @@
 
 #include <coroutine>
 #include <map>
-#include <mutex>
 #include <string>
 #include <string_view>
 
+#include "core/mutex.h"
 #include "s3/checksum.h"
 
 namespace ferry::engine {
@@ -25,17 +25,17 @@ class OrderedDigest {
       OrderedDigest& digest;
       int n;
       bool await_ready() {
-        std::lock_guard lock(digest.mu_);
+        MutexLock lock(digest.mu_);
         return digest.abandoned_ || digest.next_ == n;
       }
       bool await_suspend(std::coroutine_handle<> h) {
-        std::lock_guard lock(digest.mu_);
+        MutexLock lock(digest.mu_);
         if (digest.abandoned_ || digest.next_ == n) return false;
         digest.waiting_[n] = h;
         return true;
       }
       bool await_resume() {
-        std::lock_guard lock(digest.mu_);
+        MutexLock lock(digest.mu_);
         return !digest.abandoned_;
       }
     };
@@ -47,7 +47,7 @@ class OrderedDigest {
     md5_.Update(data);  // only the part whose turn it is gets here
     std::coroutine_handle<> next;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       next_ = part_number + 1;
       if (auto it = waiting_.find(next_); it != waiting_.end()) {
         next = it->second;
@@ -61,7 +61,7 @@ class OrderedDigest {
   void Abandon() {
     std::map<int, std::coroutine_handle<>> waiting;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       abandoned_ = true;
       waiting.swap(waiting_);
     }
@@ -69,15 +69,15 @@ class OrderedDigest {
   }
   // The hex MD5 of all parts fed. REQUIRES: every part was fed.
   std::string FinishHex() {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return s3::Md5::Hex(md5_.Finish());
   }
 
  private:
-  std::mutex mu_;
-  int next_ = 1;                                     // guarded by mu_
-  bool abandoned_ = false;                           // guarded by mu_
-  std::map<int, std::coroutine_handle<>> waiting_;  // guarded by mu_
+  Mutex mu_;
+  int next_ GUARDED_BY(mu_) = 1;
+  bool abandoned_ GUARDED_BY(mu_) = false;
+  std::map<int, std::coroutine_handle<>> waiting_ GUARDED_BY(mu_);
   s3::Md5 md5_;  // written by the part whose turn it is, read once all are fed
 };
 

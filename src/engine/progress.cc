@@ -95,18 +95,18 @@ ProgressPrinter::ProgressPrinter(const RunCounters& counters, ProgressStyle styl
   const auto period =
       style_ == ProgressStyle::kTerminal ? std::chrono::seconds(1) : std::chrono::seconds(10);
   thread_ = std::thread([this, period] {
-    std::unique_lock lock(mu_);
-    while (!wake_.wait_for(lock, period, [&] { return stopping_; })) Print(false);
+    MutexLock lock(mu_);
+    while (!wake_.WaitFor(lock, period, [&]() REQUIRES(mu_) { return stopping_; })) Print(false);
   });
 }
 
 ProgressPrinter::~ProgressPrinter() {
   if (!thread_.joinable()) return;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
   }
-  wake_.notify_all();
+  wake_.NotifyAll();
   thread_.join();
   Print(true);
 }

@@ -3,13 +3,12 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
-#include <mutex>
 #include <string>
 #include <thread>
 
+#include "core/mutex.h"
 #include "engine/transferer.h"
 
 namespace ferry::engine {
@@ -75,9 +74,9 @@ class ProgressPrinter {
   const RunCounters& counters_;
   const ProgressStyle style_;
   MovingRate rate_;  // used by the printing thread only
-  std::mutex mu_;
-  std::condition_variable wake_;
-  bool stopping_ = false;  // guarded by mu_
+  Mutex mu_;
+  CondVar wake_;
+  bool stopping_ GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

@@ -32,7 +32,7 @@ void ReportWriter::Write(const ReportLine& line) {
   if (!line.error.empty()) j["error"] = line.error;
   if (line.unverified) j["verified"] = false;
   const std::string text = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   std::fwrite(text.data(), 1, text.size(), file_);
   std::fputc('\n', file_);
 }

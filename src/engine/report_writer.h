@@ -5,9 +5,9 @@
 #include <cstdint>
 #include <cstdio>
 #include <memory>
-#include <mutex>
 #include <string>
 
+#include "core/mutex.h"
 #include "core/status.h"
 
 namespace ferry::engine {
@@ -33,8 +33,9 @@ class ReportWriter {
 
  private:
   explicit ReportWriter(FILE* file) : file_(file) {}
-  std::mutex mu_;
-  FILE* file_;  // guarded by mu_; null = disabled
+  Mutex mu_;
+  // Null = disabled. Set once, so read freely; the stream is written under mu_.
+  FILE* const file_ PT_GUARDED_BY(mu_);
 };
 
 }  // namespace ferry::engine

@@ -74,11 +74,10 @@ void EventApplier::ApplyMessage(std::shared_ptr<const EventMessage> message, int
   records->message = message;  // keeps the events alive until the last record is done
   records->done = std::move(done);
   records->remaining = static_cast<int>(mine.size());
-  for (auto& entry : mine) {
-    // Named copies: a lambda may not capture structured bindings before clang 16.
-    const auto* event = entry.first;
-    const std::string key = entry.second;
-    serializer_.Run(key, [this, records, event, key, receive_count](std::function<void()> next) {
+  for (auto& [event, key] : mine) {
+    // Copies of the bindings: clang before 16 cannot capture a structured binding.
+    serializer_.Run(key, [this, records, event = event, key = key,
+                          receive_count](std::function<void()> next) {
       Apply(*event, key, receive_count, [records, next = std::move(next)](Applied result) {
         next();
         if (result == Applied::kFailed) records->failed = true;

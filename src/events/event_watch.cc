@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "core/backoff.h"
+#include "core/mutex.h"
 #include "core/thread_pool.h"
 #include "engine/delete_spool.h"
 #include "engine/differ.h"
@@ -112,10 +113,10 @@ class EventWatch {
 
   std::stop_source stop_;
   std::stop_callback<std::function<void()>> forward_stop_;
-  mutable std::mutex mu_;
-  std::condition_variable changed_;
-  Status fatal_;                 // guarded by mu_
-  int messages_in_flight_ = 0;   // guarded by mu_
+  mutable Mutex mu_;
+  CondVar changed_;
+  Status fatal_ GUARDED_BY(mu_);
+  int messages_in_flight_ GUARDED_BY(mu_) = 0;
 
   engine::ObjectExecutor executor_;
   queue::InFlightMessages in_flight_;
@@ -136,15 +137,15 @@ void EventWatch::Log(const std::string& level, const std::string& message) {
 
 void EventWatch::Fatal(Status st) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (fatal_.ok()) fatal_ = std::move(st);
   }
   stop_.request_stop();
-  changed_.notify_all();
+  changed_.NotifyAll();
 }
 
 Status EventWatch::fatal() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return fatal_;
 }
 
@@ -166,8 +167,8 @@ Result<WatchSummary> EventWatch::Run() {
 
   // Every wait below also ends when the watch is stopped.
   std::stop_callback wake(stop, [this] {
-    std::lock_guard lock(mu_);
-    changed_.notify_all();
+    MutexLock lock(mu_);
+    changed_.NotifyAll();
   });
   std::vector<std::thread> receivers;
   for (int i = 0; i < std::max(1, w_.receivers); ++i) {
@@ -177,15 +178,15 @@ Result<WatchSummary> EventWatch::Run() {
   if (w_.next_resync) resync = std::thread([this] { ResyncLoop(); });
 
   {
-    std::unique_lock lock(mu_);
-    changed_.wait(lock, [&] { return stop.stop_requested(); });
+    MutexLock lock(mu_);
+    changed_.Wait(lock, [&] { return stop.stop_requested(); });
   }
   for (auto& t : receivers) t.join();
   if (resync.joinable()) resync.join();
   {
     // Records still running end quickly: the executor sees the stop.
-    std::unique_lock lock(mu_);
-    changed_.wait(lock, [&] { return messages_in_flight_ == 0; });
+    MutexLock lock(mu_);
+    changed_.Wait(lock, [&]() REQUIRES(mu_) { return messages_in_flight_ == 0; });
   }
   executor_.Drain();
   // Work that was not finished goes back to the queue now, not after its timeout.
@@ -223,8 +224,8 @@ void EventWatch::ReceiveLoop() {
   while (!stop.stop_requested()) {
     {
       // Bounded work: a backlog waits in the queue, not in memory.
-      std::unique_lock lock(mu_);
-      changed_.wait(lock, [&] {
+      MutexLock lock(mu_);
+      changed_.Wait(lock, [&]() REQUIRES(mu_) {
         return stop.stop_requested() || messages_in_flight_ < w_.max_messages_in_flight;
       });
       if (stop.stop_requested()) break;
@@ -285,7 +286,7 @@ void EventWatch::Dispatch(const queue::SqsMessage& message) {
     return;
   }
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     ++messages_in_flight_;
   }
   applier_.ApplyMessage(std::make_shared<EventMessage>(std::move(*parsed)),
@@ -305,9 +306,9 @@ void EventWatch::FinishMessage(const MessageWork& work, Applied result) {
   } else {
     in_flight_.Done(work.handle);
   }
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   --messages_in_flight_;
-  changed_.notify_all();
+  changed_.NotifyAll();
 }
 
 void EventWatch::ResyncLoop() {
@@ -318,8 +319,8 @@ void EventWatch::ResyncLoop() {
     std::optional<int64_t> next = w_.next_resync(previous, now);
     if (!next) return;
     if (*next > now) {
-      std::unique_lock lock(mu_);
-      changed_.wait_for(lock, std::chrono::seconds(*next - now),
+      MutexLock lock(mu_);
+      changed_.WaitFor(lock, std::chrono::seconds(*next - now),
                         [&] { return stop.stop_requested(); });
       if (stop.stop_requested()) return;
       if (NowSeconds() < *next) continue;  // woken early: compute again
@@ -369,18 +370,18 @@ Status EventWatch::Resync(std::atomic<uint64_t>& found) {
   // Decisions go through the key serializer, so an event and the resync never
   // act on one key at once; a window bounds what waits.
   const int window = std::max(16, 2 * c_.options->transfers);
-  std::mutex mu;
-  std::condition_variable cv;
+  Mutex mu;
+  CondVar cv;
   int pending = 0;
   auto acquire = [&] {
-    std::unique_lock lock(mu);
-    cv.wait(lock, [&] { return pending < window; });
+    MutexLock lock(mu);
+    cv.Wait(lock, [&] { return pending < window; });
     ++pending;
   };
   auto release = [&] {
-    std::lock_guard lock(mu);
+    MutexLock lock(mu);
     --pending;
-    cv.notify_all();
+    cv.NotifyAll();
   };
   const bool transfer = c_.options->mode != engine::RunMode::kCheck && !c_.options->dry_run;
   while (!stop.stop_requested()) {
@@ -417,8 +418,8 @@ Status EventWatch::Resync(std::atomic<uint64_t>& found) {
     }
   }
   {
-    std::unique_lock lock(mu);
-    cv.wait(lock, [&] { return pending == 0; });
+    MutexLock lock(mu);
+    cv.Wait(lock, [&] { return pending == 0; });
   }
   if (stop.stop_requested()) return Status::Cancelled();
   FERRY_RETURN_IF_ERROR(src_cursor.status());
@@ -453,8 +454,8 @@ Status EventWatch::Resync(std::atomic<uint64_t>& found) {
         release();
       });
     }
-    std::unique_lock lock(mu);
-    cv.wait(lock, [&] { return pending == 0; });
+    MutexLock lock(mu);
+    cv.Wait(lock, [&] { return pending == 0; });
     return stop.stop_requested() ? Status::Cancelled() : Status::OK();
   });
 }

@@ -4,7 +4,7 @@ namespace ferry::events {
 
 void KeySerializer::Run(const std::string& key, Work work) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto [it, inserted] = waiting_.try_emplace(key);
     if (!inserted) {
       it->second.push_back(std::move(work));
@@ -21,7 +21,7 @@ void KeySerializer::Start(const std::string& key, Work work) {
 void KeySerializer::Finish(const std::string& key) {
   Work next;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto it = waiting_.find(key);
     if (it == waiting_.end()) return;
     if (it->second.empty()) {
@@ -35,7 +35,7 @@ void KeySerializer::Finish(const std::string& key) {
 }
 
 size_t KeySerializer::active() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return waiting_.size();
 }
 

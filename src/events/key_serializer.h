@@ -6,10 +6,10 @@
 
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <unordered_map>
 
+#include "core/mutex.h"
 #include "core/thread_pool.h"
 
 namespace ferry::events {
@@ -32,9 +32,9 @@ class KeySerializer {
   void Finish(const std::string& key);
 
   ThreadPool& pool_;
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   // A key is present while work for it runs; its deque holds what waits.
-  std::unordered_map<std::string, std::deque<Work>> waiting_;  // guarded by mu_
+  std::unordered_map<std::string, std::deque<Work>> waiting_ GUARDED_BY(mu_);
 };
 
 }  // namespace ferry::events

@@ -3,12 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
-#include <mutex>
 #include <random>
 #include <thread>
 
+#include "core/mutex.h"
 #include "engine/delete_guard.h"
 #include "engine/delete_spool.h"
 #include "engine/differ.h"
@@ -127,10 +126,10 @@ class Planner {
   std::vector<WorkItem> ready_;      // closed, not yet sent
   size_t ready_bytes_ = 0;
 
-  std::mutex mu_;
-  std::condition_variable changed_;
-  bool results_done_ = false;    // guarded by mu_
-  Status fatal_;                 // guarded by mu_
+  Mutex mu_;
+  CondVar changed_;
+  bool results_done_ GUARDED_BY(mu_) = false;
+  Status fatal_ GUARDED_BY(mu_);
   Clock::time_point last_progress_ = Clock::now();
 };
 
@@ -182,7 +181,7 @@ Status Planner::Flush(const std::string& last_key) {
   summary_.items += ready_.size();
   ready_.clear();
   ready_bytes_ = 0;
-  changed_.notify_all();
+  changed_.NotifyAll();
   return Status::OK();
 }
 
@@ -377,7 +376,7 @@ void Planner::Apply(const ItemResult& r) {
                               rec.state == state::ItemState::kDead)) {
     CheckUpload(rec.upload_key);
   }
-  changed_.notify_all();
+  changed_.NotifyAll();
 }
 
 void Planner::CheckUpload(const std::string& key) {
@@ -443,7 +442,7 @@ void Planner::ResultsLoop() {
   int errors = 0;
   while (true) {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       if (results_done_) return;
     }
     // Results are applied within milliseconds; a planner killed before it
@@ -455,9 +454,9 @@ void Planner::ResultsLoop() {
       if (messages.error().code() == Code::kUnauthenticated ||
           messages.error().code() == Code::kNotFound ||
           messages.error().code() == Code::kPermissionDenied) {
-        std::lock_guard lock(mu_);
+        MutexLock lock(mu_);
         fatal_ = std::move(messages).take_error().Context("reading results");
-        changed_.notify_all();
+        changed_.NotifyAll();
         return;
       }
       spdlog::warn("reading results failed, trying again: {}", messages.error().ToString());
@@ -545,9 +544,9 @@ Status Planner::Wait() {
     }
     if (stop_.stop_requested()) return Status::Cancelled("stopped");
     {
-      std::unique_lock lock(mu_);
+      MutexLock lock(mu_);
       if (!fatal_.ok()) return fatal_;
-      changed_.wait_for(lock, std::chrono::seconds(1));
+      changed_.WaitFor(lock, std::chrono::seconds(1));
     }
     if (Clock::now() - last_peek > std::chrono::seconds(15)) {
       PeekDeadLetters();
@@ -591,7 +590,7 @@ Result<PlannerSummary> Planner::Run() {
   std::thread results([this] { ResultsLoop(); });
   auto finish_results = [&] {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       results_done_ = true;
     }
     results.join();

@@ -12,6 +12,7 @@
 
 #include "core/async_semaphore.h"
 #include "core/backoff.h"
+#include "core/mutex.h"
 #include "core/task.h"
 #include "core/thread_pool.h"
 #include "engine/differ.h"
@@ -88,29 +89,29 @@ class ResultSender {
       : sqs_(sqs), stop_(std::move(stop)), thread_([this] { Loop(); }) {}
   ~ResultSender() {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       closing_ = true;
     }
-    wake_.notify_all();
+    wake_.NotifyAll();
     thread_.join();
   }
 
   // Sends what is pending now and waits until every callback has run.
   void Drain() {
-    std::unique_lock lock(mu_);
+    MutexLock lock(mu_);
     draining_ = true;
-    wake_.notify_all();
-    idle_.wait(lock, [&] { return pending_.empty() && !sending_; });
+    wake_.NotifyAll();
+    idle_.Wait(lock, [&]() REQUIRES(mu_) { return pending_.empty() && !sending_; });
     draining_ = false;
   }
 
   void Send(const std::string& url, const ItemResult& result, std::function<void(bool)> after) {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       if (pending_.empty()) oldest_ = Clock::now();
       pending_.push_back({url, EncodeResult(result), std::move(after)});
     }
-    wake_.notify_all();
+    wake_.NotifyAll();
   }
 
  private:
@@ -121,26 +122,26 @@ class ResultSender {
   };
 
   void Loop() {
-    std::unique_lock lock(mu_);
+    MutexLock lock(mu_);
     while (true) {
       const auto linger = oldest_ + std::chrono::milliseconds(200);
       const bool due = !pending_.empty() &&
                        (closing_ || draining_ || pending_.size() >= queue::kMaxBatchEntries ||
                         Clock::now() >= linger);
       if (!due) {
-        idle_.notify_all();
+        idle_.NotifyAll();
         if (closing_ && pending_.empty()) return;
         if (pending_.empty()) {
-          wake_.wait(lock);
+          wake_.Wait(lock);
         } else {
-          wake_.wait_until(lock, linger);
+          wake_.WaitUntil(lock, linger);
         }
         continue;
       }
       std::deque<Pending> batch;
       batch.swap(pending_);
       sending_ = true;
-      lock.unlock();
+      lock.Unlock();
       // Grouped by results queue (a worker may serve several planners).
       std::map<std::string, std::vector<Pending*>> by_url;
       for (auto& p : batch) by_url[p.url].push_back(&p);
@@ -155,20 +156,20 @@ class ResultSender {
         }
         for (auto* p : items) p->after(st.ok());
       }
-      lock.lock();
+      lock.Lock();
       sending_ = false;
     }
   }
 
   queue::SqsClient& sqs_;
   std::stop_token stop_;
-  std::mutex mu_;
-  std::condition_variable wake_, idle_;
-  std::deque<Pending> pending_;       // guarded by mu_
-  bool sending_ = false;              // guarded by mu_
-  bool draining_ = false;             // guarded by mu_
-  Clock::time_point oldest_;          // guarded by mu_
-  bool closing_ = false;              // guarded by mu_
+  Mutex mu_;
+  CondVar wake_, idle_;
+  std::deque<Pending> pending_ GUARDED_BY(mu_);
+  bool sending_ GUARDED_BY(mu_) = false;
+  bool draining_ GUARDED_BY(mu_) = false;
+  Clock::time_point oldest_ GUARDED_BY(mu_);
+  bool closing_ GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 
@@ -209,21 +210,21 @@ class Worker {
   std::stop_token stop_;
   int max_receive_count_ = 0;
 
-  std::mutex runtimes_mu_;
-  std::map<std::string, std::unique_ptr<Runtime>> runtimes_;  // by spec; guarded
+  Mutex runtimes_mu_;
+  std::map<std::string, std::unique_ptr<Runtime>> runtimes_ GUARDED_BY(runtimes_mu_);  // by spec
   // Runtimes dropped after a fatal error, kept until the worker ends: items
   // still running may use them.
-  std::mutex runtimes_graveyard_mu_;
-  std::vector<std::unique_ptr<Runtime>> runtimes_graveyard_;  // guarded
+  Mutex runtimes_graveyard_mu_;
+  std::vector<std::unique_ptr<Runtime>> runtimes_graveyard_ GUARDED_BY(runtimes_graveyard_mu_);
 
   AsyncSemaphore memory_;  // bytes of part buffers
   ThreadPool parts_pool_;
   std::unique_ptr<state::SequencerStore> sequencers_;
   std::unique_ptr<ThreadPool> events_pool_;
   std::unique_ptr<events::EventApplier> applier_;  // with an events spec
-  std::mutex active_mu_;
-  std::condition_variable active_cv_;
-  int active_ = 0;  // items being worked on; guarded by active_mu_
+  Mutex active_mu_;
+  CondVar active_cv_;
+  int active_ GUARDED_BY(active_mu_) = 0;  // items being worked on
   queue::InFlightMessages in_flight_;
   ResultSender results_;
   ThreadPool item_pool_;  // last: drained first
@@ -247,8 +248,8 @@ Status Worker::Run() {
   while (!stop_.stop_requested()) {
     int room = 0;
     {
-      std::unique_lock lock(active_mu_);
-      active_cv_.wait(lock, [&] {
+      MutexLock lock(active_mu_);
+      active_cv_.Wait(lock, [&]() REQUIRES(active_mu_) {
         return stop_.stop_requested() || active_ < options_.items_at_once;
       });
       room = options_.items_at_once - active_;
@@ -282,15 +283,15 @@ Status Worker::Run() {
       ++counters_.items_received;
       ++counters_.items_in_flight;
       {
-        std::lock_guard lock(active_mu_);
+        MutexLock lock(active_mu_);
         ++active_;
       }
       item_pool_.Submit([this, m, handle] { Handle(m, handle); });
     }
   }
   {
-    std::unique_lock lock(active_mu_);
-    active_cv_.wait(lock, [&] { return active_ == 0; });
+    MutexLock lock(active_mu_);
+    active_cv_.Wait(lock, [&]() REQUIRES(active_mu_) { return active_ == 0; });
   }
   // Results first (their items are then deleted), then unfinished items are
   // made visible again at once, for another worker.
@@ -301,14 +302,14 @@ Status Worker::Run() {
 
 void Worker::ItemOver() {
   --counters_.items_in_flight;
-  std::lock_guard lock(active_mu_);
+  MutexLock lock(active_mu_);
   --active_;
-  active_cv_.notify_all();
+  active_cv_.NotifyAll();
 }
 
 Result<Runtime*> Worker::RuntimeFor(const nlohmann::json& spec_json) {
   const std::string key = spec_json.dump();
-  std::lock_guard lock(runtimes_mu_);
+  MutexLock lock(runtimes_mu_);
   if (auto it = runtimes_.find(key); it != runtimes_.end()) return it->second.get();
   auto spec = job::SpecFromJson(spec_json);
   if (!spec.ok()) return std::move(spec).take_error();
@@ -340,13 +341,13 @@ Result<Runtime*> Worker::RuntimeFor(const nlohmann::json& spec_json) {
 void Worker::DropRuntime(const nlohmann::json& spec) {
   std::unique_ptr<Runtime> dropped;
   {
-    std::lock_guard lock(runtimes_mu_);
+    MutexLock lock(runtimes_mu_);
     auto it = runtimes_.find(spec.dump());
     if (it == runtimes_.end()) return;
     dropped = std::move(it->second);
     runtimes_.erase(it);
   }
-  std::lock_guard lock(runtimes_graveyard_mu_);
+  MutexLock lock(runtimes_graveyard_mu_);
   runtimes_graveyard_.push_back(std::move(dropped));
 }
 
@@ -486,8 +487,8 @@ void Worker::Handle(const queue::SqsMessage& message, uint64_t handle) {
 
 ItemResult Worker::DoObjects(const WorkItem& item, Runtime& rt, int receive, bool& cancelled) {
   ItemResult result;
-  std::mutex mu;
-  std::condition_variable settled;
+  Mutex mu;
+  CondVar settled;
   size_t pending = 0;
   bool stopped = false;
   for (const ItemObject& o : item.objects) {
@@ -522,13 +523,13 @@ ItemResult Worker::DoObjects(const WorkItem& item, Runtime& rt, int receive, boo
       }
     }
     {
-      std::lock_guard lock(mu);
+      MutexLock lock(mu);
       ++pending;
     }
     const uint64_t size = o.source.size;
     rt.executor->Submit(std::move(d), [&, key = o.source.key, size](
                                           const engine::ObjectOutcome& outcome) {
-      std::lock_guard lock(mu);
+      MutexLock lock(mu);
       switch (outcome.result) {
         case engine::Settled::kCopied:
           ++result.copied;
@@ -549,11 +550,11 @@ ItemResult Worker::DoObjects(const WorkItem& item, Runtime& rt, int receive, boo
           stopped = true;
           break;
       }
-      if (--pending == 0) settled.notify_all();
+      if (--pending == 0) settled.NotifyAll();
     });
   }
-  std::unique_lock lock(mu);
-  settled.wait(lock, [&] { return pending == 0; });
+  MutexLock lock(mu);
+  settled.Wait(lock, [&] { return pending == 0; });
   cancelled = stopped && stop_.stop_requested();
   if (stopped && !cancelled && rt.executor->fatal().ok()) {
     // Cancelled without a stop or a fatal error: cannot happen; keep the item.
@@ -633,8 +634,8 @@ ItemResult Worker::DoParts(const WorkItem& item, Runtime& rt, int receive, bool&
       for (const auto& part : *parts) have[part.part_number] = part;
     }
   }
-  std::mutex mu;
-  std::condition_variable settled;
+  Mutex mu;
+  CondVar settled;
   int pending = 0;
   bool gone = false;
   for (int n = p.first; n <= p.last; ++n) {
@@ -644,7 +645,7 @@ ItemResult Worker::DoParts(const WorkItem& item, Runtime& rt, int receive, bool&
       continue;
     }
     {
-      std::lock_guard lock(mu);
+      MutexLock lock(mu);
       ++pending;
     }
     parts_pool_.Submit([&, n, length] {
@@ -663,7 +664,7 @@ ItemResult Worker::DoParts(const WorkItem& item, Runtime& rt, int receive, bool&
         if (!again) break;
         Sleep(FullJitterDelay({}, attempt), stop_);
       }
-      std::lock_guard lock(mu);
+      MutexLock lock(mu);
       if (last.ok() && !etag.empty()) {
         result.parts.push_back({n, etag, length});
         result.bytes += length;
@@ -675,11 +676,11 @@ ItemResult Worker::DoParts(const WorkItem& item, Runtime& rt, int receive, bool&
         result.failures.push_back({p.key + " (part " + std::to_string(n) + ")",
                                    rt.run.options.max_attempts, last.ToString()});
       }
-      if (--pending == 0) settled.notify_all();
+      if (--pending == 0) settled.NotifyAll();
     });
   }
-  std::unique_lock lock(mu);
-  settled.wait(lock, [&] { return pending == 0; });
+  MutexLock lock(mu);
+  settled.Wait(lock, [&] { return pending == 0; });
   if (gone && result.failures.empty()) {
     // The planner completed or aborted the upload meanwhile: nothing is left.
     spdlog::info("item {}: the upload of '{}' is over", item.id, p.key);

@@ -11,7 +11,7 @@ BlobCopier::BlobCopier(RegistryClient& source, RegistryClient& destination, uint
 Status BlobCopier::Copy(const std::string& src_repo, const std::string& dst_repo,
                         const Descriptor& blob, std::stop_token stop) {
   std::promise<Status> mine;
-  for (std::unique_lock lock(mu_);;) {
+  for (MutexLock lock(mu_);;) {
     auto it = in_flight_.find(blob.digest);
     if (it == in_flight_.end()) {
       in_flight_.emplace(blob.digest, InFlight{dst_repo, mine.get_future().share()});
@@ -19,13 +19,13 @@ Status BlobCopier::Copy(const std::string& src_repo, const std::string& dst_repo
     }
     // The owner is running (entries are made by running callers), so waiting cannot deadlock.
     InFlight other = it->second;
-    lock.unlock();
+    lock.Unlock();
     Status st = other.done.get();
     if (other.dst_repo == dst_repo) return st;
-    lock.lock();  // then copy it ourselves: a mount when the other copy succeeded
+    lock.Lock();  // then copy it ourselves: a mount when the other copy succeeded
   }
   Status st = CopyOnce(src_repo, dst_repo, blob, stop);
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (st.ok()) present_.emplace(blob.digest, dst_repo);
   mine.set_value(st);
   in_flight_.erase(blob.digest);
@@ -35,7 +35,7 @@ Status BlobCopier::Copy(const std::string& src_repo, const std::string& dst_repo
 std::string BlobCopier::MountSource(const std::string& src_repo, const std::string& dst_repo,
                                     const std::string& digest) {
   if (src_.origin() == dst_.origin() && src_repo != dst_repo) return src_repo;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = present_.find(digest);
   return it != present_.end() && it->second != dst_repo ? it->second : std::string();
 }

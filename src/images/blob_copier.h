@@ -7,10 +7,10 @@
 #include <cstdint>
 #include <future>
 #include <map>
-#include <mutex>
 #include <stop_token>
 #include <string>
 
+#include "core/mutex.h"
 #include "images/copy_counters.h"
 #include "images/manifest.h"
 #include "images/registry_client.h"
@@ -46,13 +46,13 @@ class BlobCopier {
   uint64_t chunk_size_;
   CopyCounters& counters_;
 
-  std::mutex mu_;
+  Mutex mu_;
   struct InFlight {
     std::string dst_repo;
     std::shared_future<Status> done;
   };
-  std::map<std::string, InFlight> in_flight_;   // by digest; guarded by mu_
-  std::map<std::string, std::string> present_;  // digest -> a dst repo holding it; guarded by mu_
+  std::map<std::string, InFlight> in_flight_ GUARDED_BY(mu_);  // by digest
+  std::map<std::string, std::string> present_ GUARDED_BY(mu_);  // digest -> a dst repo holding it
 };
 
 }  // namespace ferry::images

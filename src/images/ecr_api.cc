@@ -112,7 +112,7 @@ Result<Login> EcrApi::GetAuthorizationToken(std::stop_token stop) {
 
 Status EcrApi::EnsureRepository(const std::string& repository, std::stop_token stop) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (ensured_.contains(repository)) return Status::OK();
   }
   nlohmann::json request = {{"repositoryName", repository}};
@@ -121,7 +121,7 @@ Status EcrApi::EnsureRepository(const std::string& repository, std::stop_token s
   if (!body.ok() && body.error().service_code() != "RepositoryAlreadyExistsException") {
     return std::move(body).take_error().Context("creating repository '" + repository + "'");
   }
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   ensured_.insert(repository);
   return Status::OK();
 }
@@ -150,7 +150,7 @@ Result<std::vector<std::string>> EcrApi::ListRepositories(std::stop_token stop) 
 }
 
 Result<std::optional<Login>> EcrLoginSource::Get(std::stop_token stop) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (!cached_) {
     auto login = api_->GetAuthorizationToken(stop);
     if (!login.ok()) return std::move(login).take_error();
@@ -160,7 +160,7 @@ Result<std::optional<Login>> EcrLoginSource::Get(std::stop_token stop) {
 }
 
 bool EcrLoginSource::Invalidate() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   const bool had = cached_.has_value();
   cached_.reset();
   return had;

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <stop_token>
@@ -12,6 +11,7 @@
 #include <vector>
 
 #include "auth/credentials.h"
+#include "core/mutex.h"
 #include "core/status.h"
 #include "images/login.h"
 #include "net/http_client.h"
@@ -54,8 +54,8 @@ class EcrApi {
   std::string endpoint_;
   std::shared_ptr<auth::CredentialProvider> credentials_;
   std::shared_ptr<net::HttpClient> http_;
-  std::mutex mu_;
-  std::set<std::string> ensured_;  // guarded by mu_
+  Mutex mu_;
+  std::set<std::string> ensured_ GUARDED_BY(mu_);
 };
 
 // Logs in to an ECR registry with GetAuthorizationToken, caching the token
@@ -69,8 +69,8 @@ class EcrLoginSource final : public LoginSource {
 
  private:
   std::shared_ptr<EcrApi> api_;
-  std::mutex mu_;
-  std::optional<Login> cached_;  // guarded by mu_
+  Mutex mu_;
+  std::optional<Login> cached_ GUARDED_BY(mu_);
 };
 
 }  // namespace ferry::images

@@ -6,6 +6,7 @@
 
 #include "core/backoff.h"
 #include "core/log.h"
+#include "core/mutex.h"
 #include "core/thread_pool.h"
 #include "images/blob_copier.h"
 
@@ -43,7 +44,7 @@ Result<ImageSyncSummary> RunImageSync(RegistryClient& source, RegistryClient& de
   counters.bytes_uploaded_live = options.bytes_uploaded_live;
   ImageSyncSummary summary;
   summary.images = jobs.size();
-  std::mutex mu;  // guards summary and fatal
+  Mutex mu;  // guards summary and fatal
   Status fatal;
   {
     // Declared before the image pool so it is joined after it: image tasks wait on blob tasks.
@@ -71,7 +72,7 @@ Result<ImageSyncSummary> RunImageSync(RegistryClient& source, RegistryClient& de
         if (options.on_image && (result.ok() || !IsFatal(result.error()))) {
           options.on_image(job, result, attempt);
         }
-        std::lock_guard lock(mu);
+        MutexLock lock(mu);
         if (result.ok()) {
           switch (result->outcome) {
             case ImageOutcome::kCopied: ++summary.copied; break;

@@ -134,7 +134,7 @@ Result<std::string> RegistryClient::Authorization(const std::vector<std::string>
   const std::string key = JoinScopes(scopes);
   std::optional<Challenge> bearer;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (!basic_.empty()) return basic_;
     if (auto it = tokens_.find(key); it != tokens_.end()) return it->second;
     bearer = bearer_;
@@ -168,7 +168,7 @@ Status RegistryClient::OnUnauthorized(const net::HttpResponse& response,
     auto login = login_->Get(stop);
     if (!login.ok()) return std::move(login).take_error().WithSide(options_.side);
     if (!*login) return LoginMissing("/v2/");
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     basic_ = "Basic " + Base64Encode((*login)->username + ":" + (*login)->password);
     return Status::OK();
   }
@@ -179,7 +179,7 @@ Status RegistryClient::OnUnauthorized(const net::HttpResponse& response,
   }
   {
     // A refused token has expired or lacks the scope: ask for a fresh one.
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     bearer_ = *challenge;
     tokens_.erase(key);
   }
@@ -228,7 +228,7 @@ Result<std::string> RegistryClient::FetchToken(const Challenge& challenge,
         .WithSide(options_.side);
   }
   const std::string header = "Bearer " + token;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   tokens_[JoinScopes(scopes)] = header;
   return header;
 }

@@ -15,13 +15,13 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <stop_token>
 #include <string>
 #include <vector>
 
 #include "core/backoff.h"
+#include "core/mutex.h"
 #include "core/status.h"
 #include "images/challenge.h"
 #include "images/login.h"
@@ -168,10 +168,10 @@ class RegistryClient {
   std::atomic<bool> no_referrers_api_{false};
   std::atomic<bool> pull_limit_warned_{false};
 
-  std::mutex mu_;  // guards the authentication state below
-  std::optional<Challenge> bearer_;            // the registry's token service, once known
-  std::string basic_;                          // "Basic ..." once the registry asked for it
-  std::map<std::string, std::string> tokens_;  // scopes -> "Bearer ..."
+  Mutex mu_;  // guards the authentication state below
+  std::optional<Challenge> bearer_ GUARDED_BY(mu_);  // the registry's token service, once known
+  std::string basic_ GUARDED_BY(mu_);  // "Basic ..." once the registry asked for it
+  std::map<std::string, std::string> tokens_ GUARDED_BY(mu_);  // scopes -> "Bearer ..."
 };
 
 }  // namespace ferry::images

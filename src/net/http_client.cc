@@ -19,6 +19,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "core/mutex.h"
 #include "net/curl_handles.h"
 
 namespace ferry::net {
@@ -234,7 +235,7 @@ class HttpClient::Driver {
 
   ~Driver() {
     {
-      std::lock_guard lock(synced_.mu);
+      MutexLock lock(synced_.mu);
       synced_.shutting_down = true;
     }
     Wake();
@@ -260,7 +261,7 @@ class HttpClient::Driver {
     // synced_.mu is taken: on a token already stopped the callback runs right here.
     t->on_stop.emplace(t->stop, std::function<void()>([this, id = t->id] {
       {
-        std::lock_guard lock(synced_.mu);
+        MutexLock lock(synced_.mu);
         synced_.stopped.push_back(id);
       }
       Wake();
@@ -268,7 +269,7 @@ class HttpClient::Driver {
     bool wake = false;
     std::unique_ptr<Transfer> refused;  // the request, when the client is shutting down
     {
-      std::lock_guard lock(synced_.mu);
+      MutexLock lock(synced_.mu);
       if (synced_.shutting_down) {
         refused = std::move(t);
       } else {
@@ -314,11 +315,11 @@ class HttpClient::Driver {
 
   // State shared with callers, guarded by mu.
   struct SyncedData {
-    std::mutex mu;
-    std::vector<std::unique_ptr<Transfer>> submitted;
-    std::vector<uint64_t> stopped;  // transfers whose callers asked to stop
-    bool shutting_down = false;
-    bool sleeping = false;  // the driver waits in epoll_wait for a Wake()
+    Mutex mu;
+    std::vector<std::unique_ptr<Transfer>> submitted GUARDED_BY(mu);
+    std::vector<uint64_t> stopped GUARDED_BY(mu);  // transfers whose callers asked to stop
+    bool shutting_down GUARDED_BY(mu) = false;
+    bool sleeping GUARDED_BY(mu) = false;  // the driver waits in epoll_wait for a Wake()
   };
 
   void Wake() {
@@ -362,7 +363,7 @@ class HttpClient::Driver {
       std::vector<uint64_t> stopped;
       bool shutting_down = false;
       {
-        std::lock_guard lock(synced_.mu);
+        MutexLock lock(synced_.mu);
         synced_.sleeping = false;
         incoming.swap(synced_.submitted);
         stopped.swap(synced_.stopped);
@@ -378,7 +379,7 @@ class HttpClient::Driver {
 
       int wait_ms = WaitMs();
       {
-        std::lock_guard lock(synced_.mu);
+        MutexLock lock(synced_.mu);
         if (!synced_.submitted.empty()) {
           wait_ms = 0;  // new requests arrived during this turn: start them first
         } else {

@@ -6,7 +6,8 @@
 
 #include <charconv>
 #include <cstring>
-#include <mutex>
+
+#include "core/mutex.h"
 
 namespace ferry::net {
 namespace {
@@ -71,11 +72,8 @@ bool ParseCidr(const std::string& text, Bytes& base, int& bits) {
   return true;
 }
 
-std::mutex process_mu;
-std::shared_ptr<const TargetPolicy>& ProcessPolicySlot() {
-  static std::shared_ptr<const TargetPolicy> policy;
-  return policy;
-}
+Mutex process_mu;
+std::shared_ptr<const TargetPolicy> process_policy GUARDED_BY(process_mu);
 
 }  // namespace
 
@@ -192,13 +190,13 @@ Status TargetPolicy::CheckHost(const std::string& host, int port) const {
 }
 
 void SetProcessTargetPolicy(std::shared_ptr<const TargetPolicy> policy) {
-  std::lock_guard lock(process_mu);
-  ProcessPolicySlot() = std::move(policy);
+  MutexLock lock(process_mu);
+  process_policy = std::move(policy);
 }
 
 std::shared_ptr<const TargetPolicy> ProcessTargetPolicy() {
-  std::lock_guard lock(process_mu);
-  return ProcessPolicySlot();
+  MutexLock lock(process_mu);
+  return process_policy;
 }
 
 }  // namespace ferry::net

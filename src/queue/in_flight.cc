@@ -17,15 +17,15 @@ InFlightMessages::InFlightMessages(SqsClient& client, std::string url, InFlightO
 InFlightMessages::~InFlightMessages() {
   Flush();
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
   }
-  wake_.notify_all();
+  wake_.NotifyAll();
   thread_.join();
 }
 
 uint64_t InFlightMessages::Track(const SqsMessage& message) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   const uint64_t handle = next_handle_++;
   tracked_[handle] = {message.receipt_handle,
                       Clock::now() + std::chrono::seconds(options_.visibility_timeout) / 2};
@@ -34,19 +34,19 @@ uint64_t InFlightMessages::Track(const SqsMessage& message) {
 
 void InFlightMessages::Done(uint64_t handle) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto it = tracked_.find(handle);
     if (it == tracked_.end()) return;
     if (deletes_.empty() && changes_.empty()) oldest_pending_ = Clock::now();
     deletes_.push_back({std::to_string(deletes_.size()), it->second.receipt_handle, 0});
     tracked_.erase(it);
   }
-  wake_.notify_all();
+  wake_.NotifyAll();
 }
 
 void InFlightMessages::Retry(uint64_t handle, int delay_seconds) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto it = tracked_.find(handle);
     if (it == tracked_.end()) return;
     if (deletes_.empty() && changes_.empty()) oldest_pending_ = Clock::now();
@@ -54,12 +54,12 @@ void InFlightMessages::Retry(uint64_t handle, int delay_seconds) {
                         std::clamp(delay_seconds, 0, 43200)});
     tracked_.erase(it);
   }
-  wake_.notify_all();
+  wake_.NotifyAll();
 }
 
 void InFlightMessages::ReleaseAll() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (deletes_.empty() && changes_.empty()) oldest_pending_ = Clock::now();
     for (const auto& [handle, t] : tracked_) {
       changes_.push_back({std::to_string(changes_.size()), t.receipt_handle, 0});
@@ -70,25 +70,25 @@ void InFlightMessages::ReleaseAll() {
 }
 
 void InFlightMessages::Flush() {
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   // Also waits for a batch that the thread is sending right now.
   const uint64_t generation = ++asked_;
-  wake_.notify_all();
-  sent_.wait(lock, [&] { return done_ >= generation || stopping_; });
+  wake_.NotifyAll();
+  sent_.Wait(lock, [&]() REQUIRES(mu_) { return done_ >= generation || stopping_; });
 }
 
 size_t InFlightMessages::tracked() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return tracked_.size();
 }
 
 uint64_t InFlightMessages::deleted() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return deleted_;
 }
 
 uint64_t InFlightMessages::heartbeats() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return heartbeats_;
 }
 
@@ -114,14 +114,14 @@ void InFlightMessages::SendBatches(std::vector<ReceiptEntry> entries, bool chang
                    f.message);
     }
     if (!change) {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       deleted_ += batch.size() - answer->size();
     }
   }
 }
 
 void InFlightMessages::Loop() {
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   while (true) {
     const auto now = Clock::now();
     Clock::time_point next = now + std::chrono::seconds(1);
@@ -146,22 +146,22 @@ void InFlightMessages::Loop() {
         changes.swap(changes_);
       }
       heartbeats_ += extend.size();
-      lock.unlock();
+      lock.Unlock();
       if (!extend.empty()) SendBatches(std::move(extend), true);
       if (!deletes.empty()) SendBatches(std::move(deletes), false);
       if (!changes.empty()) SendBatches(std::move(changes), true);
-      lock.lock();
+      lock.Lock();
       if (flush) {
         done_ = std::max(done_, generation);
-        sent_.notify_all();
+        sent_.NotifyAll();
       }
       if (stopping_ && deletes_.empty() && changes_.empty()) break;
       continue;
     }
     if (stopping_) break;
-    wake_.wait_until(lock, next);
+    wake_.WaitUntil(lock, next);
   }
-  sent_.notify_all();
+  sent_.NotifyAll();
 }
 
 }  // namespace ferry::queue

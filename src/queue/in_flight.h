@@ -12,14 +12,13 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "core/mutex.h"
 #include "queue/sqs_client.h"
 
 namespace ferry::queue {
@@ -71,16 +70,18 @@ class InFlightMessages {
   const std::string url_;
   const InFlightOptions options_;
 
-  mutable std::mutex mu_;
-  std::condition_variable wake_, sent_;
-  std::map<uint64_t, Tracked> tracked_;        // guarded by mu_
-  std::vector<ReceiptEntry> deletes_;          // guarded by mu_
-  std::vector<ReceiptEntry> changes_;          // guarded by mu_
-  std::chrono::steady_clock::time_point oldest_pending_;  // guarded by mu_
-  uint64_t next_handle_ = 1;                   // guarded by mu_
-  uint64_t asked_ = 0, done_ = 0;              // flush generations, guarded by mu_
-  uint64_t deleted_ = 0, heartbeats_ = 0;      // guarded by mu_
-  bool stopping_ = false;                      // guarded by mu_
+  mutable Mutex mu_;
+  CondVar wake_, sent_;
+  std::map<uint64_t, Tracked> tracked_ GUARDED_BY(mu_);
+  std::vector<ReceiptEntry> deletes_ GUARDED_BY(mu_);
+  std::vector<ReceiptEntry> changes_ GUARDED_BY(mu_);
+  std::chrono::steady_clock::time_point oldest_pending_ GUARDED_BY(mu_);
+  uint64_t next_handle_ GUARDED_BY(mu_) = 1;
+  uint64_t asked_ GUARDED_BY(mu_) = 0;  // flush generations asked for
+  uint64_t done_ GUARDED_BY(mu_) = 0;   // and completed
+  uint64_t deleted_ GUARDED_BY(mu_) = 0;
+  uint64_t heartbeats_ GUARDED_BY(mu_) = 0;
+  bool stopping_ GUARDED_BY(mu_) = false;
   std::stop_source stop_;  // cancels calls in flight when destroyed
   std::thread thread_;
 };

@@ -78,7 +78,7 @@ SqsClient::SqsClient(SqsConfig config, std::shared_ptr<auth::CredentialProvider>
     : config_(std::move(config)), credentials_(std::move(credentials)), http_(std::move(http)) {}
 
 std::map<std::string, uint64_t> SqsClient::RequestCounts() const {
-  std::lock_guard lock(counts_mu_);
+  MutexLock lock(counts_mu_);
   return request_counts_;
 }
 
@@ -103,7 +103,7 @@ void SqsClient::CallAsync(std::string action, json request, Callback done, std::
 void SqsClient::Attempt(std::shared_ptr<Pending> call, Clock::time_point not_before) {
   ++call->attempt;
   {
-    std::lock_guard lock(counts_mu_);
+    MutexLock lock(counts_mu_);
     ++request_counts_[call->action];
   }
   net::HttpRequest req;

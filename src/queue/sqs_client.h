@@ -13,7 +13,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <stop_token>
 #include <string>
@@ -21,6 +20,7 @@
 
 #include "auth/credentials.h"
 #include "core/backoff.h"
+#include "core/mutex.h"
 #include "core/status.h"
 #include "net/http_client.h"
 
@@ -136,8 +136,8 @@ class SqsClient {
   const SqsConfig config_;
   const std::shared_ptr<auth::CredentialProvider> credentials_;
   const std::shared_ptr<net::HttpClient> http_;
-  mutable std::mutex counts_mu_;
-  std::map<std::string, uint64_t> request_counts_;  // guarded by counts_mu_
+  mutable Mutex counts_mu_;
+  std::map<std::string, uint64_t> request_counts_ GUARDED_BY(counts_mu_);
 };
 
 // A queue's name from its URL, for messages ("jobs" of .../123456789012/jobs).

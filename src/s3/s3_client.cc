@@ -94,13 +94,13 @@ std::string S3Client::DescribeEndpoint() const {
 }
 
 std::string S3Client::RegionFor(const std::string& bucket) {
-  std::lock_guard lock(region_mu_);
+  MutexLock lock(region_mu_);
   auto it = bucket_region_.find(bucket);
   return it != bucket_region_.end() ? it->second : config_.region;
 }
 
 void S3Client::RememberRegion(const std::string& bucket, const std::string& region) {
-  std::lock_guard lock(region_mu_);
+  MutexLock lock(region_mu_);
   bucket_region_[bucket] = region;
 }
 
@@ -207,22 +207,24 @@ void S3Client::StartWithCredentials(std::shared_ptr<Call> call) {
 }
 
 void S3Client::OffLoop(std::function<void()> work) {
+  ThreadPool* pool;
   {
-    std::lock_guard lock(blocking_mu_);
+    MutexLock lock(blocking_mu_);
     if (!blocking_) blocking_ = std::make_unique<ThreadPool>(1);
+    pool = blocking_.get();
   }
-  blocking_->Submit(std::move(work));
+  pool->Submit(std::move(work));
 }
 
 std::map<std::string, uint64_t> S3Client::RequestCounts() const {
-  std::lock_guard lock(counts_mu_);
+  MutexLock lock(counts_mu_);
   return request_counts_;
 }
 
 void S3Client::Attempt(std::shared_ptr<Call> call, Clock::time_point not_before) {
   ++call->attempt;
   {
-    std::lock_guard lock(counts_mu_);
+    MutexLock lock(counts_mu_);
     ++request_counts_[call->request.op];
   }
   auto http = BuildHttpRequest(*call);

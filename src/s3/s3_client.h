@@ -13,12 +13,12 @@
 #include <future>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <stop_token>
 #include <string>
 #include <vector>
 
 #include "auth/credentials.h"
+#include "core/mutex.h"
 #include "core/thread_pool.h"
 #include "core/backoff.h"
 #include "core/status.h"
@@ -219,12 +219,13 @@ class S3Client {
   const std::shared_ptr<auth::CredentialProvider> creds_;
   const std::shared_ptr<net::HttpClient> http_;
 
-  std::mutex region_mu_;
-  std::map<std::string, std::string> bucket_region_;  // guarded by region_mu_
-  mutable std::mutex counts_mu_;
-  std::map<std::string, uint64_t> request_counts_;  // guarded by counts_mu_
-  std::mutex blocking_mu_;
-  std::unique_ptr<ThreadPool> blocking_;  // made under blocking_mu_; last, so joined first
+  Mutex region_mu_;
+  std::map<std::string, std::string> bucket_region_ GUARDED_BY(region_mu_);
+  mutable Mutex counts_mu_;
+  std::map<std::string, uint64_t> request_counts_ GUARDED_BY(counts_mu_);
+  Mutex blocking_mu_;
+  // Made on first use; last, so joined first.
+  std::unique_ptr<ThreadPool> blocking_ GUARDED_BY(blocking_mu_);
 };
 
 }  // namespace ferry::s3

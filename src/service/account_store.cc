@@ -46,7 +46,7 @@ Status AccountStore::CreateUser(const std::string& username, const std::string& 
   }
   auto hash = HashPassword(password);
   if (!hash.ok()) return std::move(hash).take_error();
-  auto lock = db_.Lock();
+  MutexLock lock(db_.mu());
   Statement s(db_.handle(),
               "INSERT INTO users (username, password_hash, role, created_at) VALUES (?,?,?,?)");
   s.BindText(1, username).BindText(2, *hash).BindText(3, RoleName(role)).Bind(4, NowSeconds());
@@ -59,7 +59,7 @@ Status AccountStore::CreateUser(const std::string& username, const std::string& 
 }
 
 Result<std::vector<User>> AccountStore::ListUsers() {
-  auto lock = db_.Lock();
+  MutexLock lock(db_.mu());
   Statement s(db_.handle(), "SELECT username, role, created_at FROM users ORDER BY username");
   std::vector<User> out;
   int rc;
@@ -71,7 +71,7 @@ Result<std::vector<User>> AccountStore::ListUsers() {
 }
 
 Result<User> AccountStore::GetUser(const std::string& username) {
-  auto lock = db_.Lock();
+  MutexLock lock(db_.mu());
   Statement s(db_.handle(), "SELECT username, role, created_at FROM users WHERE username=?");
   s.BindText(1, username);
   const int rc = s.Step();
@@ -81,7 +81,7 @@ Result<User> AccountStore::GetUser(const std::string& username) {
 }
 
 Status AccountStore::DeleteUser(const std::string& username) {
-  auto lock = db_.Lock();
+  MutexLock lock(db_.mu());
   Statement s(db_.handle(), "DELETE FROM users WHERE username=?");
   s.BindText(1, username);
   if (s.Step() != SQLITE_DONE) return db_.Error("deleting user " + username);
@@ -102,9 +102,9 @@ Status AccountStore::UpdateUser(const std::string& username, const std::string& 
     if (!hashed.ok()) return std::move(hashed).take_error();
     hash = std::move(*hashed);
   }
-  auto lock = db_.Lock();
+  MutexLock lock(db_.mu());
   FERRY_RETURN_IF_ERROR(db_.Exec("BEGIN IMMEDIATE"));
-  auto fail = [&](Status st) {
+  auto fail = [&](Status st) REQUIRES(db_.mu()) {
     (void)db_.Exec("ROLLBACK");
     return st;
   };
@@ -141,7 +141,7 @@ Status AccountStore::UpdateUser(const std::string& username, const std::string& 
 }
 
 Status AccountStore::UpsertExternalUser(const std::string& username, Role role) {
-  auto lock = db_.Lock();
+  MutexLock lock(db_.mu());
   // "!" is no argon2id string: no password ever verifies against it.
   Statement s(db_.handle(),
               "INSERT INTO users (username, password_hash, role, created_at) VALUES (?,'!',?,?) "
@@ -153,14 +153,14 @@ Status AccountStore::UpsertExternalUser(const std::string& username, Role role) 
 }
 
 Result<int64_t> AccountStore::CountUsers() {
-  auto lock = db_.Lock();
+  MutexLock lock(db_.mu());
   Statement s(db_.handle(), "SELECT COUNT(*) FROM users");
   if (s.Step() != SQLITE_ROW) return db_.Error("counting users");
   return s.Int(0);
 }
 
 Result<int64_t> AccountStore::CountAdmins() {
-  auto lock = db_.Lock();
+  MutexLock lock(db_.mu());
   Statement s(db_.handle(), "SELECT COUNT(*) FROM users WHERE role='admin'");
   if (s.Step() != SQLITE_ROW) return db_.Error("counting admins");
   return s.Int(0);
@@ -171,7 +171,7 @@ Result<User> AccountStore::CheckPassword(const std::string& username,
   std::optional<User> user;
   std::string hash;
   {
-    auto lock = db_.Lock();
+    MutexLock lock(db_.mu());
     Statement s(db_.handle(),
                 "SELECT username, role, created_at, password_hash FROM users WHERE username=?");
     s.BindText(1, username);
@@ -204,7 +204,7 @@ Result<IssuedToken> AccountStore::IssueToken(const std::string& username,
   out.info.name = name;
   out.info.created_at = NowSeconds();
   out.info.expires_at = ttl_seconds > 0 ? out.info.created_at + ttl_seconds : 0;
-  auto lock = db_.Lock();
+  MutexLock lock(db_.mu());
   Statement s(db_.handle(), "INSERT INTO tokens (id, username, kind, name, hash, created_at, "
                             "expires_at) VALUES (?,?,?,?,?,?,?)");
   s.BindText(1, out.info.id).BindText(2, username).BindText(3, kind).BindText(4, name)
@@ -215,7 +215,7 @@ Result<IssuedToken> AccountStore::IssueToken(const std::string& username,
 }
 
 Result<Principal> AccountStore::Authenticate(const std::string& token) {
-  auto lock = db_.Lock();
+  MutexLock lock(db_.mu());
   Statement s(db_.handle(),
               "SELECT u.username, u.role, u.created_at, t.id, t.expires_at, t.kind FROM tokens t "
               "JOIN users u ON u.username = t.username WHERE t.hash=?");
@@ -242,7 +242,7 @@ Result<Principal> AccountStore::Authenticate(const std::string& token) {
 }
 
 Result<std::vector<TokenInfo>> AccountStore::ListTokens(const std::string& username) {
-  auto lock = db_.Lock();
+  MutexLock lock(db_.mu());
   Statement s(db_.handle(), "SELECT id, username, kind, name, created_at, expires_at FROM tokens "
                             "WHERE username=? ORDER BY created_at, id");
   s.BindText(1, username);
@@ -256,7 +256,7 @@ Result<std::vector<TokenInfo>> AccountStore::ListTokens(const std::string& usern
 }
 
 Status AccountStore::RevokeToken(const std::string& id, const std::string& username) {
-  auto lock = db_.Lock();
+  MutexLock lock(db_.mu());
   Statement s(db_.handle(), "DELETE FROM tokens WHERE id=? AND username=?");
   s.BindText(1, id).BindText(2, username);
   if (s.Step() != SQLITE_DONE) return db_.Error("revoking a token");

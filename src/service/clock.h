@@ -3,10 +3,9 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
 
+#include "core/mutex.h"
 #include "service/database.h"
 
 namespace ferry::service {
@@ -19,16 +18,14 @@ class Clock {
   // Waits on `cv` until it is notified or `seconds` of this clock have passed;
   // may return early (callers re-check what they wait for).
   // REQUIRES: `lock` holds the mutex that `cv` is used with.
-  virtual void WaitFor(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
-                       int64_t seconds) = 0;
+  virtual void WaitFor(CondVar& cv, MutexLock& lock, int64_t seconds) = 0;
 };
 
 class SystemClock final : public Clock {
  public:
   int64_t NowSeconds() override { return service::NowSeconds(); }
-  void WaitFor(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
-               int64_t seconds) override {
-    cv.wait_for(lock, std::chrono::seconds(seconds));
+  void WaitFor(CondVar& cv, MutexLock& lock, int64_t seconds) override {
+    cv.WaitFor(lock, std::chrono::seconds(seconds));
   }
 };
 

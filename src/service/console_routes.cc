@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <map>
 #include <memory>
-#include <mutex>
 
+#include "core/mutex.h"
 #include "service/api_routes.h"
 #include "service/console_assets.h"
 
@@ -51,9 +51,9 @@ std::string Gzip(std::string_view in, int level) {
 // again for every request (brotli at its slowest setting: about a second for
 // the script on a busy machine).
 const std::string& Gzipped(const ConsoleAsset& asset) {
-  static std::mutex mu;
-  static std::map<const ConsoleAsset*, std::string> cache;  // guarded by mu
-  std::lock_guard lock(mu);
+  static Mutex mu;
+  static std::map<const ConsoleAsset*, std::string> cache GUARDED_BY(mu);
+  MutexLock lock(mu);
   auto [it, added] = cache.try_emplace(&asset);
   if (added) it->second = Gzip(asset.body, 9);
   return it->second;  // empty when compression failed: served as is

@@ -85,7 +85,7 @@ Status CredentialStore::Create(const std::string& name, const auth::Credentials&
   const SecretBox::Sealed sealed = box_.Seal(plain);
   sodium_memzero(plain.data(), plain.size());
   const int64_t now = NowSeconds();
-  auto lock = db_.Lock();
+  MutexLock lock(db_.mu());
   Statement s(db_.handle(), "INSERT INTO credentials (name, nonce, sealed, created_at, "
                             "created_by, endpoints, updated_at) VALUES (?,?,?,?,?,?,?)");
   s.BindText(1, name).Bind(2, sealed.nonce).Bind(3, sealed.ciphertext).Bind(4, now)
@@ -105,7 +105,7 @@ Status CredentialStore::Replace(const std::string& name, const auth::Credentials
   std::string plain = SealedJson(keys);
   const SecretBox::Sealed sealed = box_.Seal(plain);
   sodium_memzero(plain.data(), plain.size());
-  auto lock = db_.Lock();
+  MutexLock lock(db_.mu());
   Statement s(db_.handle(), "UPDATE credentials SET nonce=?, sealed=?, endpoints=?, updated_at=? "
                             "WHERE name=?");
   s.Bind(1, sealed.nonce).Bind(2, sealed.ciphertext).BindText(3, EndpointsJson(endpoints))
@@ -120,7 +120,7 @@ Status CredentialStore::Replace(const std::string& name, const auth::Credentials
 Result<auth::Credentials> CredentialStore::Get(const std::string& name) {
   SecretBox::Sealed sealed;
   {
-    auto lock = db_.Lock();
+    MutexLock lock(db_.mu());
     Statement s(db_.handle(), "SELECT nonce, sealed FROM credentials WHERE name=?");
     s.BindText(1, name);
     const int rc = s.Step();
@@ -148,7 +148,7 @@ Result<auth::Credentials> CredentialStore::Get(const std::string& name) {
 }
 
 Result<CredentialInfo> CredentialStore::Info(const std::string& name) {
-  auto lock = db_.Lock();
+  MutexLock lock(db_.mu());
   Statement s(db_.handle(), "SELECT name, created_by, endpoints, created_at, updated_at "
                             "FROM credentials WHERE name=?");
   s.BindText(1, name);
@@ -162,7 +162,7 @@ Result<CredentialInfo> CredentialStore::Info(const std::string& name) {
 }
 
 Result<std::vector<CredentialInfo>> CredentialStore::List() {
-  auto lock = db_.Lock();
+  MutexLock lock(db_.mu());
   Statement s(db_.handle(), "SELECT name, created_by, endpoints, created_at, updated_at "
                             "FROM credentials ORDER BY name");
   std::vector<CredentialInfo> out;
@@ -175,7 +175,7 @@ Result<std::vector<CredentialInfo>> CredentialStore::List() {
 }
 
 Status CredentialStore::Delete(const std::string& name) {
-  auto lock = db_.Lock();
+  MutexLock lock(db_.mu());
   Statement s(db_.handle(), "DELETE FROM credentials WHERE name=?");
   s.BindText(1, name);
   if (s.Step() != SQLITE_DONE) return db_.Error("deleting credential " + name);

@@ -62,7 +62,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path) {
   }
   sqlite3_busy_timeout(db, 5000);
   std::unique_ptr<Database> out(new Database(db, path));
-  auto lock = out->Lock();
+  MutexLock lock(out->mu());
   FERRY_RETURN_IF_ERROR(out->Exec(kSchema));
   int64_t version = 0;
   {

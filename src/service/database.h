@@ -4,9 +4,9 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <string>
 
+#include "core/mutex.h"
 #include "core/status.h"
 
 struct sqlite3;
@@ -21,18 +21,19 @@ class Database {
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
 
-  // Every use of handle() happens while holding this lock.
-  std::unique_lock<std::mutex> Lock() { return std::unique_lock(mu_); }
-  sqlite3* handle() { return db_; }
-  // "what in the server database 'path': sqlite's message". REQUIRES: lock held.
-  Status Error(const std::string& what) const;
-  // Runs SQL without results. REQUIRES: lock held.
-  Status Exec(const char* sql);
+  // Every use of the connection happens while holding this lock:
+  // `MutexLock lock(db.mu());`
+  Mutex& mu() RETURN_CAPABILITY(mu_) { return mu_; }
+  sqlite3* handle() REQUIRES(mu_) { return db_; }
+  // "what in the server database 'path': sqlite's message".
+  Status Error(const std::string& what) const REQUIRES(mu_);
+  // Runs SQL without results.
+  Status Exec(const char* sql) REQUIRES(mu_);
 
  private:
   Database(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
 
-  std::mutex mu_;
+  Mutex mu_;
   sqlite3* db_;
   std::string path_;
 };

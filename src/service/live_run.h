@@ -4,11 +4,11 @@
 
 #include <atomic>
 #include <chrono>
-#include <mutex>
 #include <stop_token>
 #include <string>
 #include <vector>
 
+#include "core/mutex.h"
 #include "engine/progress.h"
 #include "service/task.h"
 
@@ -23,7 +23,7 @@ struct LiveRun {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
   void AddFailure(FailedObjectRecord failure) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (failures_.size() < kMaxFailuresKept) failures_.push_back(std::move(failure));
   }
 
@@ -41,7 +41,7 @@ struct LiveRun {
     p.listing_done = counters.listing_done;
     p.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     p.failures = failures_;
     return p;
   }
@@ -49,8 +49,8 @@ struct LiveRun {
   static constexpr size_t kMaxFailuresKept = 1000;
 
  private:
-  std::mutex mu_;
-  std::vector<FailedObjectRecord> failures_;  // guarded by mu_
+  Mutex mu_;
+  std::vector<FailedObjectRecord> failures_ GUARDED_BY(mu_);
 };
 
 }  // namespace ferry::service

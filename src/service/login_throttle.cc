@@ -5,7 +5,7 @@
 namespace ferry::service {
 
 Status LoginThrottle::Check(const std::string& key, int64_t now) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = entries_.find(key);
   if (it == entries_.end()) {
     // A full table of locked pairs means a guessing attack: a pair it could not
@@ -38,7 +38,7 @@ bool LoginThrottle::MakeRoomLocked(int64_t now) {
 }
 
 void LoginThrottle::Failed(const std::string& key, int64_t now) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (entries_.size() >= max_entries_ && !entries_.contains(key) && !MakeRoomLocked(now)) {
     return;  // Check refuses untracked pairs while the table is full of locks
   }
@@ -53,7 +53,7 @@ void LoginThrottle::Failed(const std::string& key, int64_t now) {
 }
 
 void LoginThrottle::Succeeded(const std::string& key) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   entries_.erase(key);
 }
 

@@ -8,9 +8,9 @@
 
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <string>
 
+#include "core/mutex.h"
 #include "core/status.h"
 
 namespace ferry::service {
@@ -38,12 +38,11 @@ class LoginThrottle {
   };
   static constexpr size_t kMaxEntries = 10000;
   // Evicts the least recently seen unlocked entry; false when all are locked.
-  // REQUIRES: mu_ held.
-  bool MakeRoomLocked(int64_t now);
+  bool MakeRoomLocked(int64_t now) REQUIRES(mu_);
 
   size_t max_entries_ = kMaxEntries;
-  std::mutex mu_;
-  std::map<std::string, Entry> entries_;  // guarded by mu_
+  Mutex mu_;
+  std::map<std::string, Entry> entries_ GUARDED_BY(mu_);
 };
 
 }  // namespace ferry::service

@@ -161,7 +161,7 @@ Result<json> OidcLogin::GetJson(const std::string& url, const std::string& what,
 
 Result<OidcLogin::Provider> OidcLogin::Discover() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (provider_ && Clock::now() - provider_->fetched < kDiscoveryTtl) return *provider_;
   }
   std::string base = options_.issuer;
@@ -195,7 +195,7 @@ Result<OidcLogin::Provider> OidcLogin::Discover() {
   p.auth_methods = ClaimValues(*doc, "token_endpoint_auth_methods_supported");
   p.fetched = Clock::now();
   FERRY_RETURN_IF_ERROR(RefreshJwks(p));
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   provider_ = p;
   return p;
 }
@@ -230,7 +230,7 @@ Result<OidcLogin::Start> OidcLogin::Begin(const std::string& redirect_uri) {
             {"nonce", pending.nonce},
             {"code_challenge", Pkce(pending.verifier)},
             {"code_challenge_method", "S256"}});
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   const auto now = Clock::now();
   std::erase_if(pending_, [&](const auto& e) { return now - e.second.created > kPendingTtl; });
   if (pending_.size() >= kMaxPending) {
@@ -262,7 +262,7 @@ Result<User> OidcLogin::Finish(const std::string& code, const std::string& state
                                const std::string& state_cookie) {
   Pending pending;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto it = pending_.find(state);
     if (state.empty() || it == pending_.end() ||
         Clock::now() - it->second.created > kPendingTtl) {
@@ -338,14 +338,14 @@ Result<User> OidcLogin::Finish(const std::string& code, const std::string& state
     // The provider may have rotated its keys since they were fetched.
     bool refresh = false;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       refresh = provider_ && Clock::now() - provider_->jwks_fetched > kJwksMinRefresh;
     }
     if (refresh) {
       Provider fresh = *provider;
       FERRY_RETURN_IF_ERROR(RefreshJwks(fresh));
       {
-        std::lock_guard lock(mu_);
+        MutexLock lock(mu_);
         provider_ = fresh;
       }
       verified = VerifyJwt(id_token, fresh.jwks);

@@ -13,10 +13,10 @@
 #include <chrono>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "core/mutex.h"
 #include "core/status.h"
 #include "net/http_client.h"
 #include "service/account_store.h"
@@ -90,9 +90,9 @@ class OidcLogin {
   AccountStore& accounts_;
   std::unique_ptr<net::HttpClient> http_;
 
-  std::mutex mu_;
-  std::optional<Provider> provider_;         // guarded by mu_
-  std::map<std::string, Pending> pending_;   // by state; guarded by mu_
+  Mutex mu_;
+  std::optional<Provider> provider_ GUARDED_BY(mu_);
+  std::map<std::string, Pending> pending_ GUARDED_BY(mu_);  // by state
 };
 
 }  // namespace ferry::service

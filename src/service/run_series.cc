@@ -30,7 +30,7 @@ RunSeriesRecorder::RunSeriesRecorder(Database& db, TaskStore& tasks, Scheduler& 
 RunSeriesRecorder::~RunSeriesRecorder() { Stop(); }
 
 Status RunSeriesRecorder::Open() {
-  auto lock = db_.Lock();
+  MutexLock lock(db_.mu());
   return db_.Exec(
       "CREATE TABLE IF NOT EXISTS run_series ("
       "run_id TEXT PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE, points TEXT NOT NULL)");
@@ -42,15 +42,15 @@ void RunSeriesRecorder::Start() {
 
 void RunSeriesRecorder::Stop() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (stop_) return;
     stop_ = true;
   }
-  wake_.notify_all();
+  wake_.NotifyAll();
   if (thread_.joinable()) thread_.join();
   std::map<std::string, std::vector<SeriesPoint>> left;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     left.swap(live_);
   }
   // Runs interrupted by the shutdown resume on the next start and go on from here.
@@ -79,12 +79,13 @@ void RunSeriesRecorder::AppendEnd(std::vector<SeriesPoint>& points, SeriesPoint 
 }
 
 void RunSeriesRecorder::Loop() {
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   while (!stop_) {
-    lock.unlock();
+    lock.Unlock();
     SampleOnce();
-    lock.lock();
-    wake_.wait_for(lock, std::chrono::seconds(interval_seconds_), [this] { return stop_; });
+    lock.Lock();
+    wake_.WaitFor(lock, std::chrono::seconds(interval_seconds_),
+                  [this]() REQUIRES(mu_) { return stop_; });
   }
 }
 
@@ -97,7 +98,7 @@ void RunSeriesRecorder::SampleOnce() {
                   live->counters.failed};
     bool first = false;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       first = !live_.contains(run_id);
     }
     std::vector<SeriesPoint> start;
@@ -110,7 +111,7 @@ void RunSeriesRecorder::SampleOnce() {
         start.push_back({run->started_at * 1000, 0, 0, 0});
       }
     }
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto& points = live_[run_id];
     if (first) points = std::move(start);
     Append(points, p);
@@ -118,7 +119,7 @@ void RunSeriesRecorder::SampleOnce() {
   // Runs that ended since the last sample: add their final counters and keep them.
   std::vector<std::pair<std::string, std::vector<SeriesPoint>>> ended;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     for (auto it = live_.begin(); it != live_.end();) {
       if (running.contains(it->first)) {
         ++it;
@@ -142,7 +143,7 @@ Status RunSeriesRecorder::Save(const std::string& run_id,
   for (const auto& p : points) {
     rows.push_back({p.time_ms, p.bytes_done, p.objects_done, p.failed});
   }
-  auto lock = db_.Lock();
+  MutexLock lock(db_.mu());
   Statement s(db_.handle(), "INSERT OR REPLACE INTO run_series (run_id, points) "
                             "SELECT ?, ? WHERE EXISTS (SELECT 1 FROM runs WHERE id=?)");
   s.BindText(1, run_id).BindText(2, rows.dump()).BindText(3, run_id);
@@ -153,7 +154,7 @@ Status RunSeriesRecorder::Save(const std::string& run_id,
 Result<std::vector<SeriesPoint>> RunSeriesRecorder::Load(const std::string& run_id) {
   std::string text;
   {
-    auto lock = db_.Lock();
+    MutexLock lock(db_.mu());
     Statement s(db_.handle(), "SELECT points FROM run_series WHERE run_id=?");
     s.BindText(1, run_id);
     const int rc = s.Step();
@@ -177,7 +178,7 @@ Result<std::vector<SeriesPoint>> RunSeriesRecorder::Load(const std::string& run_
 
 Result<std::vector<SeriesPoint>> RunSeriesRecorder::Points(const Run& run) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (auto it = live_.find(run.id); it != live_.end()) {
       std::vector<SeriesPoint> out = it->second;
       if (run.state != RunState::kRunning) AppendEnd(out, EndPoint(run));

@@ -8,14 +8,13 @@
 // (the start and the last point stay), so the resolution halves instead.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "core/mutex.h"
 #include "core/status.h"
 #include "service/database.h"
 #include "service/scheduler.h"
@@ -65,10 +64,10 @@ class RunSeriesRecorder {
   Scheduler& scheduler_;
   const int interval_seconds_;
 
-  std::mutex mu_;
-  std::condition_variable wake_;
-  bool stop_ = false;                                    // guarded by mu_
-  std::map<std::string, std::vector<SeriesPoint>> live_;  // by run id; guarded by mu_
+  Mutex mu_;
+  CondVar wake_;
+  bool stop_ GUARDED_BY(mu_) = false;
+  std::map<std::string, std::vector<SeriesPoint>> live_ GUARDED_BY(mu_);  // by run id
   std::thread thread_;
 };
 

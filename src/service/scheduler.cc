@@ -75,7 +75,7 @@ Status Scheduler::Start() {
   auto all = tasks_.List();  // after FailCrashLoop: its tasks are no longer Running
   if (!all.ok()) return std::move(all).take_error();
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     for (const Run& run : to_resume) {
       EnqueueLocked({run.task_id, run.id, "resume", run.started_at});
     }
@@ -126,12 +126,12 @@ void Scheduler::FailCrashLoop(Run run) {
 
 void Scheduler::Shutdown() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (shutdown_) return;
     shutdown_ = true;
     for (auto& [id, live] : active_) live->stop.request_stop();
   }
-  changed_.notify_all();
+  changed_.NotifyAll();
   if (loop_.joinable()) loop_.join();
   for (auto& w : workers_) {
     if (w.joinable()) w.join();
@@ -144,17 +144,17 @@ void Scheduler::EnqueueLocked(Job job) {
   live->task_id = job.task_id;
   active_[job.task_id] = std::move(live);
   queue_.push_back(std::move(job));
-  changed_.notify_all();
+  changed_.NotifyAll();
 }
 
 void Scheduler::Loop() {
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   while (!shutdown_) {
-    lock.unlock();
+    lock.Unlock();
     const int64_t now = clock_.NowSeconds();
     auto due = tasks_.Due(now);
     auto wake = tasks_.NextWake();
-    lock.lock();
+    lock.Lock();
     if (shutdown_) break;
     bool queued_any = false;
     if (due.ok()) {
@@ -186,18 +186,18 @@ void Scheduler::Loop() {
 }
 
 void Scheduler::Work() {
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   for (;;) {
-    changed_.wait(lock, [&] { return shutdown_ || !queue_.empty(); });
+    changed_.Wait(lock, [&]() REQUIRES(mu_) { return shutdown_ || !queue_.empty(); });
     if (shutdown_) return;
     Job job = std::move(queue_.front());
     queue_.pop_front();
     std::shared_ptr<LiveRun> live = active_[job.task_id];
-    lock.unlock();
+    lock.Unlock();
     Execute(job, live);
-    lock.lock();
+    lock.Lock();
     active_.erase(job.task_id);
-    changed_.notify_all();
+    changed_.NotifyAll();
   }
 }
 
@@ -229,7 +229,7 @@ void Scheduler::Execute(const Job& job, const std::shared_ptr<LiveRun>& live) {
     }
   }
   {
-    std::lock_guard lock(mu_);  // LiveProgress reads run_id under mu_
+    MutexLock lock(mu_);  // LiveProgress reads run_id under mu_
     live->run_id = run.id;
     live->started = std::chrono::steady_clock::now();
   }
@@ -251,7 +251,7 @@ void Scheduler::Execute(const Job& job, const std::shared_ptr<LiveRun>& live) {
 
   bool shutting_down = false;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     shutting_down = shutdown_ && !live->stopped_by_user;
   }
   run.unclean_resumes = 0;  // it ended in this process, one way or another
@@ -310,7 +310,7 @@ void Scheduler::Execute(const Job& job, const std::shared_ptr<LiveRun>& live) {
 }
 
 Result<Task> Scheduler::StartTask(const std::string& id) {
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   if (shutdown_) return Status::Unavailable("the server is shutting down");
   auto task = tasks_.Get(id);
   if (!task.ok()) return task;
@@ -339,13 +339,13 @@ Result<Task> Scheduler::StartTask(const std::string& id) {
     FERRY_RETURN_IF_ERROR(tasks_.Update(*task));
     EnqueueLocked({id, "", "start", fire});
   }
-  changed_.notify_all();
+  changed_.NotifyAll();
   return task;
 }
 
 Result<Task> Scheduler::RetryKeys(const std::string& id, std::vector<std::string> keys,
                                   const std::string& of_run) {
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   if (shutdown_) return Status::Unavailable("the server is shutting down");
   auto task = tasks_.Get(id);
   if (!task.ok()) return task;
@@ -367,7 +367,7 @@ Result<Task> Scheduler::RetryKeys(const std::string& id, std::vector<std::string
 }
 
 std::vector<Scheduler::ActiveRun> Scheduler::ActiveRuns() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   std::vector<ActiveRun> out;
   for (auto& [id, l] : active_) {
     if (!l->run_id.empty()) out.push_back({l->run_id, l});
@@ -375,17 +375,17 @@ std::vector<Scheduler::ActiveRun> Scheduler::ActiveRuns() {
   return out;
 }
 
-void Scheduler::WaitIdleLocked(std::unique_lock<std::mutex>& lock, const std::string& task_id) {
+void Scheduler::WaitIdleLocked(MutexLock& lock, const std::string& task_id) {
   // The engine ends a stopped run within seconds; a request must not hang on one
   // that does not (the run still records itself Stopped when it ends).
-  if (!changed_.wait_for(lock, std::chrono::seconds(60),
-                         [&] { return !active_.contains(task_id); })) {
+  if (!changed_.WaitFor(lock, std::chrono::seconds(60),
+                         [&]() REQUIRES(mu_) { return !active_.contains(task_id); })) {
     spdlog::warn("task {}: its run has not ended 60 s after the stop request", task_id);
   }
 }
 
 Result<Task> Scheduler::StopTask(const std::string& id) {
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   auto task = tasks_.Get(id);
   if (!task.ok()) return task;
   if (auto it = active_.find(id); it != active_.end()) {
@@ -406,7 +406,7 @@ Result<Task> Scheduler::StopTask(const std::string& id) {
   now->state = TaskState::kStopped;
   now->next_run_at.reset();
   FERRY_RETURN_IF_ERROR(tasks_.Update(*now));
-  changed_.notify_all();
+  changed_.NotifyAll();
   return now;
 }
 
@@ -418,14 +418,14 @@ Status Scheduler::DeleteTask(const std::string& id) {
 }
 
 bool Scheduler::IsActive(const std::string& task_id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return active_.contains(task_id);
 }
 
 std::optional<RunProgress> Scheduler::LiveProgress(const std::string& run_id) {
   std::shared_ptr<LiveRun> live;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     for (auto& [id, l] : active_) {
       if (l->run_id == run_id) live = l;
     }
@@ -438,7 +438,7 @@ Scheduler::Activity Scheduler::CurrentActivity() {
   std::vector<std::shared_ptr<LiveRun>> lives;
   Activity a;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     a.queued = static_cast<int>(queue_.size());
     for (auto& [id, l] : active_) lives.push_back(l);
   }

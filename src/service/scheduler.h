@@ -9,7 +9,6 @@
 // resumes them too.
 #pragma once
 
-#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <map>
@@ -20,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/mutex.h"
 #include "core/status.h"
 #include "service/clock.h"
 #include "service/live_run.h"
@@ -99,12 +99,11 @@ class Scheduler {
   void Execute(const Job& job, const std::shared_ptr<LiveRun>& live);
   // Ends a run that took the process down on each of its last resumes.
   void FailCrashLoop(Run run);
-  // REQUIRES: mu_ held.
-  void EnqueueLocked(Job job);
+  void EnqueueLocked(Job job) REQUIRES(mu_);
   void Log(const std::string& task_id, const std::string& run_id, const std::string& level,
            const std::string& message);
-  // Waits (60 s at most) until `task_id` has no run. REQUIRES: lock holds mu_.
-  void WaitIdleLocked(std::unique_lock<std::mutex>& lock, const std::string& task_id);
+  // Waits (60 s at most) until `task_id` has no run; `lock` holds mu_.
+  void WaitIdleLocked(MutexLock& lock, const std::string& task_id) REQUIRES(mu_);
 
   TaskStore& tasks_;
   TaskRunner& runner_;
@@ -112,11 +111,11 @@ class Scheduler {
   SystemClock system_clock_;
   Clock& clock_;  // options_.clock or system_clock_
 
-  std::mutex mu_;
-  std::condition_variable changed_;  // queue, active runs, shutdown
-  bool shutdown_ = false;                                   // guarded by mu_
-  std::deque<Job> queue_;                                   // guarded by mu_
-  std::map<std::string, std::shared_ptr<LiveRun>> active_;  // by task id; guarded by mu_
+  Mutex mu_;
+  CondVar changed_;  // queue, active runs, shutdown
+  bool shutdown_ GUARDED_BY(mu_) = false;
+  std::deque<Job> queue_ GUARDED_BY(mu_);
+  std::map<std::string, std::shared_ptr<LiveRun>> active_ GUARDED_BY(mu_);  // by task id
   std::thread loop_;
   std::vector<std::thread> workers_;
 };

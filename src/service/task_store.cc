@@ -69,7 +69,7 @@ int LevelRank(const std::string& level) {
 }  // namespace
 
 Status TaskStore::Insert(const Task& t) {
-  auto lock = db_.Lock();
+  MutexLock lock(db_.mu());
   Statement s(db_.handle(), "INSERT INTO tasks (id, name, spec, state, last_error, next_run_at, "
                             "created_at, updated_at, created_by, updated_by) VALUES (?,?,?,?,?,?,?,?,?,?)");
   s.BindText(1, t.id).BindText(2, t.spec.name).BindText(3, Dump(TaskSpecToJson(t.spec)))
@@ -82,7 +82,7 @@ Status TaskStore::Insert(const Task& t) {
 }
 
 Status TaskStore::Update(const Task& t) {
-  auto lock = db_.Lock();
+  MutexLock lock(db_.mu());
   Statement s(db_.handle(), "UPDATE tasks SET name=?, spec=?, state=?, last_error=?, "
                             "next_run_at=?, updated_at=?, updated_by=? WHERE id=?");
   s.BindText(1, t.spec.name).BindText(2, Dump(TaskSpecToJson(t.spec)))
@@ -95,7 +95,7 @@ Status TaskStore::Update(const Task& t) {
 }
 
 Status TaskStore::Delete(const std::string& id) {
-  auto lock = db_.Lock();
+  MutexLock lock(db_.mu());
   Statement s(db_.handle(), "DELETE FROM tasks WHERE id=?");
   s.BindText(1, id);
   if (s.Step() != SQLITE_DONE) return db_.Error("deleting task " + id);
@@ -104,7 +104,7 @@ Status TaskStore::Delete(const std::string& id) {
 }
 
 Result<Task> TaskStore::Get(const std::string& id) {
-  auto lock = db_.Lock();
+  MutexLock lock(db_.mu());
   Statement s(db_.handle(),
               (std::string("SELECT ") + kTaskColumns + " FROM tasks WHERE id=?").c_str());
   s.BindText(1, id);
@@ -117,7 +117,7 @@ Result<Task> TaskStore::Get(const std::string& id) {
 }
 
 Result<std::vector<Task>> TaskStore::List() {
-  auto lock = db_.Lock();
+  MutexLock lock(db_.mu());
   Statement s(db_.handle(),
               (std::string("SELECT ") + kTaskColumns + " FROM tasks ORDER BY created_at, id")
                   .c_str());
@@ -140,7 +140,7 @@ Result<TaskPage> TaskStore::ListPage(const TaskQuery& q) {
       "instr(lower(name), lower(?2)) > 0 OR "
       "instr(lower(json_extract(spec, '$.source')), lower(?2)) > 0 OR "
       "instr(lower(json_extract(spec, '$.destination')), lower(?2)) > 0 OR id = ?2)";
-  auto lock = db_.Lock();
+  MutexLock lock(db_.mu());
   TaskPage page;
   {
     Statement n(db_.handle(), (std::string("SELECT COUNT(*)") + kWhere).c_str());
@@ -164,7 +164,7 @@ Result<TaskPage> TaskStore::ListPage(const TaskQuery& q) {
 }
 
 Result<std::optional<Run>> TaskStore::LastRun(const std::string& task_id) {
-  auto lock = db_.Lock();
+  MutexLock lock(db_.mu());
   Statement s(db_.handle(), (std::string("SELECT ") + kRunColumns +
                              " FROM runs WHERE task_id=? ORDER BY number DESC LIMIT 1")
                                 .c_str());
@@ -176,7 +176,7 @@ Result<std::optional<Run>> TaskStore::LastRun(const std::string& task_id) {
 }
 
 Result<std::vector<Task>> TaskStore::Due(int64_t now) {
-  auto lock = db_.Lock();
+  MutexLock lock(db_.mu());
   Statement s(db_.handle(), (std::string("SELECT ") + kTaskColumns +
                              " FROM tasks WHERE state='Waiting' AND next_run_at <= ? "
                              "ORDER BY next_run_at")
@@ -194,7 +194,7 @@ Result<std::vector<Task>> TaskStore::Due(int64_t now) {
 }
 
 Result<std::optional<int64_t>> TaskStore::NextWake() {
-  auto lock = db_.Lock();
+  MutexLock lock(db_.mu());
   Statement s(db_.handle(),
               "SELECT MIN(next_run_at) FROM tasks WHERE state='Waiting' AND next_run_at IS NOT "
               "NULL");
@@ -204,7 +204,7 @@ Result<std::optional<int64_t>> TaskStore::NextWake() {
 }
 
 Status TaskStore::InsertRun(Run& r) {
-  auto lock = db_.Lock();
+  MutexLock lock(db_.mu());
   Statement n(db_.handle(), "SELECT COALESCE(MAX(number), 0) + 1 FROM runs WHERE task_id=?");
   n.BindText(1, r.task_id);
   if (n.Step() != SQLITE_ROW) return db_.Error("numbering a run of task " + r.task_id);
@@ -219,7 +219,7 @@ Status TaskStore::InsertRun(Run& r) {
 }
 
 Status TaskStore::UpdateRun(const Run& r) {
-  auto lock = db_.Lock();
+  MutexLock lock(db_.mu());
   Statement s(db_.handle(),
               "UPDATE runs SET state=?, ended_at=?, resumes=?, summary=?, error=?, "
               "unclean_resumes=? WHERE id=?");
@@ -232,7 +232,7 @@ Status TaskStore::UpdateRun(const Run& r) {
 }
 
 Result<Run> TaskStore::GetRun(const std::string& id) {
-  auto lock = db_.Lock();
+  MutexLock lock(db_.mu());
   Statement s(db_.handle(),
               (std::string("SELECT ") + kRunColumns + " FROM runs WHERE id=?").c_str());
   s.BindText(1, id);
@@ -245,7 +245,7 @@ Result<Run> TaskStore::GetRun(const std::string& id) {
 }
 
 Result<std::vector<Run>> TaskStore::ListRuns(const std::string& task_id, int limit) {
-  auto lock = db_.Lock();
+  MutexLock lock(db_.mu());
   Statement s(db_.handle(), (std::string("SELECT ") + kRunColumns +
                              " FROM runs WHERE task_id=? ORDER BY number DESC LIMIT ?")
                                 .c_str());
@@ -258,7 +258,7 @@ Result<std::vector<Run>> TaskStore::ListRuns(const std::string& task_id, int lim
 }
 
 Result<std::vector<Run>> TaskStore::UnfinishedRuns() {
-  auto lock = db_.Lock();
+  MutexLock lock(db_.mu());
   Statement s(db_.handle(), (std::string("SELECT ") + kRunColumns +
                              " FROM runs WHERE state='Running' ORDER BY started_at")
                                 .c_str());
@@ -271,7 +271,7 @@ Result<std::vector<Run>> TaskStore::UnfinishedRuns() {
 
 Status TaskStore::AppendLog(const std::string& task_id, const std::string& run_id,
                             const std::string& level, const std::string& message) {
-  auto lock = db_.Lock();
+  MutexLock lock(db_.mu());
   Statement s(db_.handle(), "INSERT INTO run_logs (task_id, run_id, time_ms, level, message) "
                             "VALUES (?,?,?,?,?)");
   s.BindText(1, task_id).BindText(2, run_id).Bind(3, NowMillis()).BindText(4, level)
@@ -281,7 +281,7 @@ Status TaskStore::AppendLog(const std::string& task_id, const std::string& run_i
 }
 
 Result<std::vector<LogEntry>> TaskStore::Logs(const LogQuery& q) {
-  auto lock = db_.Lock();
+  MutexLock lock(db_.mu());
   Statement s(db_.handle(),
               "SELECT id, task_id, run_id, time_ms, level, message FROM run_logs "
               "WHERE task_id=? AND id>? AND (?='' OR run_id=?) AND "
@@ -300,7 +300,7 @@ Result<std::vector<LogEntry>> TaskStore::Logs(const LogQuery& q) {
 }
 
 Result<TaskStore::Totals> TaskStore::ComputeTotals() {
-  auto lock = db_.Lock();
+  MutexLock lock(db_.mu());
   Totals t;
   {
     Statement s(db_.handle(), "SELECT state, COUNT(*) FROM tasks GROUP BY state");

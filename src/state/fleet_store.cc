@@ -73,7 +73,7 @@ Status FleetStore::Exec(const char* sql, const std::string& what) {
 }
 
 Result<std::optional<FleetRunRecord>> FleetStore::FindRun(const std::string& name) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Statement s(db_, "SELECT run_id, resume_key, planned FROM fleet_runs "
                    "WHERE name = ? AND state = 'running' LIMIT 1");
   s.BindText(1, name);
@@ -91,7 +91,7 @@ Result<std::optional<FleetRunRecord>> FleetStore::FindRun(const std::string& nam
 }
 
 Status FleetStore::StartRun(const std::string& name, const std::string& run_id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Statement s(db_, "INSERT INTO fleet_runs (name, run_id, state) VALUES (?, ?, 'running')");
   s.BindText(1, name).BindText(2, run_id);
   if (!s.ok() || s.Step() != SQLITE_DONE) return Error("recording a fleet run");
@@ -99,7 +99,7 @@ Status FleetStore::StartRun(const std::string& name, const std::string& run_id) 
 }
 
 Status FleetStore::SetResumeKey(const std::string& name, const std::string& key) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Statement s(db_, "UPDATE fleet_runs SET resume_key = ? WHERE name = ? AND state = 'running'");
   s.Bind(1, key).BindText(2, name);
   if (!s.ok() || s.Step() != SQLITE_DONE) return Error("recording planning progress");
@@ -107,7 +107,7 @@ Status FleetStore::SetResumeKey(const std::string& name, const std::string& key)
 }
 
 Status FleetStore::SetPlanned(const std::string& name) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Statement s(db_, "UPDATE fleet_runs SET planned = 1 WHERE name = ? AND state = 'running'");
   s.BindText(1, name);
   if (!s.ok() || s.Step() != SQLITE_DONE) return Error("recording planning progress");
@@ -115,7 +115,7 @@ Status FleetStore::SetPlanned(const std::string& name) {
 }
 
 Status FleetStore::FinishRun(const std::string& name, const std::string& state) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Statement s(db_, "UPDATE fleet_runs SET state = ? WHERE name = ? AND state = 'running'");
   s.BindText(1, state).BindText(2, name);
   if (!s.ok() || s.Step() != SQLITE_DONE) return Error("finishing a fleet run");
@@ -123,7 +123,7 @@ Status FleetStore::FinishRun(const std::string& name, const std::string& state) 
 }
 
 Status FleetStore::AddItems(const std::string& run_id, const std::vector<FleetItemRecord>& items) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   FERRY_RETURN_IF_ERROR(Exec("BEGIN", "recording items"));
   for (const auto& item : items) {
     Statement s(db_, "INSERT OR IGNORE INTO fleet_items (run_id, item_id, kind, objects, bytes, "
@@ -146,7 +146,7 @@ Status FleetStore::AddItems(const std::string& run_id, const std::vector<FleetIt
 }
 
 Status FleetStore::MarkSent(const std::string& run_id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Statement s(db_, "UPDATE fleet_items SET state = 0 WHERE run_id = ? AND state = 3");
   s.BindText(1, run_id);
   if (!s.ok() || s.Step() != SQLITE_DONE) return Error("recording items sent");
@@ -154,7 +154,7 @@ Status FleetStore::MarkSent(const std::string& run_id) {
 }
 
 Status FleetStore::ForgetPending(const std::string& run_id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Statement s(db_, "DELETE FROM fleet_items WHERE run_id = ? AND state = 3");
   s.BindText(1, run_id);
   if (!s.ok() || s.Step() != SQLITE_DONE) return Error("forgetting unsent items");
@@ -163,7 +163,7 @@ Status FleetStore::ForgetPending(const std::string& run_id) {
 
 Result<std::optional<FleetItemRecord>> FleetStore::GetItem(const std::string& run_id,
                                                            const std::string& item_id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Statement s(db_, (std::string("SELECT ") + kItemColumns +
                     " FROM fleet_items WHERE run_id = ? AND item_id = ?")
                        .c_str());
@@ -176,7 +176,7 @@ Result<std::optional<FleetItemRecord>> FleetStore::GetItem(const std::string& ru
 }
 
 Status FleetStore::UpdateItem(const std::string& run_id, const FleetItemRecord& item) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Statement s(db_, "UPDATE fleet_items SET state = ?, copied = ?, same = ?, deleted = ?, "
                    "bytes_done = ? WHERE run_id = ? AND item_id = ?");
   s.Bind(1, static_cast<int64_t>(item.state)).Bind(2, static_cast<int64_t>(item.copied))
@@ -189,7 +189,7 @@ Status FleetStore::UpdateItem(const std::string& run_id, const FleetItemRecord& 
 
 Result<std::vector<FleetItemRecord>> FleetStore::ItemsOfUpload(const std::string& run_id,
                                                                const std::string& key) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Statement s(db_, (std::string("SELECT ") + kItemColumns +
                     " FROM fleet_items WHERE run_id = ? AND upload_key = ?")
                        .c_str());
@@ -203,7 +203,7 @@ Result<std::vector<FleetItemRecord>> FleetStore::ItemsOfUpload(const std::string
 }
 
 Result<FleetTotals> FleetStore::Totals(const std::string& run_id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Statement s(db_,
               "SELECT COUNT(*), SUM(state = 1), SUM(state = 2), SUM(objects), SUM(bytes), "
               "SUM(copied), SUM(same), SUM(deleted), SUM(bytes_done) FROM fleet_items "
@@ -222,7 +222,7 @@ Result<FleetTotals> FleetStore::Totals(const std::string& run_id) {
 }
 
 Result<std::vector<std::string>> FleetStore::OpenItems(const std::string& run_id, size_t limit) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Statement s(db_, "SELECT item_id FROM fleet_items WHERE run_id = ? AND state IN (0, 3) LIMIT ?");
   s.BindText(1, run_id).Bind(2, static_cast<int64_t>(limit));
   if (!s.ok()) return Error("reading items");
@@ -234,7 +234,7 @@ Result<std::vector<std::string>> FleetStore::OpenItems(const std::string& run_id
 }
 
 Status FleetStore::AddUpload(const std::string& run_id, const FleetUploadRecord& u) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Statement s(db_, "INSERT OR REPLACE INTO fleet_uploads VALUES (?, ?, ?, ?, ?, ?, ?)");
   s.BindText(1, run_id).Bind(2, u.key).BindText(3, u.upload_id)
       .Bind(4, static_cast<int64_t>(u.size)).BindText(5, u.etag).Bind(6, int64_t{u.parts})
@@ -245,7 +245,7 @@ Status FleetStore::AddUpload(const std::string& run_id, const FleetUploadRecord&
 
 Status FleetStore::SetUploadState(const std::string& run_id, const std::string& key,
                                   const std::string& state) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Statement s(db_, "UPDATE fleet_uploads SET state = ? WHERE run_id = ? AND key = ?");
   s.BindText(1, state).BindText(2, run_id).Bind(3, key);
   if (!s.ok() || s.Step() != SQLITE_DONE) return Error("recording an upload");
@@ -253,7 +253,7 @@ Status FleetStore::SetUploadState(const std::string& run_id, const std::string& 
 }
 
 Result<std::vector<FleetUploadRecord>> FleetStore::Uploads(const std::string& run_id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Statement s(db_, "SELECT key, upload_id, size, etag, parts, state FROM fleet_uploads "
                    "WHERE run_id = ?");
   s.BindText(1, run_id);
@@ -270,7 +270,7 @@ Result<std::vector<FleetUploadRecord>> FleetStore::Uploads(const std::string& ru
 
 Result<std::optional<FleetUploadRecord>> FleetStore::GetUpload(const std::string& run_id,
                                                                const std::string& key) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Statement s(db_, "SELECT key, upload_id, size, etag, parts, state FROM fleet_uploads "
                    "WHERE run_id = ? AND key = ?");
   s.BindText(1, run_id).Bind(2, key);
@@ -285,7 +285,7 @@ Result<std::optional<FleetUploadRecord>> FleetStore::GetUpload(const std::string
 
 Status FleetStore::AddFailure(const std::string& run_id, const std::string& key, int attempts,
                               const std::string& error) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Statement s(db_, "INSERT OR REPLACE INTO fleet_failures VALUES (?, ?, ?, ?)");
   s.BindText(1, run_id).Bind(2, key).Bind(3, int64_t{attempts}).BindText(4, error);
   if (!s.ok() || s.Step() != SQLITE_DONE) return Error("recording a failure");
@@ -293,7 +293,7 @@ Status FleetStore::AddFailure(const std::string& run_id, const std::string& key,
 }
 
 Status FleetStore::ClearFailure(const std::string& run_id, const std::string& key) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Statement s(db_, "DELETE FROM fleet_failures WHERE run_id = ? AND key = ?");
   s.BindText(1, run_id).Bind(2, key);
   if (!s.ok() || s.Step() != SQLITE_DONE) return Error("clearing a failure");
@@ -302,7 +302,7 @@ Status FleetStore::ClearFailure(const std::string& run_id, const std::string& ke
 
 Result<std::vector<std::tuple<std::string, int, std::string>>> FleetStore::Failures(
     const std::string& run_id, size_t limit) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Statement s(db_, "SELECT key, attempts, error FROM fleet_failures WHERE run_id = ? "
                    "ORDER BY key LIMIT ?");
   s.BindText(1, run_id).Bind(2, static_cast<int64_t>(limit));
@@ -317,7 +317,7 @@ Result<std::vector<std::tuple<std::string, int, std::string>>> FleetStore::Failu
 }
 
 Result<uint64_t> FleetStore::FailureCount(const std::string& run_id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Statement s(db_, "SELECT COUNT(*) FROM fleet_failures WHERE run_id = ?");
   s.BindText(1, run_id);
   if (!s.ok() || s.Step() != SQLITE_ROW) return Error("counting failures");

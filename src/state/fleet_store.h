@@ -8,12 +8,12 @@
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <tuple>
 #include <string>
 #include <vector>
 
+#include "core/mutex.h"
 #include "core/status.h"
 
 struct sqlite3;
@@ -111,7 +111,7 @@ class FleetStore {
   Status Error(const std::string& what) const;
   Status Exec(const char* sql, const std::string& what);
 
-  std::mutex mu_;  // one connection, used by one thread at a time
+  Mutex mu_;  // one connection, used by one thread at a time
   sqlite3* db_;
   std::string path_;
 };

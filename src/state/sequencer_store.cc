@@ -36,7 +36,7 @@ Status SequencerStore::Error(const std::string& what) const {
 }
 
 Result<std::optional<std::string>> SequencerStore::Get(const std::string& key) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Statement s(db_, "SELECT sequencer FROM applied WHERE run = ? AND key = ?");
   s.Bind(1, run_).Bind(2, key);
   if (!s.ok()) return Error("reading an applied sequencer");
@@ -47,7 +47,7 @@ Result<std::optional<std::string>> SequencerStore::Get(const std::string& key) {
 }
 
 Status SequencerStore::Put(const std::string& key, const std::string& sequencer, int64_t now_ms) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Statement s(db_, "INSERT OR REPLACE INTO applied VALUES (?, ?, ?, ?)");
   s.Bind(1, run_).Bind(2, key).BindText(3, sequencer).Bind(4, now_ms);
   if (!s.ok() || s.Step() != SQLITE_DONE) return Error("recording an applied sequencer");
@@ -55,7 +55,7 @@ Status SequencerStore::Put(const std::string& key, const std::string& sequencer,
 }
 
 Status SequencerStore::Prune(int64_t before_ms) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Statement s(db_, "DELETE FROM applied WHERE run = ? AND applied_ms < ?");
   s.Bind(1, run_).Bind(2, before_ms);
   if (!s.ok() || s.Step() != SQLITE_DONE) return Error("pruning applied sequencers");

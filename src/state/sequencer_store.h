@@ -5,10 +5,10 @@
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 
+#include "core/mutex.h"
 #include "core/status.h"
 
 struct sqlite3;
@@ -37,7 +37,7 @@ class SequencerStore {
       : db_(db), path_(std::move(path)), run_(std::move(run)) {}
   Status Error(const std::string& what) const;
 
-  std::mutex mu_;  // one connection, used by one thread at a time
+  Mutex mu_;  // one connection, used by one thread at a time
   sqlite3* db_;
   std::string path_;
   std::string run_;

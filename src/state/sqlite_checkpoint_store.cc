@@ -33,10 +33,13 @@ Result<std::unique_ptr<SqliteCheckpointStore>> SqliteCheckpointStore::Open(const
   if (!opened.ok()) return std::move(opened).take_error();
   sqlite3* db = *opened;
   std::unique_ptr<SqliteCheckpointStore> store(new SqliteCheckpointStore(db, path, run));
-  Statement failed(db, "SELECT key FROM failures WHERE run = ?");
-  failed.Bind(1, run);
-  while (failed.ok() && failed.Step() == SQLITE_ROW) store->failed_.insert(failed.Text(0));
-  if (!failed.ok()) return store->Error("reading recorded failures");
+  {
+    MutexLock lock(store->mu_);  // not shared yet, but failed_ is only touched under mu_
+    Statement failed(db, "SELECT key FROM failures WHERE run = ?");
+    failed.Bind(1, run);
+    while (failed.ok() && failed.Step() == SQLITE_ROW) store->failed_.insert(failed.Text(0));
+    if (!failed.ok()) return store->Error("reading recorded failures");
+  }
   return store;
 }
 
@@ -47,7 +50,7 @@ Result<int64_t> SqliteCheckpointStore::CountUploads(const std::string& dir) {
   if (!std::filesystem::exists(path)) return int64_t{0};
   auto store = Open(dir, "");
   if (!store.ok()) return std::move(store).take_error();
-  std::lock_guard lock((*store)->mu_);
+  MutexLock lock((*store)->mu_);
   Statement s((*store)->db_, "SELECT COUNT(*) FROM uploads");
   if (s.Step() != SQLITE_ROW) return (*store)->Error("counting upload checkpoints");
   return s.Int(0);
@@ -58,7 +61,7 @@ Status SqliteCheckpointStore::Error(const std::string& what) const {
 }
 
 Status SqliteCheckpointStore::SaveUpload(const UploadCheckpoint& u) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Statement s(db_, "INSERT OR REPLACE INTO uploads VALUES (?,?,?,?,?,?)");
   s.Bind(1, run_).Bind(2, u.key).Bind(3, u.upload_id).Bind(4, static_cast<int64_t>(u.size))
       .Bind(5, static_cast<int64_t>(u.part_size)).Bind(6, u.source_etag);
@@ -70,7 +73,7 @@ Status SqliteCheckpointStore::SaveUpload(const UploadCheckpoint& u) {
 }
 
 Result<std::optional<UploadCheckpoint>> SqliteCheckpointStore::FindUpload(const std::string& key) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Statement s(db_,
               "SELECT upload_id, size, part_size, source_etag FROM uploads WHERE run=? AND key=?");
   s.Bind(1, run_).Bind(2, key);
@@ -83,7 +86,7 @@ Result<std::optional<UploadCheckpoint>> SqliteCheckpointStore::FindUpload(const 
 }
 
 Result<std::vector<UploadCheckpoint>> SqliteCheckpointStore::AllUploads() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Statement s(db_,
               "SELECT key, upload_id, size, part_size, source_etag FROM uploads WHERE run=?");
   s.Bind(1, run_);
@@ -99,7 +102,7 @@ Result<std::vector<UploadCheckpoint>> SqliteCheckpointStore::AllUploads() {
 }
 
 Status SqliteCheckpointStore::RemoveUpload(const std::string& key) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   for (const char* sql : {"DELETE FROM uploads WHERE run=? AND key=?",
                           "DELETE FROM parts WHERE run=? AND key=?"}) {
     Statement s(db_, sql);
@@ -110,7 +113,7 @@ Status SqliteCheckpointStore::RemoveUpload(const std::string& key) {
 }
 
 Result<bool> SqliteCheckpointStore::SaveUploadAttempt(const UploadAttempt& a) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Statement s(db_, "INSERT OR IGNORE INTO upload_attempts VALUES (?,?,?)");
   s.Bind(1, run_).Bind(2, a.key).Bind(3, a.since_unix);
   if (!s.ok() || s.Step() != SQLITE_DONE) return Error("recording an upload attempt");
@@ -118,7 +121,7 @@ Result<bool> SqliteCheckpointStore::SaveUploadAttempt(const UploadAttempt& a) {
 }
 
 Result<std::vector<UploadAttempt>> SqliteCheckpointStore::UploadAttempts() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Statement s(db_, "SELECT key, since FROM upload_attempts WHERE run=?");
   s.Bind(1, run_);
   if (!s.ok()) return Error("reading upload attempts");
@@ -130,7 +133,7 @@ Result<std::vector<UploadAttempt>> SqliteCheckpointStore::UploadAttempts() {
 }
 
 Status SqliteCheckpointStore::RemoveUploadAttempt(const std::string& key) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Statement s(db_, "DELETE FROM upload_attempts WHERE run=? AND key=?");
   s.Bind(1, run_).Bind(2, key);
   if (!s.ok() || s.Step() != SQLITE_DONE) return Error("removing an upload attempt");
@@ -138,7 +141,7 @@ Status SqliteCheckpointStore::RemoveUploadAttempt(const std::string& key) {
 }
 
 Status SqliteCheckpointStore::SavePart(const std::string& key, const FinishedPart& part) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Statement s(db_, "INSERT OR REPLACE INTO parts VALUES (?,?,?,?,?)");
   s.Bind(1, run_).Bind(2, key).Bind(3, part.part_number).Bind(4, part.etag).Bind(5, part.md5_hex);
   if (!s.ok() || s.Step() != SQLITE_DONE) return Error("saving a finished part");
@@ -146,7 +149,7 @@ Status SqliteCheckpointStore::SavePart(const std::string& key, const FinishedPar
 }
 
 Result<std::vector<FinishedPart>> SqliteCheckpointStore::Parts(const std::string& key) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Statement s(db_,
               "SELECT part_number, etag, md5 FROM parts WHERE run=? AND key=? ORDER BY part_number");
   s.Bind(1, run_).Bind(2, key);
@@ -161,7 +164,7 @@ Result<std::vector<FinishedPart>> SqliteCheckpointStore::Parts(const std::string
 }
 
 Status SqliteCheckpointStore::RecordFailure(const FailureRecord& f) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Statement s(db_, "INSERT OR REPLACE INTO failures VALUES (?,?,?,?)");
   s.Bind(1, run_).Bind(2, f.key).Bind(3, f.attempts).Bind(4, f.error);
   if (!s.ok() || s.Step() != SQLITE_DONE) return Error("recording a failure");
@@ -170,7 +173,7 @@ Status SqliteCheckpointStore::RecordFailure(const FailureRecord& f) {
 }
 
 Status SqliteCheckpointStore::ClearFailure(const std::string& key) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (!failed_.contains(key)) return Status::OK();
   Statement s(db_, "DELETE FROM failures WHERE run=? AND key=?");
   s.Bind(1, run_).Bind(2, key);

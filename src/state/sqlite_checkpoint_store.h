@@ -2,10 +2,10 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <string>
 #include <unordered_set>
 
+#include "core/mutex.h"
 #include "state/checkpoint_store.h"
 
 struct sqlite3;
@@ -40,13 +40,13 @@ class SqliteCheckpointStore final : public CheckpointStore {
       : db_(db), path_(std::move(path)), run_(std::move(run)) {}
   Status Error(const std::string& what) const;
 
-  std::mutex mu_;  // one connection, used by one thread at a time
+  Mutex mu_;  // one connection, used by one thread at a time
   sqlite3* db_;
   std::string path_;
   std::string run_;
   // Keys with a recorded failure in this run: a copied object clears its record
   // without a write transaction when it has none (nearly always).
-  std::unordered_set<std::string> failed_;  // guarded by mu_
+  std::unordered_set<std::string> failed_ GUARDED_BY(mu_);
 };
 
 }  // namespace ferry::state

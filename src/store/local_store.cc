@@ -228,7 +228,7 @@ Status LocalStore::ConfineTo(const std::string& boundary) {
 
 void LocalStore::Skip(const std::string& key, const std::string& why) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (!skipped_.insert(key).second) return;
   }
   // A name from the disk may hold control characters: shown escaped, everywhere.
@@ -240,7 +240,7 @@ void LocalStore::Skip(const std::string& key, const std::string& why) {
 }
 
 Result<int> LocalStore::RootFd(bool create) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (root_fd_ >= 0) return root_fd_;
   int fd = -1;
   if (boundary_.empty()) {
@@ -537,7 +537,7 @@ Result<std::string> LocalStore::BeginMultipart(const std::string& key, const Obj
     ::unlinkat(dir.get(), upload_id.c_str(), 0);
     return st;
   }
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   pending_meta_[upload_id] = meta;
   return upload_id;
 }
@@ -567,7 +567,7 @@ Result<std::string> LocalStore::CompleteMultipart(const std::string& key,
   Fd dir(*parent);
   ObjectMeta meta;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (auto node = pending_meta_.extract(upload_id)) meta = std::move(node.mapped());
   }
   ApplyMtime(dir.get(), upload_id, meta);
@@ -584,7 +584,7 @@ Result<std::string> LocalStore::CompleteMultipart(const std::string& key,
 Status LocalStore::AbortMultipart(const std::string& key, const std::string& upload_id,
                                   std::stop_token) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     pending_meta_.erase(upload_id);
   }
   if (!IsUploadName(upload_id)) return Status::OK();  // never ours: nothing to remove

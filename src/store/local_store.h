@@ -13,10 +13,10 @@
 
 #include <functional>
 #include <map>
-#include <mutex>
 #include <set>
 #include <string>
 
+#include "core/mutex.h"
 #include "store/blocking_io_store.h"
 
 namespace ferry::store {
@@ -88,10 +88,10 @@ class LocalStore final : public BlockingIoStore {
   std::string boundary_;  // "" = the root path is trusted as given
   std::string root_in_boundary_;  // the root relative to boundary_
   SkipReporter reporter_;
-  std::mutex mu_;
-  int root_fd_ = -1;                                // guarded by mu_
-  std::map<std::string, ObjectMeta> pending_meta_;  // upload ID -> meta to apply; guarded by mu_
-  std::set<std::string> skipped_;                   // keys reported; guarded by mu_
+  Mutex mu_;
+  int root_fd_ GUARDED_BY(mu_) = -1;
+  std::map<std::string, ObjectMeta> pending_meta_ GUARDED_BY(mu_);  // upload ID -> meta to apply
+  std::set<std::string> skipped_ GUARDED_BY(mu_);  // keys reported
 };
 
 }  // namespace ferry::store

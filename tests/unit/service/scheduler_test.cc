@@ -24,10 +24,9 @@ class FakeClock final : public Clock {
  public:
   explicit FakeClock(int64_t now) : now_(now) {}
   int64_t NowSeconds() override { return now_.load(); }
-  void WaitFor(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
-               int64_t) override {
+  void WaitFor(CondVar& cv, MutexLock& lock, int64_t) override {
     ++waits_;
-    cv.wait_for(lock, std::chrono::milliseconds(2));
+    cv.WaitFor(lock, std::chrono::milliseconds(2));
   }
   void Set(int64_t now) { now_ = now; }
   // Returns once the scheduler's loop has gone round twice: it has seen the time

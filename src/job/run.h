@@ -1,6 +1,7 @@
-// The one entry of a sync, copy or check: `ferry sync|copy|check` and the
-// server's tasks both call RunJob; the watch, the fleet planner and its workers
-// open their sides with PrepareRun and drive them their own way.
+// The one entry of a sync, copy or check: `ferry sync|copy|check` calls RunJob,
+// a server task PrepareRun then RunPrepared (its runs, watch, fleet planning and
+// deletion share one TaskRunner::Prepare); the watch, the fleet planner and its
+// workers open their sides with PrepareRun and drive them their own way.
 #pragma once
 
 #include <memory>

@@ -21,11 +21,7 @@ std::string Resolved(const job::Location& l) {
 
 RunOutcome TaskRunner::ExecuteFleet(const Task& task, LiveRun& live) {
   RunOutcome out;
-  auto fail = [&](Status st) {
-    out.status = std::move(st);
-    out.progress = live.Snapshot();
-    return out;
-  };
+  auto fail = [&](Status st) { return FailedRun(std::move(st), live); };
   const FleetSpec& f = task.spec.fleet;
   auto opened = Prepare(task, nullptr);
   if (!opened.ok()) return fail(opened.error());

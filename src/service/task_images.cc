@@ -14,11 +14,7 @@ constexpr uint64_t kMaxFailuresLogged = 1000;
 
 RunOutcome TaskRunner::ExecuteImages(const Task& task, LiveRun& live) {
   RunOutcome out;
-  auto fail = [&](Status st) {
-    out.status = std::move(st);
-    out.progress = live.Snapshot();
-    return out;
-  };
+  auto fail = [&](Status st) { return FailedRun(std::move(st), live); };
   auto actor = SpecOwner(task);
   if (!actor.ok()) return fail(actor.error());
   Status checked = CheckTaskSpec(task.spec, context_, *actor);

@@ -22,6 +22,11 @@ struct RunOutcome {
   RunProgress progress;
 };
 
+// A run that ended on `status` with the progress it had made.
+inline RunOutcome FailedRun(Status status, LiveRun& live) {
+  return {std::move(status), live.Snapshot()};
+}
+
 class TaskRunner {
  public:
   TaskRunner(std::string data_dir, const TaskCheckContext& context, CredentialStore& credentials,

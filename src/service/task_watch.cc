@@ -12,11 +12,7 @@ namespace ferry::service {
 
 RunOutcome TaskRunner::ExecuteWatch(const Task& task, LiveRun& live) {
   RunOutcome out;
-  auto fail = [&](Status st) {
-    out.status = std::move(st);
-    out.progress = live.Snapshot();
-    return out;
-  };
+  auto fail = [&](Status st) { return FailedRun(std::move(st), live); };
   auto opened = Prepare(task, nullptr);
   if (!opened.ok()) return fail(opened.error());
   const job::ResolvedSides& sides = opened->sides;

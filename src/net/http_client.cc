@@ -521,8 +521,10 @@ class HttpClient::Driver {
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, r.fresh_connection ? 1L : 0L);
-    curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 256L * 1024);
-    curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 256L * 1024);
+    // Each handle keeps its buffers while pooled, hundreds of handles at 256 objects
+    // in flight: 64 KiB measured as fast as 256 KiB and ~20 MiB smaller at peak.
+    curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 64L * 1024);
+    curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 64L * 1024);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(r.connect_timeout.count()));
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, r.low_speed_bytes);
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, static_cast<long>(r.low_speed_window.count()));

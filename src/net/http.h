@@ -2,12 +2,16 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "core/byte_pipe.h"
 
 namespace ferry::net {
 
@@ -33,6 +37,16 @@ struct HttpRequest {
   // error documents, are still collected). Return false to abort the transfer.
   // Runs on the client's driver thread: it must not block.
   std::function<bool(std::string_view chunk)> body_sink;
+
+  // Streaming one transfer into another (a GET's body into a PUT's): a 2xx
+  // response body goes into `body_into` instead of `body_sink` or
+  // HttpResponse::body, and the request body of `body_from_length` bytes is read
+  // from `body_from` instead of `body`. A full or empty pipe pauses the transfer
+  // (no thread waits); the pipe's other end wakes it. Such a request is sent
+  // once: its bytes cannot be read again for a retry.
+  std::shared_ptr<BytePipe> body_into;
+  std::shared_ptr<BytePipe> body_from;
+  uint64_t body_from_length = 0;
 
   // Abort when no connection after this long.
   std::chrono::milliseconds connect_timeout{10'000};

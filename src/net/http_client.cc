@@ -139,12 +139,20 @@ curl_socket_t OnOpenSocket(void* user, curlsocktype, curl_sockaddr* address) {
 size_t OnWrite(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
   const size_t bytes = size * n;
-  if (t->request.body_sink) {
+  if (t->request.body_sink || t->request.body_into) {
     long status = 0;
     curl_easy_getinfo(t->easy.get(), CURLINFO_RESPONSE_CODE, &status);
     // Only a successful body goes to the sink; an error document is kept for the caller.
     if (status >= 200 && status < 300) {
-      return t->request.body_sink(std::string_view(data, bytes)) ? bytes : 0;
+      if (!t->request.body_into) {
+        return t->request.body_sink(std::string_view(data, bytes)) ? bytes : 0;
+      }
+      // A paused write is offered again, whole, once the pipe's waker resumes us.
+      switch (t->request.body_into->Write(std::string_view(data, bytes))) {
+        case BytePipe::Verdict::kOk: return bytes;
+        case BytePipe::Verdict::kPause: return CURL_WRITEFUNC_PAUSE;
+        case BytePipe::Verdict::kClosed: return 0;  // the reader left: abort
+      }
     }
   }
   t->response.body.append(data, bytes);
@@ -176,6 +184,14 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
 
 size_t OnRead(char* buffer, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
+  if (t->request.body_from) {
+    const BytePipe::ReadResult read = t->request.body_from->Read(buffer, size * n);
+    switch (read.verdict) {
+      case BytePipe::Verdict::kOk: return read.bytes;
+      case BytePipe::Verdict::kPause: return CURL_READFUNC_PAUSE;
+      case BytePipe::Verdict::kClosed: return CURL_READFUNC_ABORT;  // the writer failed
+    }
+  }
   const std::string_view body = t->request.body;
   const size_t len = std::min(size * n, body.size() - t->read_offset);
   std::memcpy(buffer, body.data() + t->read_offset, len);
@@ -185,6 +201,7 @@ size_t OnRead(char* buffer, size_t size, size_t n, void* user) {
 
 int OnSeek(void* user, curl_off_t offset, int origin) {
   auto* t = static_cast<Transfer*>(user);
+  if (t->request.body_from) return CURL_SEEKFUNC_CANTSEEK;  // streamed bytes are gone
   if (origin != SEEK_SET || offset < 0 || static_cast<size_t>(offset) > t->request.body.size()) {
     return CURL_SEEKFUNC_CANTSEEK;
   }
@@ -248,9 +265,11 @@ class HttpClient::Driver {
   void Submit(HttpRequest request, Callback done, std::stop_token stop,
               Clock::time_point not_before) {
     if (!broken_.ok()) {
+      if (request.body_into || request.body_from) done = ClosingPipes(request, std::move(done));
       done(broken_);
       return;
     }
+    if (request.body_into || request.body_from) done = ClosingPipes(request, std::move(done));
     auto t = std::make_unique<Transfer>();
     t->request = std::move(request);
     t->done = std::move(done);
@@ -318,9 +337,30 @@ class HttpClient::Driver {
     Mutex mu;
     std::vector<std::unique_ptr<Transfer>> submitted GUARDED_BY(mu);
     std::vector<uint64_t> stopped GUARDED_BY(mu);  // transfers whose callers asked to stop
+    std::vector<uint64_t> resumed GUARDED_BY(mu);  // paused transfers their pipes woke
     bool shutting_down GUARDED_BY(mu) = false;
     bool sleeping GUARDED_BY(mu) = false;  // the driver waits in epoll_wait for a Wake()
   };
+
+  // Every way a transfer ends calls its `done` once: its ends of pipes close
+  // there, so the transfer at a pipe's other end goes on or stops.
+  static Callback ClosingPipes(const HttpRequest& r, Callback done) {
+    return [into = r.body_into, from = r.body_from,
+            done = std::move(done)](Result<HttpResponse> result) {
+      if (into) into->CloseWriter(result.ok() && result->status >= 200 && result->status < 300);
+      if (from) from->CloseReader();
+      done(std::move(result));
+    };
+  }
+
+  // A pipe's waker: the paused transfer `id` goes on at the loop's next turn.
+  void Resume(uint64_t id) {
+    {
+      MutexLock lock(synced_.mu);
+      synced_.resumed.push_back(id);
+    }
+    Wake();
+  }
 
   void Wake() {
     const uint64_t one = 1;
@@ -361,12 +401,14 @@ class HttpClient::Driver {
     for (;;) {
       std::vector<std::unique_ptr<Transfer>> incoming;
       std::vector<uint64_t> stopped;
+      std::vector<uint64_t> resumed;
       bool shutting_down = false;
       {
         MutexLock lock(synced_.mu);
         synced_.sleeping = false;
         incoming.swap(synced_.submitted);
         stopped.swap(synced_.stopped);
+        resumed.swap(synced_.resumed);
         shutting_down = synced_.shutting_down;
       }
       for (auto& t : incoming) {
@@ -375,6 +417,12 @@ class HttpClient::Driver {
       }
       if (shutting_down) break;
       for (uint64_t id : stopped) AbortStopped(id);
+      for (uint64_t id : resumed) {
+        // A transfer that ended meanwhile is gone from `active`: nothing to resume.
+        if (auto it = threaded_.active.find(id); it != threaded_.active.end()) {
+          curl_easy_pause(it->second->easy.get(), CURLPAUSE_CONT);
+        }
+      }
       StartDueTransfers();
 
       int wait_ms = WaitMs();
@@ -441,8 +489,10 @@ class HttpClient::Driver {
         t->done(std::move(st));
         continue;
       }
-      curl_multi_add_handle(multi_.get(), t->easy.get());
       const uint64_t id = t->id;
+      if (t->request.body_into) t->request.body_into->SetWriterWaker([this, id] { Resume(id); });
+      if (t->request.body_from) t->request.body_from->SetReaderWaker([this, id] { Resume(id); });
+      curl_multi_add_handle(multi_.get(), t->easy.get());
       threaded_.active.emplace(id, std::move(t));
     }
   }
@@ -549,7 +599,8 @@ class HttpClient::Driver {
       curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &t);
     }
 
-    const auto body_size = static_cast<curl_off_t>(r.body.size());
+    const auto body_size =
+        static_cast<curl_off_t>(r.body_from ? r.body_from_length : r.body.size());
     if (r.method == "GET") {
       curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
     } else if (r.method == "HEAD") {
@@ -561,7 +612,7 @@ class HttpClient::Driver {
       curl_easy_setopt(h, CURLOPT_POST, 1L);
       curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, body_size);
     } else {
-      if (!r.body.empty()) {
+      if (body_size > 0) {
         curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
         curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, body_size);
       }

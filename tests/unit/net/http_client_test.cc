@@ -35,6 +35,80 @@ TEST(HttpClient, PutStreamsBodyFromCallerMemoryAndReadsResponse) {
   EXPECT_EQ(server.last_head().find("Expect:"), std::string::npos);
 }
 
+// A GET's body streamed into a PUT through a pipe far smaller than the body, the
+// two transfers on two clients' loops (the two sides of a copy), as ferry copies
+// an object in one PUT without holding it.
+TEST(HttpClient, AGetStreamsIntoAPutThroughASmallPipe) {
+  LoopbackServer source, destination;
+  HttpClient source_client, destination_client;
+  const size_t size = 5 * 1024 * 1024 + 3;
+  auto pipe = std::make_shared<BytePipe>(64 * 1024);
+  HttpRequest get;
+  get.url = source.url("/big/" + std::to_string(size));
+  get.body_into = pipe;
+  HttpRequest put;
+  put.method = "PUT";
+  put.url = destination.url("/put");
+  put.body_from = pipe;
+  put.body_from_length = size;
+  std::promise<Result<HttpResponse>> got, put_done;
+  source_client.Start(get, [&](Result<HttpResponse> r) { got.set_value(std::move(r)); });
+  destination_client.Start(put, [&](Result<HttpResponse> r) { put_done.set_value(std::move(r)); });
+  auto read = got.get_future().get();
+  auto written = put_done.get_future().get();
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  ASSERT_TRUE(written.ok()) << written.status().ToString();
+  EXPECT_EQ(read->status, 200);
+  EXPECT_TRUE(read->body.empty());  // the body went into the pipe
+  EXPECT_EQ(written->status, 200);
+  EXPECT_EQ(written->body, std::string(size, 'x'));  // the destination echoes what it received
+  EXPECT_EQ(pipe->bytes_written(), size);
+}
+
+// The GET fails (404): the PUT must not complete with what it has, it aborts.
+TEST(HttpClient, AFailedGetAbortsThePutItFeeds) {
+  LoopbackServer source, destination;
+  HttpClient client;
+  auto pipe = std::make_shared<BytePipe>(64 * 1024);
+  HttpRequest get;
+  get.url = source.url("/status/404");
+  get.body_into = pipe;
+  HttpRequest put;
+  put.method = "PUT";
+  put.url = destination.url("/put");
+  put.body_from = pipe;
+  put.body_from_length = 1024;
+  std::promise<Result<HttpResponse>> got, put_done;
+  client.Start(put, [&](Result<HttpResponse> r) { put_done.set_value(std::move(r)); });
+  client.Start(get, [&](Result<HttpResponse> r) { got.set_value(std::move(r)); });
+  auto read = got.get_future().get();
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->status, 404);
+  auto written = put_done.get_future().get();
+  EXPECT_FALSE(written.ok()) << "a PUT fed by a failed GET completed";
+}
+
+// The PUT is refused before it reads its body: the GET it reads from stops too.
+TEST(HttpClient, APutThatEndsStopsTheGetFeedingIt) {
+  LoopbackServer source;
+  HttpClient client;
+  auto pipe = std::make_shared<BytePipe>(16 * 1024);
+  HttpRequest get;
+  get.url = source.url("/big/" + std::to_string(8 * 1024 * 1024));
+  get.body_into = pipe;
+  HttpRequest put;
+  put.method = "PUT";
+  put.url = "http://127.0.0.1:1/put";  // nothing listens: refused at once
+  put.body_from = pipe;
+  put.body_from_length = 8 * 1024 * 1024;
+  std::promise<Result<HttpResponse>> got, put_done;
+  client.Start(put, [&](Result<HttpResponse> r) { put_done.set_value(std::move(r)); });
+  EXPECT_FALSE(put_done.get_future().get().ok());
+  client.Start(get, [&](Result<HttpResponse> r) { got.set_value(std::move(r)); });
+  auto read = got.get_future().get();
+  EXPECT_FALSE(read.ok()) << "the GET ran to its end into a pipe nobody reads";
+}
+
 TEST(HttpClient, HeadAndPostAndDeleteUseTheirMethods) {
   LoopbackServer server;
   HttpClient client;

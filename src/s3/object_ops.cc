@@ -79,6 +79,40 @@ Result<std::string> S3Client::PutObject(const std::string& bucket, const std::st
   return WaitFor<std::string>([&](Done<std::string> done) { PutObjectAsync(bucket, key, body, options, std::move(done), stop); });
 }
 
+void S3Client::GetObjectIntoAsync(const std::string& bucket, const std::string& key, const std::string& if_match, std::shared_ptr<BytePipe> pipe, Done<ObjectHead> done, std::stop_token stop) {
+  S3Request r;
+  r.op = "GetObject";
+  r.action = "s3:GetObject";
+  r.bucket = bucket;
+  r.key = key;
+  if (!if_match.empty()) r.headers.emplace_back("If-Match", "\"" + if_match + "\"");
+  r.body_into = std::move(pipe);
+  Send<ObjectHead>(
+      std::move(r),
+      [=](net::HttpResponse* response) -> Result<ObjectHead> {
+        return ObjectHeadFromHeaders(response->headers);
+      },
+      std::move(done), std::move(stop));
+}
+
+void S3Client::PutObjectFromAsync(const std::string& bucket, const std::string& key, std::shared_ptr<BytePipe> pipe, uint64_t length, const WriteOptions& options, Done<std::string> done, std::stop_token stop) {
+  S3Request r;
+  r.op = "PutObject";
+  r.action = "s3:PutObject";
+  r.method = "PUT";
+  r.bucket = bucket;
+  r.key = key;
+  r.body_from = std::move(pipe);
+  r.body_from_length = length;
+  AddWriteHeaders(options, r.headers);
+  Send<std::string>(
+      std::move(r),
+      [=](net::HttpResponse* response) -> Result<std::string> {
+        return StripQuotes(response->Header("etag").value_or(""));
+      },
+      std::move(done), std::move(stop));
+}
+
 void S3Client::CopyObjectAsync(const std::string& src_bucket, const std::string& src_key, const std::string& bucket, const std::string& key, const WriteOptions& options, bool replace_metadata, Done<std::string> done, std::stop_token stop) {
   S3Request r;
   r.op = "CopyObject";

@@ -145,6 +145,9 @@ Result<net::HttpRequest> S3Client::BuildHttpRequest(Call& call) {
   http.headers = r.headers;
   http.body = r.body;
   http.fresh_connection = !r.repeatable;
+  http.body_into = r.body_into;
+  http.body_from = r.body_from;
+  http.body_from_length = r.body_from_length;
   if (config_.request_payer) net::SetHeader(http.headers, "x-amz-request-payer", "requester");
   if (r.body_sink) {
     // Wraps the sink to know whether a retry must tell the consumer to start over.
@@ -176,9 +179,10 @@ void S3Client::ExecuteAsync(S3Request request, Callback done, std::stop_token st
   // Without TLS a Content-MD5 does the same: every header is signed, so the
   // signature binds the body through its MD5, which the server checks. The
   // SHA-256 of the body was 41% of ferry's instructions per 16 KiB object.
-  if (call->request.body.empty()) {
+  // A streamed body cannot be hashed before it is sent: its Content-MD5 binds it.
+  if (call->request.body.empty() && !call->request.body_from) {
     call->payload_hash = kEmptyPayloadHash;
-  } else if (endpoint_.scheme == "https" ||
+  } else if (endpoint_.scheme == "https" || call->request.body_from ||
              net::FindHeader(call->request.headers, "Content-MD5").has_value()) {
     call->payload_hash = "UNSIGNED-PAYLOAD";
   } else {
@@ -241,10 +245,11 @@ void S3Client::Attempt(std::shared_ptr<Call> call, Clock::time_point not_before)
 
 void S3Client::OnResponse(std::shared_ptr<Call> call, Result<net::HttpResponse> result) {
   const S3Request& r = call->request;
+  const bool streamed = r.body_into || r.body_from;  // sent once: see S3Request
   Status error;
   if (!result.ok()) {
     error = std::move(result).take_error().WithSide(config_.side);
-    if (!r.repeatable) {
+    if (!r.repeatable || streamed) {
       call->done(std::move(error));  // it may have reached the server: see S3Request
       return;
     }
@@ -270,10 +275,14 @@ void S3Client::OnResponse(std::shared_ptr<Call> call, Result<net::HttpResponse> 
                           error.service_code() == "IllegalLocationConstraintException";
     if (redirect && !region.empty() && region != RegionFor(r.bucket) &&
         call->redirects < kMaxRedirects && !r.bucket.empty()) {
+      RememberRegion(r.bucket, region);
+      if (streamed) {
+        call->done(std::move(error));  // the caller's next try goes to the region
+        return;
+      }
       ++call->redirects;
       --call->attempt;
       spdlog::debug("bucket {} is in region {}: retrying there", r.bucket, region);
-      RememberRegion(r.bucket, region);
       Attempt(std::move(call), {});
       return;
     }
@@ -281,7 +290,7 @@ void S3Client::OnResponse(std::shared_ptr<Call> call, Result<net::HttpResponse> 
 
   // A rejected key may have been rotated: sources that can re-read get one more try.
   if (error.code() == Code::kUnauthenticated && !call->reread_credentials &&
-      !call->sink_touched) {
+      !call->sink_touched && !streamed) {
     call->reread_credentials = true;
     OffLoop([this, call, error = std::move(error)]() mutable {
       if (!creds_->Invalidate()) {
@@ -295,6 +304,10 @@ void S3Client::OnResponse(std::shared_ptr<Call> call, Result<net::HttpResponse> 
     return;
   }
   if (error.code() == Code::kResourceExhausted && config_.throttle) ++config_.throttle->events;
+  if (streamed) {
+    call->done(std::move(error));
+    return;
+  }
   if (error.IsRetryable() && call->attempt < config_.retry.max_attempts &&
       !call->stop.stop_requested()) {
     if (call->sink_touched) {

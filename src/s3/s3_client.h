@@ -63,6 +63,12 @@ struct S3Request {
   // Once it has received bytes, a failed try is not retried here (the bytes cannot
   // be taken back): the caller retries the whole read.
   std::function<bool(std::string_view)> body_sink;
+  // Streamed into or out of a pipe (net::HttpRequest::body_into, body_from): such
+  // a request is sent once, never retried or redirected here (the bytes are gone);
+  // the caller retries the whole copy.
+  std::shared_ptr<BytePipe> body_into;
+  std::shared_ptr<BytePipe> body_from;
+  uint64_t body_from_length = 0;
   // False for a request that has an effect each time it reaches the server
   // (CreateMultipartUpload makes one more upload): a try that failed in transit
   // may still have reached it, so it is not retried here but returned, for the
@@ -168,6 +174,13 @@ class S3Client {
   void HeadObjectAsync(const std::string& bucket, const std::string& key, int part_number, Done<ObjectHead> done, std::stop_token stop = {});
   void GetObjectAsync(const std::string& bucket, const std::string& key, uint64_t offset, uint64_t length, std::function<bool(std::string_view)> sink, Done<ObjectHead> done, std::stop_token stop = {});
   void PutObjectAsync(const std::string& bucket, const std::string& key, std::string_view body, const WriteOptions& options, Done<std::string> done, std::stop_token stop = {});
+  // A copy streamed from one GET into one PUT (see S3Request::body_into): the
+  // object's bytes go into `pipe`, and `if_match` (its ETag) makes the service
+  // refuse an object that changed since it was listed.
+  void GetObjectIntoAsync(const std::string& bucket, const std::string& key, const std::string& if_match, std::shared_ptr<BytePipe> pipe, Done<ObjectHead> done, std::stop_token stop = {});
+  // A PUT whose `length` bytes come from `pipe`. REQUIRES: options.content_md5,
+  // by which the service checks the bytes (the payload is not hashed for SigV4).
+  void PutObjectFromAsync(const std::string& bucket, const std::string& key, std::shared_ptr<BytePipe> pipe, uint64_t length, const WriteOptions& options, Done<std::string> done, std::stop_token stop = {});
   void CopyObjectAsync(const std::string& src_bucket, const std::string& src_key, const std::string& bucket, const std::string& key, const WriteOptions& options, bool replace_metadata, Done<std::string> done, std::stop_token stop = {});
   void GetObjectTaggingAsync(const std::string& bucket, const std::string& key, Done<std::vector<Tag>> done, std::stop_token stop = {});
   void CreateMultipartUploadAsync(const std::string& bucket, const std::string& key, const WriteOptions& options, Done<std::string> done, std::stop_token stop = {});

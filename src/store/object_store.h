@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/byte_pipe.h"
 #include "core/status.h"
 #include "core/task.h"
 #include "s3/types.h"
@@ -237,6 +238,30 @@ class ObjectStore {
   virtual Task<Result<std::string>> GetTaggingAsync(const std::string& key,
                                                     std::stop_token stop) {
     co_return GetTagging(key, stop);
+  }
+
+  // A whole object streamed from one store's read into another's write through a
+  // bounded pipe, so an object copied in one PUT is never in memory whole. Only
+  // where CanStream(): the two ends run at once, each closing its end of `pipe`
+  // when it ends, so a failure at one stops the other.
+  virtual bool CanStream() const { return false; }
+  // The object's bytes into `pipe`; refused when its ETag is no longer `if_match`.
+  virtual Task<Result<ObjectMeta>> ReadIntoAsync(const std::string& key,
+                                                 const std::string& if_match,
+                                                 std::shared_ptr<BytePipe> pipe,
+                                                 std::stop_token stop) {
+    (void)key, (void)if_match, (void)pipe, (void)stop;
+    co_return Status::NotSupported("streamed reads");
+  }
+  // Writes `size` bytes read from `pipe`, checked by the store against `content_md5`.
+  virtual Task<Result<std::string>> PutFromAsync(const std::string& key,
+                                                 std::shared_ptr<BytePipe> pipe, uint64_t size,
+                                                 const ObjectMeta& meta,
+                                                 const WriteSettings& settings,
+                                                 const std::string& content_md5,
+                                                 std::stop_token stop) {
+    (void)key, (void)pipe, (void)size, (void)meta, (void)settings, (void)content_md5, (void)stop;
+    co_return Status::NotSupported("streamed writes");
   }
 
   // The object's tags as "k=v&k2=v2" (URL-encoded), for --tags.

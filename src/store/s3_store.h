@@ -79,6 +79,15 @@ class S3Store final : public ObjectStore {
                                           const std::vector<uint64_t>& part_sizes,
                                           const WriteSettings& settings,
                                           std::stop_token stop) override;
+  bool CanStream() const override { return true; }
+  Task<Result<ObjectMeta>> ReadIntoAsync(const std::string& key, const std::string& if_match,
+                                         std::shared_ptr<BytePipe> pipe,
+                                         std::stop_token stop) override;
+  Task<Result<std::string>> PutFromAsync(const std::string& key, std::shared_ptr<BytePipe> pipe,
+                                         uint64_t size, const ObjectMeta& meta,
+                                         const WriteSettings& settings,
+                                         const std::string& content_md5,
+                                         std::stop_token stop) override;
   Task<Result<std::string>> GetTaggingAsync(const std::string& key,
                                             std::stop_token stop) override;
   Result<std::string> GetTagging(const std::string& key, std::stop_token stop) override;

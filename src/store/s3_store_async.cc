@@ -51,6 +51,31 @@ Task<Result<std::string>> S3Store::PutAsync(const std::string& key, std::string_
   });
 }
 
+Task<Result<ObjectMeta>> S3Store::ReadIntoAsync(const std::string& key,
+                                                const std::string& if_match,
+                                                std::shared_ptr<BytePipe> pipe,
+                                                std::stop_token stop) {
+  auto head = co_await Await<s3::ObjectHead>([&](s3::Done<s3::ObjectHead> done) {
+    client_->GetObjectIntoAsync(bucket_, FullKey(key), if_match, pipe, std::move(done), stop);
+  });
+  if (!head.ok()) co_return std::move(head).take_error();
+  co_return ToMeta(*head);
+}
+
+Task<Result<std::string>> S3Store::PutFromAsync(const std::string& key,
+                                                std::shared_ptr<BytePipe> pipe, uint64_t size,
+                                                const ObjectMeta& meta,
+                                                const WriteSettings& settings,
+                                                const std::string& content_md5,
+                                                std::stop_token stop) {
+  s3::WriteOptions options = ToWriteOptions(meta, settings);
+  options.content_md5 = content_md5;
+  co_return co_await Await<std::string>([&](s3::Done<std::string> done) {
+    client_->PutObjectFromAsync(bucket_, FullKey(key), pipe, size, options, std::move(done),
+                                stop);
+  });
+}
+
 Task<Result<std::string>> S3Store::BeginMultipartAsync(const std::string& key,
                                                        const ObjectMeta& meta,
                                                        const WriteSettings& settings,

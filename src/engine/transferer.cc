@@ -13,6 +13,19 @@ namespace {
 using s3::Md5;
 
 constexpr uint64_t kMaxSingleRequestCopy = uint64_t{5} << 30;
+// From this size a single PUT is streamed from its GET: what it saves in memory
+// outweighs the HEAD it costs (the PUT's headers must be known before its body).
+constexpr uint64_t kStreamFrom = uint64_t{8} << 20;
+// Bytes a streamed copy holds between its GET and its PUT, from the --memory budget.
+constexpr size_t kPipeBytes = size_t{1} << 20;
+
+// Of the two ends of a streamed copy, the one that failed first: the other was
+// only stopped by it (Cancelled), unless the run itself was stopped.
+Status CauseOf(const Status& read, const Status& written) {
+  if (!read.ok() && read.code() != Code::kCancelled) return read;
+  if (!written.ok() && written.code() != Code::kCancelled) return written;
+  return read.ok() ? written : read;
+}
 
 }  // namespace
 
@@ -136,6 +149,82 @@ Task<Result<TransferOutcome>> Transferer::CopyServerSide(const store::ObjectEntr
 
 Task<Result<TransferOutcome>> Transferer::CopyWhole(const store::ObjectEntry& object,
                                                     std::stop_token stop) {
+  if (object.size < kStreamFrom || !source_.CanStream() || !destination_.CanStream() ||
+      !destination_.HasMd5Etags()) {
+    co_return co_await CopyBuffered(object, stop);
+  }
+  auto head = co_await source_.HeadAsync(object.key, stop);
+  if (!head.ok()) co_return std::move(head).take_error();
+  if (!EtagIsMd5(head->etag, head->sse)) co_return co_await CopyBuffered(object, stop);
+  auto streamed = co_await CopyStreamed(object, *head, stop);
+  if (!streamed.ok() && streamed.error().code() == Code::kDataLoss) {
+    // The destination refused the bytes or its ETag disagrees. Copied again through
+    // memory, where the bytes can be hashed: that tells a source whose bytes differ
+    // from its ETag from damage in transit.
+    spdlog::info("'{}': {}; copying it again through memory", object.key,
+                 streamed.error().ToString());
+    co_return co_await CopyBuffered(object, stop);
+  }
+  co_return streamed;
+}
+
+Task<Result<TransferOutcome>> Transferer::CopyStreamed(const store::ObjectEntry& object,
+                                                       const store::ObjectMeta& head,
+                                                       std::stop_token stop) {
+  co_await res_.memory.Acquire(kPipeBytes);
+  SemaphoreLease lease(res_.memory, kPipeBytes);
+  auto settings = co_await SettingsFor(object.key, stop);
+  if (!settings.ok()) co_return std::move(settings).take_error();
+  if (!co_await Pace(head.size, stop)) co_return Status::Cancelled();
+  // The source's ETag is the MD5 of its bytes: sent as their Content-MD5, the
+  // destination checks what it received against what the source holds, end to end.
+  const std::string& md5_hex = head.etag;
+  // Named, not a temporary: WriteFrom is a coroutine and keeps a reference to it.
+  const std::string md5_base64 = Md5::Base64(Md5::Unhex(md5_hex));
+  const store::ObjectMeta to_write = MetaToWrite(head, /*record_source_etag=*/
+                                                 !DestinationEtagsAreMd5());
+  InFlightBytes in_flight(counters_);
+  auto pipe = std::make_shared<BytePipe>(kPipeBytes, [&in_flight](size_t n) { in_flight.Add(n); });
+  Result<store::ObjectMeta> read = Status::Cancelled();
+  Result<std::string> etag = Status::Cancelled();
+  TaskGroup both;
+  both.Spawn(ReadInto(object.key, head.etag, pipe, read, stop));
+  both.Spawn(WriteFrom(object.key, pipe, to_write, *settings, md5_base64, etag, stop));
+  co_await both.Wait();
+  if (!read.ok() || !etag.ok()) {
+    co_return CauseOf(read.ok() ? Status::OK() : read.error(),
+                      etag.ok() ? Status::OK() : etag.error());
+  }
+  if (pipe->bytes_written() != head.size) {
+    co_return Mismatch("read size", object.key, std::to_string(head.size),
+                       std::to_string(pipe->bytes_written()));
+  }
+  if (DestinationEtagsAreMd5() && *etag != md5_hex) {
+    co_return Mismatch("destination ETag", object.key, md5_hex, *etag);
+  }
+  counters_.bytes_done += head.size;
+  co_return TransferOutcome{TransferMethod::kPut, head.size, 0, /*verified=*/true};
+}
+
+Task<void> Transferer::ReadInto(const std::string& key, const std::string& etag,
+                                std::shared_ptr<BytePipe> pipe, Result<store::ObjectMeta>& out,
+                                std::stop_token stop) {
+  out = co_await source_.ReadIntoAsync(key, etag, pipe, stop);
+  pipe->CloseWriter(out.ok());
+}
+
+Task<void> Transferer::WriteFrom(const std::string& key, std::shared_ptr<BytePipe> pipe,
+                                 const store::ObjectMeta& meta,
+                                 const store::WriteSettings& settings,
+                                 const std::string& content_md5, Result<std::string>& out,
+                                 std::stop_token stop) {
+  out = co_await destination_.PutFromAsync(key, pipe, meta.size, meta, settings, content_md5,
+                                           stop);
+  pipe->CloseReader();
+}
+
+Task<Result<TransferOutcome>> Transferer::CopyBuffered(const store::ObjectEntry& object,
+                                                       std::stop_token stop) {
   const uint64_t reserve = std::max<uint64_t>(object.size, 1);
   co_await res_.memory.Acquire(reserve);
   SemaphoreLease lease(res_.memory, reserve);

@@ -105,7 +105,23 @@ class Transferer {
 
   Task<Result<TransferOutcome>> CopyServerSide(const store::ObjectEntry& object,
                                                const PartPlan& layout, std::stop_token stop);
+  // One PUT: streamed from the source's GET when both stores can and the
+  // destination can check the source's MD5 (CopyStreamed), else through memory.
   Task<Result<TransferOutcome>> CopyWhole(const store::ObjectEntry& object, std::stop_token stop);
+  Task<Result<TransferOutcome>> CopyBuffered(const store::ObjectEntry& object,
+                                             std::stop_token stop);
+  // `head` is the source's HEAD, whose ETag is the MD5 of the bytes.
+  Task<Result<TransferOutcome>> CopyStreamed(const store::ObjectEntry& object,
+                                             const store::ObjectMeta& head, std::stop_token stop);
+  // The two ends of a streamed copy: each leaves its result in `out` and closes
+  // its end of the pipe when it ends, whatever the store did.
+  Task<void> ReadInto(const std::string& key, const std::string& etag,
+                      std::shared_ptr<BytePipe> pipe, Result<store::ObjectMeta>& out,
+                      std::stop_token stop);
+  Task<void> WriteFrom(const std::string& key, std::shared_ptr<BytePipe> pipe,
+                       const store::ObjectMeta& meta, const store::WriteSettings& settings,
+                       const std::string& content_md5, Result<std::string>& out,
+                       std::stop_token stop);
   // `meta` is the source's HEAD; `source_layout` says `plan` is the source's own.
   Task<Result<TransferOutcome>> CopyInParts(const store::ObjectEntry& object,
                                             const store::ObjectMeta& meta, const PartPlan& plan,

@@ -106,6 +106,46 @@ def test_sync_between_services_byte_and_header_exact(src_server, dst_server, s3,
     assert s2["copied"] == 0 and s2["matched"] == len(expected)
 
 
+def peak_rss_mib(ferry_bin, work_dir, *args):
+    """Runs ferry to its end: (exit code, its peak RSS in MiB). Measured by GNU time,
+    whose own child ferry is: a child of this Python process would inherit its peak
+    (Linux carries the high-water mark across fork and exec)."""
+    env = dict(os.environ, AWS_EC2_METADATA_DISABLED="true",
+               XDG_STATE_HOME=str(work_dir / "state"))
+    out = work_dir / "peak-kib"
+    r = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", str(out), ferry_bin, *args],
+                       capture_output=True, text=True, env=env, timeout=300)
+    return r.returncode, int(out.read_text().split()[-1]) / 1024
+
+
+@pytest.mark.parametrize("src_server,dst_server", [("seaweed_a", "seaweed_b"),
+                                                   ("moto", "seaweed_a")])
+def test_a_single_put_is_streamed_not_held_in_memory(src_server, dst_server, s3, bucket,
+                                                     side_args, ferry_bin, run_ferry, tmp_path):
+    """An object copied in one PUT (below --multipart-threshold) goes from its GET into
+    its PUT through a 1 MiB pipe. Held whole it alone would take 96 MiB (the budget
+    admits an object above it when nothing else holds memory); streamed, ferry's peak
+    stays under half of that. The copy keeps the source's ETag, bytes, content type
+    and metadata, and the second run copies nothing."""
+    src, dst = bucket(src_server), bucket(dst_server)
+    data = pattern(96 * MIB, seed=5)
+    s3(src_server).put_object(Bucket=src, Key="big/one-put.bin", Body=data,
+                              ContentType="application/x-ferry-test", Metadata={"origin": "boto3"})
+    args = ["sync", f"s3://{src}", f"s3://{dst}", *side_args("src", src_server),
+            *side_args("dst", dst_server), "--memory", "16M", "--no-progress"]
+    code, peak = peak_rss_mib(ferry_bin, tmp_path, *args)
+    assert code == 0
+    assert peak < 48, f"peak RSS {peak:.0f} MiB for a 96 MiB object: not streamed"
+    source = s3(src_server).head_object(Bucket=src, Key="big/one-put.bin")
+    copy = s3(dst_server).head_object(Bucket=dst, Key="big/one-put.bin")
+    assert copy["ETag"] == source["ETag"]
+    assert copy["ContentType"] == "application/x-ferry-test"
+    assert copy["Metadata"] == {"origin": "boto3"}
+    assert md5(body(s3(dst_server), dst, "big/one-put.bin")) == md5(data)
+    again = summary(run_ferry(*args, "--json"))
+    assert (again["copied"], again["failed"]) == (0, 0), again
+
+
 def test_server_side_copy_within_one_service(s3, bucket, side_args, run_ferry, tmp_path):
     src, dst = bucket("seaweed_a"), bucket("seaweed_a")
     c = s3("seaweed_a")

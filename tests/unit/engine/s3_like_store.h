@@ -9,7 +9,11 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include "core/byte_pipe.h"
+#include "core/task.h"
 
 #include "s3/checksum.h"
 #include "unit/engine/unsupported_store.h"
@@ -20,6 +24,16 @@ class S3LikeStore final : public UnsupportedStore {
  public:
   // `checks_md5`: Content-MD5 is verified (S3, SeaweedFS) or not (moto).
   explicit S3LikeStore(bool checks_md5 = true) : checks_md5_(checks_md5) {}
+  ~S3LikeStore() override {
+    for (auto& t : streams_) t.join();
+  }
+
+  // Streamed copies (ReadIntoAsync, PutFromAsync), each end on a thread of its own
+  // as on two HTTP clients' loops; off by default.
+  bool streams = false;
+  int streamed_writes = 0, puts = 0;  // writes seen
+  // A streamed read fails after this many bytes (a connection reset mid-body).
+  uint64_t fail_streamed_read_after = UINT64_MAX;
 
   // Stores `data` as if uploaded in parts of `part_sizes` (empty: one PUT).
   void Add(const std::string& key, const std::string& data,
@@ -96,10 +110,70 @@ class S3LikeStore final : public UnsupportedStore {
     sink(bytes);
     return meta;
   }
+  bool CanStream() const override { return streams; }
+  Task<Result<store::ObjectMeta>> ReadIntoAsync(const std::string& key,
+                                                const std::string& if_match,
+                                                std::shared_ptr<BytePipe> pipe,
+                                                std::stop_token) override {
+    auto meta = Head(key, {});
+    if (!meta.ok()) co_return meta;
+    if (meta->etag != if_match) co_return Status(Code::kFailedPrecondition, "PreconditionFailed");
+    std::string bytes = Bytes(key);
+    if (on_read) on_read(key, 0, bytes);
+    const uint64_t fail_after = fail_streamed_read_after;
+    co_return co_await Callback<Result<store::ObjectMeta>>([&](auto done) {
+      Spawn([pipe, bytes, meta, fail_after, done] {
+        for (size_t at = 0; at < bytes.size();) {
+          if (at >= fail_after) return done(Status::Unavailable("connection reset"));
+          const std::string_view chunk = std::string_view(bytes).substr(at, 64 * 1024);
+          const BytePipe::Verdict v = pipe->Write(chunk);
+          if (v == BytePipe::Verdict::kClosed) return done(Status::Cancelled("reader left"));
+          if (v == BytePipe::Verdict::kOk) at += chunk.size();
+          if (v == BytePipe::Verdict::kPause) std::this_thread::yield();
+        }
+        done(meta);
+      });
+    });
+  }
+  // Arguments are copied before the first suspension: the caller's may be gone by then.
+  Task<Result<std::string>> PutFromAsync(const std::string& key, std::shared_ptr<BytePipe> pipe,
+                                         uint64_t size, const store::ObjectMeta& meta,
+                                         const store::WriteSettings& settings,
+                                         const std::string& content_md5,
+                                         std::stop_token) override {
+    ++streamed_writes;
+    const std::string k = key, md5 = content_md5;
+    const store::ObjectMeta m = meta;
+    const store::WriteSettings w = settings;
+    auto received = co_await Callback<Result<std::string>>([&](auto done) {
+      Spawn([pipe, done] {
+        std::string bytes, buf(16 * 1024, '\0');
+        for (;;) {
+          const BytePipe::ReadResult r = pipe->Read(buf.data(), buf.size());
+          if (r.verdict == BytePipe::Verdict::kClosed) return done(Status::Cancelled("aborted"));
+          if (r.verdict == BytePipe::Verdict::kPause) {
+            std::this_thread::yield();
+            continue;
+          }
+          if (r.bytes == 0) return done(bytes);
+          bytes.append(buf, 0, r.bytes);
+        }
+      });
+    });
+    if (!received.ok()) co_return received;
+    if (received->size() != size) co_return Status::DataLoss("IncompleteBody");
+    co_return Write(k, *received, m, w, md5);
+  }
+
   Result<std::string> Put(const std::string& key, std::string_view data,
-                          const store::ObjectMeta& meta, const store::WriteSettings&,
+                          const store::ObjectMeta& meta, const store::WriteSettings& settings,
                           const std::string& content_md5, std::stop_token) override {
-    std::string bytes(data);
+    ++puts;
+    return Write(key, std::string(data), meta, settings, content_md5);
+  }
+  Result<std::string> Write(const std::string& key, std::string bytes,
+                            const store::ObjectMeta& meta, const store::WriteSettings&,
+                            const std::string& content_md5) {
     if (on_write) on_write(0, bytes);
     const std::string digest = s3::Md5::Digest(bytes);
     if (checks_md5_ && content_md5 != s3::Md5::Base64(digest)) return BadDigest();
@@ -188,7 +262,13 @@ class S3LikeStore final : public UnsupportedStore {
     return Status::NotFound("NoSuchUpload").WithServiceCode("NoSuchUpload", 404);
   }
 
+  void Spawn(std::function<void()> work) {
+    std::lock_guard lock(mu_);
+    streams_.emplace_back(std::move(work));
+  }
+
   const bool checks_md5_;
+  std::vector<std::thread> streams_;  // joined by the destructor
   std::mutex mu_;
   std::map<std::string, Object> objects_;
   std::map<std::string, Upload> uploads_;

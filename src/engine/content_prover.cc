@@ -1,5 +1,6 @@
 #include "engine/content_prover.h"
 
+#include "core/md5.h"
 #include "engine/etag_hasher.h"
 #include "engine/part_plan.h"
 #include "engine/transfer_checks.h"
@@ -42,7 +43,7 @@ Task<Result<Verdict>> ContentProver::Prove(const store::ObjectEntry& src,
     co_return std::move(by_source).take_error();
   }
   // Neither ETag proves anything (folders, SSE-KMS): both sides' bytes.
-  s3::Md5 a, b;
+  Md5 a, b;
   Status st = co_await ReadHashed(source_, src, [&](std::string_view d) { a.Update(d); }, stop);
   if (!st.ok()) co_return st;
   st = co_await ReadHashed(destination_, dst, [&](std::string_view d) { b.Update(d); }, stop);

@@ -16,7 +16,7 @@ void EtagHasher::Update(std::string_view data) {
     part_left_ -= n;
     if (part_left_ == 0 && plan_.parts > 0 && part_ < plan_.parts) {
       part_digests_ += md5_->Finish();
-      md5_ = std::make_unique<s3::Md5>();
+      md5_ = std::make_unique<Md5>();
       ++part_;
       part_left_ = plan_.Length(part_, size_);
     } else if (n == 0) {
@@ -28,9 +28,9 @@ void EtagHasher::Update(std::string_view data) {
 }
 
 std::string EtagHasher::Etag() {
-  if (plan_.parts == 0) return s3::Md5::Hex(md5_->Finish());
+  if (plan_.parts == 0) return Md5::Hex(md5_->Finish());
   part_digests_ += md5_->Finish();
-  return s3::MultipartEtag(part_digests_, plan_.parts);
+  return MultipartEtag(part_digests_, plan_.parts);
 }
 
 }  // namespace ferry::engine

@@ -8,8 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/md5.h"
 #include "engine/part_plan.h"
-#include "s3/checksum.h"
 
 namespace ferry::engine {
 
@@ -27,7 +27,7 @@ class EtagHasher {
   const uint64_t size_;
   int part_ = 1;               // the part being hashed
   uint64_t part_left_ = 0;     // its bytes still to come
-  std::unique_ptr<s3::Md5> md5_ = std::make_unique<s3::Md5>();
+  std::unique_ptr<Md5> md5_ = std::make_unique<Md5>();
   std::string part_digests_;   // the finished parts' raw MD5s
 };
 

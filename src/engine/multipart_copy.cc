@@ -7,15 +7,14 @@
 #include <chrono>
 #include <vector>
 
-#include "engine/ordered_digest.h"
+#include "core/md5.h"
 #include "core/mutex.h"
+#include "engine/ordered_digest.h"
+#include "engine/part_plan.h"
 #include "engine/transfer_checks.h"
 #include "engine/transferer.h"
-#include "s3/checksum.h"
 
 namespace ferry::engine {
-
-using s3::Md5;
 
 namespace {
 
@@ -125,7 +124,7 @@ Task<Result<TransferOutcome>> Transferer::CopyInParts(const store::ObjectEntry& 
     parts.push_back({n, part.etag});
     digests += Md5::Unhex(part.md5_hex);
   }
-  const std::string expected = s3::MultipartEtag(digests, plan.parts);
+  const std::string expected = MultipartEtag(digests, plan.parts);
   if (layout_proof && expected != meta.etag) {
     co_await Discard(object.key, job.upload_id);
     co_return Mismatch("multipart ETag of the bytes read from the source", object.key, meta.etag,

@@ -12,8 +12,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/md5.h"
 #include "core/mutex.h"
-#include "s3/checksum.h"
 
 namespace ferry::engine {
 
@@ -70,7 +70,7 @@ class OrderedDigest {
   // The hex MD5 of all parts fed. REQUIRES: every part was fed.
   std::string FinishHex() {
     MutexLock lock(mu_);
-    return s3::Md5::Hex(md5_.Finish());
+    return Md5::Hex(md5_.Finish());
   }
 
  private:
@@ -78,7 +78,7 @@ class OrderedDigest {
   int next_ GUARDED_BY(mu_) = 1;
   bool abandoned_ GUARDED_BY(mu_) = false;
   std::map<int, std::coroutine_handle<>> waiting_ GUARDED_BY(mu_);
-  s3::Md5 md5_;  // written by the part whose turn it is, read once all are fed
+  Md5 md5_;  // written by the part whose turn it is, read once all are fed
 };
 
 }  // namespace ferry::engine

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "core/md5.h"
+
 namespace ferry::engine {
 
 PartPlan PlanParts(uint64_t size, uint64_t requested, const store::ObjectStore& destination) {
@@ -55,6 +57,10 @@ int EtagPartCount(const std::string& etag) {
   const char* end = etag.data() + etag.size();
   auto [ptr, ec] = std::from_chars(etag.data() + dash + 1, end, parts);
   return ec == std::errc() && ptr == end && parts > 0 ? parts : 0;
+}
+
+std::string MultipartEtag(const std::string& concatenated_part_digests, int parts) {
+  return Md5::Hex(Md5::Digest(concatenated_part_digests)) + "-" + std::to_string(parts);
 }
 
 Task<Result<PartPlan>> LearnLayoutAsync(store::ObjectStore& source, const std::string& key,

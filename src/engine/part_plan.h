@@ -46,6 +46,11 @@ bool FitsStore(const PartPlan& plan, uint64_t size, const store::ObjectStore& de
 // The number of parts an S3 multipart ETag ("<md5>-<parts>") names; 0 if it names none.
 int EtagPartCount(const std::string& etag);
 
+// The ETag S3 gives a multipart object: MD5 of the parts' MD5s, "-", part count.
+// Beside EtagPartCount, which reads the same form: the engine and the fleet prove
+// multipart copies with it; the S3 client itself never computes one.
+std::string MultipartEtag(const std::string& concatenated_part_digests, int parts);
+
 // The layout `key` (of `size` bytes, ETag `etag` of a multipart upload) was uploaded
 // in, asked of the store part by part (HEAD ?partNumber=N): the first and the last
 // part when they show a uniform layout, as every client but a hand-written one

@@ -4,13 +4,11 @@
 
 #include <algorithm>
 
+#include "core/md5.h"
 #include "engine/transfer_checks.h"
-#include "s3/checksum.h"
 
 namespace ferry::engine {
 namespace {
-
-using s3::Md5;
 
 constexpr uint64_t kMaxSingleRequestCopy = uint64_t{5} << 30;
 // From this size a single PUT is streamed from its GET: what it saves in memory

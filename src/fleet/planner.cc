@@ -7,6 +7,7 @@
 #include <random>
 #include <thread>
 
+#include "core/md5.h"
 #include "core/mutex.h"
 #include "engine/delete_guard.h"
 #include "engine/delete_spool.h"
@@ -16,7 +17,6 @@
 #include "engine/report_writer.h"
 #include "fleet/work_item.h"
 #include "queue/batch_sender.h"
-#include "s3/checksum.h"
 
 namespace ferry::fleet {
 namespace {
@@ -411,14 +411,14 @@ void Planner::CheckUpload(const std::string& key) {
     const auto& part = (*parts)[i];
     complete = part.part_number == static_cast<int>(i) + 1;
     total += part.size;
-    digests += s3::Md5::Unhex(part.etag);
+    digests += Md5::Unhex(part.etag);
   }
   if (!complete || total != u.size) {
     return fail("the destination lists " + std::to_string(parts->size()) + " parts of " +
                 std::to_string(u.parts) + " (" + std::to_string(total) + " bytes of " +
                 std::to_string(u.size) + ")");
   }
-  const std::string expected = s3::MultipartEtag(digests, u.parts);
+  const std::string expected = engine::MultipartEtag(digests, u.parts);
   const bool provable = destination_.HasMd5Etags() && options_.transfer.settings.sse != "aws:kms";
   if (provable && expected != u.etag) {
     return fail("its parts make ETag " + expected + ", the source's is " + u.etag +

@@ -12,6 +12,7 @@
 
 #include "core/async_semaphore.h"
 #include "core/backoff.h"
+#include "core/md5.h"
 #include "core/mutex.h"
 #include "core/task.h"
 #include "core/thread_pool.h"
@@ -27,7 +28,6 @@
 #include "job/sync_spec.h"
 #include "queue/batch_sender.h"
 #include "queue/in_flight.h"
-#include "s3/checksum.h"
 #include "state/sequencer_store.h"
 #include "store/store_errors.h"
 
@@ -602,11 +602,11 @@ Result<std::string> Worker::CopyPart(const PartRange& p, Runtime& rt, int n) {
     return Status::DataLoss("part " + std::to_string(n) + " of '" + p.key + "': read " +
                             std::to_string(data.size()) + " bytes of " + std::to_string(length));
   }
-  const std::string digest = s3::Md5::Digest(data);
+  const std::string digest = Md5::Digest(data);
   auto etag = rt.run.stores.destination->PutPart(p.key, p.upload_id, n, offset, data,
-                                             s3::Md5::Base64(digest), stop_);
+                                             Md5::Base64(digest), stop_);
   if (!etag.ok()) return std::move(etag).take_error();
-  const std::string md5 = s3::Md5::Hex(digest);
+  const std::string md5 = Md5::Hex(digest);
   const bool md5_etags = rt.run.stores.destination->HasMd5Etags() &&
                          rt.run.options.transfer.settings.sse != "aws:kms";
   if (md5_etags && *etag != md5) {

@@ -1,5 +1,5 @@
 // Single-object calls: HEAD, GET, PUT, server-side copy, batch delete, tags.
-#include "s3/checksum.h"
+#include "core/md5.h"
 #include "s3/s3_client.h"
 #include "s3/write_headers.h"
 #include "s3/xml.h"

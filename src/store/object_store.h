@@ -21,7 +21,7 @@
 #include "core/byte_pipe.h"
 #include "core/status.h"
 #include "core/task.h"
-#include "s3/types.h"
+#include "store/content_headers.h"
 
 namespace ferry::store {
 
@@ -45,7 +45,7 @@ struct ObjectMeta {
   uint64_t size = 0;
   std::string etag;
   int64_t mtime_ms = 0;
-  s3::ContentHeaders content;      // Content-Type, ..., x-amz-meta-*
+  ContentHeaders content;          // Content-Type, ..., x-amz-meta-*
   std::optional<int> parts_count;           // multipart objects: number of parts
   std::string checksum_crc32c;
   std::string sse;  // server-side encryption as reported; with aws:kms the ETag is no MD5

@@ -6,6 +6,7 @@
 #include "core/time_format.h"
 #include "net/url.h"
 #include "s3/types.h"
+#include "store/content_headers.h"
 #include "store/object_store.h"
 
 namespace ferry::store {
@@ -17,9 +18,34 @@ inline bool IsMd5Hex(const std::string& etag) {
          etag.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos;
 }
 
+// The same fields on both sides; the store has its own type so that its interface
+// needs nothing of the S3 client. A field added to one and not the other would be
+// dropped here silently: the sizes must match.
+static_assert(sizeof(ContentHeaders) == sizeof(s3::ContentHeaders));
+
+inline s3::ContentHeaders ToS3Content(const ContentHeaders& c) {
+  return {.content_type = c.content_type,
+          .cache_control = c.cache_control,
+          .content_disposition = c.content_disposition,
+          .content_encoding = c.content_encoding,
+          .content_language = c.content_language,
+          .expires = c.expires,
+          .metadata = c.metadata};
+}
+
+inline ContentHeaders ToStoreContent(const s3::ContentHeaders& c) {
+  return {.content_type = c.content_type,
+          .cache_control = c.cache_control,
+          .content_disposition = c.content_disposition,
+          .content_encoding = c.content_encoding,
+          .content_language = c.content_language,
+          .expires = c.expires,
+          .metadata = c.metadata};
+}
+
 inline s3::WriteOptions ToWriteOptions(const ObjectMeta& m, const WriteSettings& s) {
   s3::WriteOptions o;
-  o.content = m.content;
+  o.content = ToS3Content(m.content);
   o.storage_class = s.storage_class;
   o.acl = s.acl;
   o.sse = s.sse;
@@ -33,7 +59,7 @@ inline ObjectMeta ToMeta(const s3::ObjectHead& head) {
   m.size = head.size;
   m.etag = head.etag;
   m.mtime_ms = ParseHttpDateMs(head.last_modified).value_or(0);
-  m.content = head.content;
+  m.content = ToStoreContent(head.content);
   m.parts_count = head.parts_count;
   m.checksum_crc32c = head.checksum_crc32c;
   m.sse = head.sse;

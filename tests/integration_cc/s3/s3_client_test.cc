@@ -6,7 +6,7 @@
 
 #include <random>
 
-#include "s3/checksum.h"
+#include "core/md5.h"
 #include "testbed.h"
 
 namespace ferry::s3 {

@@ -9,8 +9,8 @@
 #include <random>
 #include <sstream>
 
+#include "core/md5.h"
 #include "engine/listing_cursor.h"
-#include "s3/checksum.h"
 #include "s3/s3_client.h"
 #include "store/local_store.h"
 #include "store/s3_store.h"
@@ -122,7 +122,7 @@ class StoreConformance : public ::testing::TestWithParam<std::string> {
   }
   // Bytes as the independent view reports them (S3: their MD5).
   std::string Expect(const std::string& data) {
-    return GetParam() == "local" ? data : s3::Md5::Hex(s3::Md5::Digest(data));
+    return GetParam() == "local" ? data : Md5::Hex(Md5::Digest(data));
   }
   std::vector<std::string> ListAll(const ListRange& range = {}) {
     std::vector<std::string> keys;

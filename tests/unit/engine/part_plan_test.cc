@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/md5.h"
 #include "unit/engine/memory_store.h"
 
 namespace ferry::engine {
@@ -63,6 +64,12 @@ TEST(EtagPartCount, ReadsTheSuffixOfMultipartEtagsOnly) {
   EXPECT_EQ(EtagPartCount("abc-"), 0);
   EXPECT_EQ(EtagPartCount("abc-x1"), 0);
   EXPECT_EQ(EtagPartCount("abc-0"), 0);
+}
+
+TEST(MultipartEtag, IsTheMd5OfThePartsMd5sAndTheirCount) {
+  const std::string digests = Md5::Digest("hello ") + Md5::Digest("world");
+  EXPECT_EQ(MultipartEtag(digests, 2), "e09e4fd6265b36115fe3db32df945d84-2");  // hashlib
+  EXPECT_EQ(EtagPartCount(MultipartEtag(digests, 2)), 2);
 }
 
 // Answers HEAD ?partNumber=N from a list of part sizes, counting the requests.

@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "core/byte_pipe.h"
+#include "core/md5.h"
 #include "core/task.h"
-
-#include "s3/checksum.h"
+#include "engine/part_plan.h"
 #include "unit/engine/unsupported_store.h"
 
 namespace ferry::testing {
@@ -40,15 +40,15 @@ class S3LikeStore final : public UnsupportedStore {
            const std::vector<uint64_t>& part_sizes = {}) {
     Object o{data, {}, {}};
     if (part_sizes.empty()) {
-      o.etag = s3::Md5::Hex(s3::Md5::Digest(data));
+      o.etag = Md5::Hex(Md5::Digest(data));
     } else {
       std::string digests;
       uint64_t offset = 0;
       for (uint64_t n : part_sizes) {
-        digests += s3::Md5::Digest(std::string_view(data).substr(offset, n));
+        digests += Md5::Digest(std::string_view(data).substr(offset, n));
         offset += n;
       }
-      o.etag = s3::MultipartEtag(digests, static_cast<int>(part_sizes.size()));
+      o.etag = engine::MultipartEtag(digests, static_cast<int>(part_sizes.size()));
       o.parts = part_sizes;
     }
     std::lock_guard lock(mu_);
@@ -175,10 +175,10 @@ class S3LikeStore final : public UnsupportedStore {
                             const store::ObjectMeta& meta, const store::WriteSettings&,
                             const std::string& content_md5) {
     if (on_write) on_write(0, bytes);
-    const std::string digest = s3::Md5::Digest(bytes);
-    if (checks_md5_ && content_md5 != s3::Md5::Base64(digest)) return BadDigest();
+    const std::string digest = Md5::Digest(bytes);
+    if (checks_md5_ && content_md5 != Md5::Base64(digest)) return BadDigest();
     std::lock_guard lock(mu_);
-    objects_[key] = {bytes, s3::Md5::Hex(digest), {}, meta.content.metadata};
+    objects_[key] = {bytes, Md5::Hex(digest), {}, meta.content.metadata};
     return objects_[key].etag;
   }
   Result<std::string> BeginMultipart(const std::string& key, const store::ObjectMeta& meta,
@@ -193,14 +193,14 @@ class S3LikeStore final : public UnsupportedStore {
                               std::stop_token) override {
     std::string bytes(data);
     if (on_write) on_write(n, bytes);
-    const std::string digest = s3::Md5::Digest(bytes);
-    if (checks_md5_ && content_md5 != s3::Md5::Base64(digest)) return BadDigest();
+    const std::string digest = Md5::Digest(bytes);
+    if (checks_md5_ && content_md5 != Md5::Base64(digest)) return BadDigest();
     std::lock_guard lock(mu_);
     auto it = uploads_.find(upload_id);
     if (it == uploads_.end()) return NoSuchUpload();
     it->second.parts[n] = bytes;
     parts_sent.push_back(n);
-    return s3::Md5::Hex(digest);
+    return Md5::Hex(digest);
   }
   Result<std::vector<store::PartEtag>> ListUploadedParts(const std::string&,
                                                          const std::string& upload_id,
@@ -210,7 +210,7 @@ class S3LikeStore final : public UnsupportedStore {
     if (it == uploads_.end()) return NoSuchUpload();
     std::vector<store::PartEtag> out;
     for (const auto& [n, bytes] : it->second.parts) {
-      out.push_back({n, s3::Md5::Hex(s3::Md5::Digest(bytes)), bytes.size()});
+      out.push_back({n, Md5::Hex(Md5::Digest(bytes)), bytes.size()});
     }
     return out;
   }
@@ -226,9 +226,9 @@ class S3LikeStore final : public UnsupportedStore {
       const std::string& bytes = it->second.parts.at(p.part_number);
       o.data += bytes;
       o.parts.push_back(bytes.size());
-      digests += s3::Md5::Digest(bytes);
+      digests += Md5::Digest(bytes);
     }
-    o.etag = s3::MultipartEtag(digests, static_cast<int>(parts.size()));
+    o.etag = engine::MultipartEtag(digests, static_cast<int>(parts.size()));
     o.metadata = it->second.metadata;
     objects_[it->second.key] = o;
     uploads_.erase(it);

@@ -7,7 +7,7 @@
 #include <map>
 #include <string>
 
-#include "s3/checksum.h"
+#include "core/md5.h"
 #include "unit/engine/unsupported_store.h"
 
 namespace ferry::engine {
@@ -39,12 +39,12 @@ class Destination final : public testing::UnsupportedStore {
                           const store::ObjectMeta&, const store::WriteSettings&,
                           const std::string& content_md5, std::stop_token) override {
     sent_md5[key] = content_md5;
-    const std::string digest = s3::Md5::Digest(data);
-    if (checks_md5_ && content_md5 != s3::Md5::Base64(digest)) {
+    const std::string digest = Md5::Digest(data);
+    if (checks_md5_ && content_md5 != Md5::Base64(digest)) {
       return Status::DataLoss("BadDigest", "");
     }
     stored[key] = std::string(data);
-    return s3::Md5::Hex(digest);
+    return Md5::Hex(digest);
   }
   std::map<std::string, std::string> stored, sent_md5;
 
@@ -80,7 +80,7 @@ TEST(TransfererPut, SendsTheSourceEtagAsContentMd5ToADestinationThatChecksIt) {
   auto outcome = CopyK(source, destination, f);
   ASSERT_TRUE(outcome.ok()) << outcome.error().ToString();
   EXPECT_EQ(destination.stored["k"], kHello);
-  EXPECT_EQ(destination.sent_md5["k"], s3::Md5::Base64(s3::Md5::Digest(kHello)));
+  EXPECT_EQ(destination.sent_md5["k"], Md5::Base64(Md5::Digest(kHello)));
 }
 
 TEST(TransfererPut, BytesThatDifferFromTheSourceEtagAreBlamedOnTheSource) {

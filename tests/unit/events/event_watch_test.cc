@@ -12,7 +12,7 @@
 
 #include <unistd.h>
 
-#include "s3/checksum.h"
+#include "core/md5.h"
 #include "unit/engine/unsupported_store.h"
 #include "unit/queue/fake_sqs.h"
 
@@ -36,7 +36,7 @@ class MapStore final : public testing::UnsupportedStore {
     if (it == objects_.end()) return std::nullopt;
     return it->second;
   }
-  static std::string Etag(const std::string& data) { return s3::Md5::Hex(s3::Md5::Digest(data)); }
+  static std::string Etag(const std::string& data) { return Md5::Hex(Md5::Digest(data)); }
 
   bool HasMd5Etags() const override { return true; }
   Result<store::ObjectMeta> Head(const std::string& key, std::stop_token) override {

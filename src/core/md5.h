@@ -1,4 +1,5 @@
-// Content checksums S3 verifies on upload.
+// MD5 (OpenSSL EVP): the digests ferry proves copies with, an ETag of a single-part
+// upload, the Content-MD5 a store checks a write against.
 #pragma once
 
 #include <string>
@@ -6,16 +7,9 @@
 
 struct evp_md_ctx_st;
 
-namespace ferry::s3 {
+namespace ferry {
 
-// Base64 of the MD5 digest: the Content-MD5 header.
-std::string Md5Base64(std::string_view data);
-
-}  // namespace ferry::s3
-
-namespace ferry::s3 {
-
-// Incremental MD5 (OpenSSL EVP): part and object checksums.
+// Incremental MD5: part and object checksums.
 class Md5 {
  public:
   Md5();
@@ -37,7 +31,7 @@ class Md5 {
   ::evp_md_ctx_st* ctx_;
 };
 
-// The ETag S3 gives a multipart object: MD5 of the parts' MD5s, "-", part count.
-std::string MultipartEtag(const std::string& concatenated_part_digests, int parts);
+// Base64 of the MD5 digest: the Content-MD5 header.
+std::string Md5Base64(std::string_view data);
 
-}  // namespace ferry::s3
+}  // namespace ferry

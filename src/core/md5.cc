@@ -1,8 +1,8 @@
-#include "s3/checksum.h"
+#include "core/md5.h"
 
 #include <openssl/evp.h>
 
-namespace ferry::s3 {
+namespace ferry {
 
 Md5::Md5() : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx_, EVP_md5(), nullptr); }
 
@@ -62,8 +62,4 @@ std::string Md5::Unhex(std::string_view hex) {
 
 std::string Md5Base64(std::string_view data) { return Md5::Base64(Md5::Digest(data)); }
 
-std::string MultipartEtag(const std::string& concatenated_part_digests, int parts) {
-  return Md5::Hex(Md5::Digest(concatenated_part_digests)) + "-" + std::to_string(parts);
-}
-
-}  // namespace ferry::s3
+}  // namespace ferry

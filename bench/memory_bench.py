@@ -80,6 +80,17 @@ def main():
                        check=True, capture_output=True)
         wall, rss_kib = open(timing).read().split()[-2:]
         print(f"| {args.workload} | {budget} | {float(wall):.2f} | {int(rss_kib) // 1024} |")
+        remove_bucket(client(b), dst)
+
+
+def remove_bucket(s3, bucket):
+    """Empties and removes a copy: SeaweedFS gives each bucket volumes of its own, and
+    the test bed runs out of them after a few copies of the mixed bucket."""
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
+        if keys:
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+    s3.delete_bucket(Bucket=bucket)
 
 
 if __name__ == "__main__":

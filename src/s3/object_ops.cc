@@ -12,6 +12,37 @@ std::string CopySource(const std::string& bucket, const std::string& key) {
   return "/" + bucket + "/" + net::UriEncode(key, /*keep_slash=*/true);
 }
 
+// A GetObject of the whole object; the caller says where its bytes go.
+S3Request GetObjectRequest(const std::string& bucket, const std::string& key) {
+  S3Request r;
+  r.op = "GetObject";
+  r.action = "s3:GetObject";
+  r.bucket = bucket;
+  r.key = key;
+  return r;
+}
+
+// A PutObject with `options`' headers; the caller says where its bytes come from.
+S3Request PutObjectRequest(const std::string& bucket, const std::string& key,
+                           const WriteOptions& options) {
+  S3Request r;
+  r.op = "PutObject";
+  r.action = "s3:PutObject";
+  r.method = "PUT";
+  r.bucket = bucket;
+  r.key = key;
+  AddWriteHeaders(options, r.headers);
+  return r;
+}
+
+Result<ObjectHead> HeadOfResponse(net::HttpResponse* response) {
+  return ObjectHeadFromHeaders(response->headers);
+}
+
+Result<std::string> EtagOfResponse(net::HttpResponse* response) {
+  return StripQuotes(response->Header("etag").value_or(""));
+}
+
 }  // namespace
 
 void S3Client::HeadObjectAsync(const std::string& bucket, const std::string& key, int part_number, Done<ObjectHead> done, std::stop_token stop) {
@@ -35,23 +66,14 @@ Result<ObjectHead> S3Client::HeadObject(const std::string& bucket, const std::st
 }
 
 void S3Client::GetObjectAsync(const std::string& bucket, const std::string& key, uint64_t offset, uint64_t length, std::function<bool(std::string_view)> sink, Done<ObjectHead> done, std::stop_token stop) {
-  S3Request r;
-  r.op = "GetObject";
-  r.action = "s3:GetObject";
-  r.bucket = bucket;
-  r.key = key;
+  S3Request r = GetObjectRequest(bucket, key);
   if (offset > 0 || length > 0) {
     std::string range = "bytes=" + std::to_string(offset) + "-";
     if (length > 0) range += std::to_string(offset + length - 1);
     r.headers.emplace_back("Range", std::move(range));
   }
   r.body_sink = std::move(sink);
-  Send<ObjectHead>(
-      std::move(r),
-      [=](net::HttpResponse* response) -> Result<ObjectHead> {
-        return ObjectHeadFromHeaders(response->headers);
-      },
-      std::move(done), std::move(stop));
+  Send<ObjectHead>(std::move(r), HeadOfResponse, std::move(done), std::move(stop));
 }
 
 Result<ObjectHead> S3Client::GetObject(const std::string& bucket, const std::string& key, uint64_t offset, uint64_t length, std::function<bool(std::string_view)> sink, std::stop_token stop) {
@@ -59,20 +81,9 @@ Result<ObjectHead> S3Client::GetObject(const std::string& bucket, const std::str
 }
 
 void S3Client::PutObjectAsync(const std::string& bucket, const std::string& key, std::string_view body, const WriteOptions& options, Done<std::string> done, std::stop_token stop) {
-  S3Request r;
-  r.op = "PutObject";
-  r.action = "s3:PutObject";
-  r.method = "PUT";
-  r.bucket = bucket;
-  r.key = key;
+  S3Request r = PutObjectRequest(bucket, key, options);
   r.body = body;
-  AddWriteHeaders(options, r.headers);
-  Send<std::string>(
-      std::move(r),
-      [=](net::HttpResponse* response) -> Result<std::string> {
-        return StripQuotes(response->Header("etag").value_or(""));
-      },
-      std::move(done), std::move(stop));
+  Send<std::string>(std::move(r), EtagOfResponse, std::move(done), std::move(stop));
 }
 
 Result<std::string> S3Client::PutObject(const std::string& bucket, const std::string& key, std::string_view body, const WriteOptions& options, std::stop_token stop) {
@@ -80,37 +91,17 @@ Result<std::string> S3Client::PutObject(const std::string& bucket, const std::st
 }
 
 void S3Client::GetObjectIntoAsync(const std::string& bucket, const std::string& key, const std::string& if_match, std::shared_ptr<BytePipe> pipe, Done<ObjectHead> done, std::stop_token stop) {
-  S3Request r;
-  r.op = "GetObject";
-  r.action = "s3:GetObject";
-  r.bucket = bucket;
-  r.key = key;
+  S3Request r = GetObjectRequest(bucket, key);
   if (!if_match.empty()) r.headers.emplace_back("If-Match", "\"" + if_match + "\"");
   r.body_into = std::move(pipe);
-  Send<ObjectHead>(
-      std::move(r),
-      [=](net::HttpResponse* response) -> Result<ObjectHead> {
-        return ObjectHeadFromHeaders(response->headers);
-      },
-      std::move(done), std::move(stop));
+  Send<ObjectHead>(std::move(r), HeadOfResponse, std::move(done), std::move(stop));
 }
 
 void S3Client::PutObjectFromAsync(const std::string& bucket, const std::string& key, std::shared_ptr<BytePipe> pipe, uint64_t length, const WriteOptions& options, Done<std::string> done, std::stop_token stop) {
-  S3Request r;
-  r.op = "PutObject";
-  r.action = "s3:PutObject";
-  r.method = "PUT";
-  r.bucket = bucket;
-  r.key = key;
+  S3Request r = PutObjectRequest(bucket, key, options);
   r.body_from = std::move(pipe);
   r.body_from_length = length;
-  AddWriteHeaders(options, r.headers);
-  Send<std::string>(
-      std::move(r),
-      [=](net::HttpResponse* response) -> Result<std::string> {
-        return StripQuotes(response->Header("etag").value_or(""));
-      },
-      std::move(done), std::move(stop));
+  Send<std::string>(std::move(r), EtagOfResponse, std::move(done), std::move(stop));
 }
 
 void S3Client::CopyObjectAsync(const std::string& src_bucket, const std::string& src_key, const std::string& bucket, const std::string& key, const WriteOptions& options, bool replace_metadata, Done<std::string> done, std::stop_token stop) {

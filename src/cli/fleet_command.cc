@@ -192,7 +192,7 @@ int RunFleetSync(SyncFlags& flags, const CLI::App& command) {
     auto report = engine::ReportWriter::Open(spec.report);
     if (!report.ok()) return fail(report.error());
     for (const auto& failure : summary->failures) {
-      (*report)->Write({"failed", failure.key, 0, "fleet", "", failure.attempts, failure.error});
+      (*report)->OnObject({"failed", failure.key, 0, "fleet", "", failure.attempts, failure.error});
     }
   }
   PrintSummary(*summary, flags.json);

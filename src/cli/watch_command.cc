@@ -205,6 +205,7 @@ int RunWatchCommand(WatchFlags& flags, const CLI::App& command) {
   watch.visibility_timeout = flags.visibility_timeout;
   watch.max_messages_in_flight = std::max(20, spec.transfers);
   watch.next_resync = std::move(*next_resync);
+  watch.report_path = spec.report;
 
   auto summary = events::RunWatch(context, watch, interrupt.get_token());
   if (!summary.ok()) return fail(summary.error());

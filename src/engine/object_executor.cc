@@ -20,11 +20,11 @@ bool IsWorthRetrying(const Status& st) {
 
 ObjectExecutor::ObjectExecutor(store::ObjectStore& source, store::ObjectStore& destination,
                                const RunOptions& options, state::CheckpointStore* checkpoints,
-                               RunCounters& counters, ReportWriter& report, std::stop_token stop)
+                               RunCounters& counters, RunObserver& observer, std::stop_token stop)
     : options_(options),
       checkpoints_(checkpoints),
       counters_(counters),
-      report_(report),
+      observer_(observer),
       forward_stop_(stop, [this] { stop_.request_stop(); }),
       memory_(options.memory),
       part_slots_(static_cast<uint64_t>(std::clamp(std::max(1, options.transfers) / 8, 4, 16))),
@@ -75,11 +75,9 @@ void ObjectExecutor::NoteDifference(const std::string& key, uint64_t size, const
   const char* action = options_.mode == RunMode::kCheck ? "differs"
                        : is_delete                       ? "would-delete"
                                                          : "would-copy";
-  report_.Write({action, key, size, what});
-  if (options_.observer != nullptr) {
-    MutexLock lock(difference_mu_);
-    options_.observer->OnDifference({key, what, is_delete});
-  }
+  observer_.OnObject({action, key, size, what});
+  MutexLock lock(difference_mu_);
+  observer_.OnDifference({key, what, is_delete});
 }
 
 Status ObjectExecutor::fatal() const {
@@ -121,8 +119,8 @@ ObjectOutcome ObjectExecutor::Fail(const store::ObjectEntry& object, const std::
   if (checkpoints_ != nullptr) {
     (void)checkpoints_->RecordFailure({failure.key, failure.attempts, failure.error});
   }
-  if (options_.observer != nullptr) options_.observer->OnFailure(failure);
-  report_.Write({"failed", object.key, object.size, reason, "", attempts, failure.error});
+  observer_.OnFailure(failure);
+  observer_.OnObject({"failed", object.key, object.size, reason, "", attempts, failure.error});
   {
     MutexLock lock(mu_);
     failures_.push_back(failure);
@@ -151,10 +149,10 @@ Task<ObjectOutcome> ObjectExecutor::Copy(const Decision& decision) {
     parts_resumed_ += outcome.parts_resumed;
     if (!outcome.verified) ++unverified_;
     if (checkpoints_ != nullptr) (void)checkpoints_->ClearFailure(object.key);
-    ReportLine line{"copied", object.key, object.size, decision.reason,
+    ObjectEvent event{"copied", object.key, object.size, decision.reason,
                     TransferMethodName(outcome.method), attempts};
-    line.unverified = !outcome.verified;
-    report_.Write(line);
+    event.unverified = !outcome.verified;
+    observer_.OnObject(event);
     co_return ObjectOutcome{Settled::kCopied, ""};
   }
   if (store::EndsTheRun(last)) {
@@ -191,7 +189,7 @@ Task<ObjectOutcome> ObjectExecutor::Check(Decision decision) {
       counters_.bytes_to_copy -= decision.source.size;
     }
     ++counters_.matched;
-    report_.Write({"skipped", decision.source.key, decision.source.size, verdict.reason});
+    observer_.OnObject({"skipped", decision.source.key, decision.source.size, verdict.reason});
     co_return ObjectOutcome{Settled::kSame, ""};
   }
   if (!last.ok()) {

@@ -26,7 +26,7 @@
 #include "engine/adaptive_limit.h"
 #include "engine/content_prover.h"
 #include "engine/progress.h"
-#include "engine/report_writer.h"
+#include "engine/run_observer.h"
 #include "engine/sync_run.h"
 #include "engine/transferer.h"
 
@@ -48,10 +48,11 @@ struct ObjectOutcome {
 
 class ObjectExecutor {
  public:
-  // `checkpoints` may be null. `counters` and `report` outlive the executor.
+  // `checkpoints` may be null. `counters` and `observer` outlive the executor;
+  // the observer is told of every object settled.
   ObjectExecutor(store::ObjectStore& source, store::ObjectStore& destination,
                  const RunOptions& options, state::CheckpointStore* checkpoints,
-                 RunCounters& counters, ReportWriter& report, std::stop_token stop);
+                 RunCounters& counters, RunObserver& observer, std::stop_token stop);
   // Drains what is in flight.
   ~ObjectExecutor();
   ObjectExecutor(const ObjectExecutor&) = delete;
@@ -98,7 +99,7 @@ class ObjectExecutor {
   const RunOptions& options_;
   state::CheckpointStore* checkpoints_;
   RunCounters& counters_;
-  ReportWriter& report_;
+  RunObserver& observer_;
 
   std::stop_source stop_;
   std::stop_callback<std::function<void()>> forward_stop_;

@@ -23,7 +23,7 @@ ReportWriter::~ReportWriter() {
   if (file_ != nullptr) std::fclose(file_);
 }
 
-void ReportWriter::Write(const ReportLine& line) {
+void ReportWriter::OnObject(const ObjectEvent& line) {
   if (file_ == nullptr) return;
   nlohmann::json j = {{"key", line.key}, {"action", line.action}, {"size", line.size}};
   if (!line.reason.empty()) j["reason"] = line.reason;

@@ -1,5 +1,6 @@
 // --report FILE: one JSON line per object decided (as AWS DataSync's task
-// reports): copied, skipped, deleted, failed with its reason. Thread-safe.
+// reports): copied, skipped, deleted, failed with its reason. An observer of a
+// run, or written to directly by a watch; thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -9,27 +10,18 @@
 
 #include "core/mutex.h"
 #include "core/status.h"
+#include "engine/run_observer.h"
 
 namespace ferry::engine {
 
-struct ReportLine {
-  // copied | skipped | deleted | failed | differs | would-copy | would-delete | delete-refused
-  const char* action = "";
-  std::string key;
-  uint64_t size = 0;
-  std::string reason;
-  std::string method;  // for copies
-  int attempts = 0;
-  std::string error;   // for failures
-  bool unverified = false;  // copied without a checksum that proves the bytes
-};
-
-class ReportWriter {
+class ReportWriter final : public RunObserver {
  public:
   // An empty path writes nothing.
   static Result<std::unique_ptr<ReportWriter>> Open(const std::string& path);
-  ~ReportWriter();
-  void Write(const ReportLine& line);
+  ~ReportWriter() override;
+  void OnObject(const ObjectEvent& event) override;
+  // The run's log names skipped entries; the report is of objects.
+  void OnSkip(const std::string&, const std::string&, const std::string&) override {}
 
  private:
   explicit ReportWriter(FILE* file) : file_(file) {}

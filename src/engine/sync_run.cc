@@ -10,7 +10,6 @@
 #include "engine/listing_cursor.h"
 #include "engine/object_executor.h"
 #include "engine/progress.h"
-#include "engine/report_writer.h"
 
 namespace ferry::engine {
 
@@ -31,14 +30,11 @@ Result<RunSummary> RunSync(store::ObjectStore& source, store::ObjectStore& desti
                                        : destination.ProbeDestination(outer_stop),
                               Side::kDestination));
 
-  auto report_or = ReportWriter::Open(options.report_path);
-  if (!report_or.ok()) return std::move(report_or).take_error();
-  ReportWriter& report = **report_or;
-
   RunCounters own_counters;
   RunCounters& counters = options.counters != nullptr ? *options.counters : own_counters;
   RunSummary summary;
-  ObjectExecutor executor(source, destination, options, checkpoints, counters, report,
+  RunObserver& observer = options.observer != nullptr ? *options.observer : NoObserver();
+  ObjectExecutor executor(source, destination, options, checkpoints, counters, observer,
                           outer_stop);
   std::stop_token stop = executor.stop();
   DeleteSpool deletes;
@@ -50,7 +46,6 @@ Result<RunSummary> RunSync(store::ObjectStore& source, store::ObjectStore& desti
   if (!destination.StoresFolderMarkers()) filter.SkipFolderMarkers();
   Differ differ(src_cursor, dst_cursor, options.compare, filter);
 
-  RunObserver& observer = options.observer != nullptr ? *options.observer : NoObserver();
   observer.OnStart(counters);
   {
     while (!stop.stop_requested()) {
@@ -62,7 +57,7 @@ Result<RunSummary> RunSync(store::ObjectStore& source, store::ObjectStore& desti
       switch (decision->action) {
         case Action::kSkip:
           executor.AddMatched();
-          report.Write({"skipped", key_entry.key, key_entry.size, decision->reason});
+          observer.OnObject({"skipped", key_entry.key, key_entry.size, decision->reason});
           break;
         case Action::kDelete:
           if (options.mode == RunMode::kSync && options.delete_extra) {
@@ -104,7 +99,7 @@ Result<RunSummary> RunSync(store::ObjectStore& source, store::ObjectStore& desti
     FERRY_RETURN_IF_ERROR(deletes.ForEachBatch(1000, [&](const std::vector<SpooledDelete>& batch) {
       if (refused) {
         for (const auto& d : batch) {
-          report.Write({"delete-refused", d.key, d.size, summary.delete_refusal.message()});
+          observer.OnObject({"delete-refused", d.key, d.size, summary.delete_refusal.message()});
         }
         return Status::OK();
       }
@@ -118,7 +113,7 @@ Result<RunSummary> RunSync(store::ObjectStore& source, store::ObjectStore& desti
       keys.reserve(batch.size());
       for (const auto& d : batch) keys.push_back(d.key);
       FERRY_RETURN_IF_ERROR(destination.Delete(keys, stop));
-      for (const auto& d : batch) report.Write({"deleted", d.key, d.size, "only in destination"});
+      for (const auto& d : batch) observer.OnObject({"deleted", d.key, d.size, "only in destination"});
       summary.deleted += keys.size();
       return Status::OK();
     }));

@@ -40,12 +40,12 @@ struct RunOptions {
   uint64_t bwlimit = 0;              // bytes per second uploaded, 0 = unlimited
   int max_attempts = 5;              // per object
   int list_parallelism = 8;          // sections listed at once per side
-  std::string report_path;           // JSON line per decided object; "" = none
   std::shared_ptr<ThrottleSignal> throttle;  // fed by the destination's client
   // When set, the run counts here, so another thread can read live progress.
   // REQUIRES: zeroed, and alive until RunSync returns.
   RunCounters* counters = nullptr;
-  // Told of progress, differences, failures and skipped entries; null = nobody.
+  // Told of progress, every object decided, differences, failures and skipped
+  // entries (--report is an observer); null = nobody.
   // REQUIRES: alive until RunSync returns.
   RunObserver* observer = nullptr;
 };

@@ -114,7 +114,7 @@ void EventApplier::Apply(const ObjectEvent& event, const std::string& key, int r
   if (stop_.stop_requested()) return finish(Applied::kCancelled);
   if (Stale(key, event.sequencer)) {
     ++counters_.stale;
-    c_.report->Write({"skipped", key, event.size, "stale event (" + event.name +
+    c_.observer->OnObject({"skipped", key, event.size, "stale event (" + event.name +
                                                    "): a newer one for this key was applied"});
     return finish(Applied::kDone);
   }
@@ -135,7 +135,7 @@ void EventApplier::ApplyCreated(const ObjectEvent& event, const std::string& key
       ++counters_.gone;
       Log("info", "'" + key + "' is gone from the source since its " + event.name +
                       " event: skipped (its removal has an event of its own)");
-      c_.report->Write({"skipped", key, event.size, "gone from the source since the event"});
+      c_.observer->OnObject({"skipped", key, event.size, "gone from the source since the event"});
       return finish(Applied::kDone);
     }
     if (store::EndsTheRun(head.error())) {
@@ -144,7 +144,7 @@ void EventApplier::ApplyCreated(const ObjectEvent& event, const std::string& key
     }
     ++counters_.failed;
     Log("warning", "'" + key + "': " + head.error().ToString());
-    c_.report->Write({"failed", key, event.size, event.name, "", 1, head.error().ToString()});
+    c_.observer->OnObject({"failed", key, event.size, event.name, "", 1, head.error().ToString()});
     return finish(Applied::kFailed);
   }
   // The source holds another version than the event names: this event was
@@ -152,7 +152,7 @@ void EventApplier::ApplyCreated(const ObjectEvent& event, const std::string& key
   if (!event.etag.empty() && !head->etag.empty() &&
       (head->etag != event.etag || head->size != event.size)) {
     ++counters_.stale;
-    c_.report->Write({"skipped", key, event.size,
+    c_.observer->OnObject({"skipped", key, event.size,
                    "stale event (" + event.name + "): the source holds a newer version"});
     return finish(Applied::kDone);
   }
@@ -175,7 +175,7 @@ void EventApplier::ApplyCreated(const ObjectEvent& event, const std::string& key
       if (decision.action == engine::Action::kSkip) {
         ++counters_.same;
         RecordApplied(key, event.sequencer);
-        c_.report->Write({"skipped", key, head->size, decision.reason});
+        c_.observer->OnObject({"skipped", key, head->size, decision.reason});
         return finish(Applied::kDone);
       }
     }
@@ -223,7 +223,7 @@ Applied EventApplier::DeleteIfGone(const std::string& key, const std::string& re
       return Applied::kCancelled;
     }
     Log("warning", "'" + key + "': " + head.error().ToString());
-    c_.report->Write({"failed", key, 0, reason, "", 1, head.error().ToString()});
+    c_.observer->OnObject({"failed", key, 0, reason, "", 1, head.error().ToString()});
     return Applied::kFailed;
   }
   Status st = c_.destination->Delete({key}, stop);
@@ -234,11 +234,11 @@ Applied EventApplier::DeleteIfGone(const std::string& key, const std::string& re
       return Applied::kCancelled;
     }
     Log("warning", "deleting '" + key + "': " + st.ToString());
-    c_.report->Write({"failed", key, 0, reason, "", 1, st.ToString()});
+    c_.observer->OnObject({"failed", key, 0, reason, "", 1, st.ToString()});
     return Applied::kFailed;
   }
   *deleted = true;
-  c_.report->Write({"deleted", key, 0, reason});
+  c_.observer->OnObject({"deleted", key, 0, reason});
   return Applied::kDone;
 }
 
@@ -252,7 +252,7 @@ void EventApplier::ApplyRemoved(const ObjectEvent& event, const std::string& key
       RecordApplied(key, event.sequencer);
     } else {
       ++counters_.stale;
-      c_.report->Write({"skipped", key, 0, "stale event (" + event.name +
+      c_.observer->OnObject({"skipped", key, 0, "stale event (" + event.name +
                                             "): the key exists at the source again"});
     }
   } else if (result == Applied::kFailed) {

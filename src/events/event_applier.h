@@ -14,7 +14,7 @@
 #include "core/status.h"
 #include "core/thread_pool.h"
 #include "engine/object_executor.h"
-#include "engine/report_writer.h"
+#include "engine/run_observer.h"
 #include "events/event_watch.h"
 #include "events/key_serializer.h"
 #include "events/s3_event.h"
@@ -36,7 +36,7 @@ struct ApplierContext {
   const engine::RunOptions* options = nullptr;
   state::SequencerStore* sequencers = nullptr;  // may be null
   engine::ObjectExecutor* executor = nullptr;
-  engine::ReportWriter* report = nullptr;
+  engine::RunObserver* observer = nullptr;  // told of every event applied (--report)
   bool apply_removals = false;  // --delete
   // Told every line logged at info or above; told a fatal error (the caller stops).
   std::function<void(const std::string& level, const std::string& message)> log;

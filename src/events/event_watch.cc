@@ -275,7 +275,7 @@ void EventWatch::Dispatch(const queue::SqsMessage& message) {
     Log("warning", "message " + message.id + " (received " +
                        std::to_string(message.receive_count) + " times) " +
                        parsed.error().ToString() + "; it goes to the dead-letter queue");
-    report_.Write({"failed", "", 0, "unreadable message " + message.id, "",
+    report_.OnObject({"failed", "", 0, "unreadable message " + message.id, "",
                    message.receive_count, parsed.error().ToString()});
     in_flight_.Retry(work->handle, RetryDelay(message.receive_count));
     return;
@@ -469,7 +469,7 @@ Result<WatchSummary> RunWatch(const WatchContext& context, const WatchOptions& w
       context.sqs == nullptr) {
     return Status::Internal("RunWatch: incomplete context");
   }
-  auto report = engine::ReportWriter::Open(context.options->report_path);
+  auto report = engine::ReportWriter::Open(watch.report_path);
   if (!report.ok()) return std::move(report).take_error();
   WatchCounters own;
   engine::RunCounters own_run;

@@ -51,6 +51,7 @@ struct WatchOptions {
   int receivers = 2;            // long polls at once
   int visibility_timeout = 60;  // seconds; extended while a message's records are worked on
   int max_messages_in_flight = 100;
+  std::string report_path;  // --report: a JSON line per event applied; "" = none
   // When the full compare runs: the next time (seconds since the epoch) after
   // one that ran at `previous` (nullopt: the watch just started); nullopt = never.
   std::function<std::optional<int64_t>(std::optional<int64_t> previous, int64_t now)> next_resync;

@@ -626,7 +626,6 @@ Result<PlannerSummary> Planner::Run() {
     // The verifying compare: as `ferry check` on the same two sides.
     engine::RunOptions check = options_;
     check.mode = engine::RunMode::kCheck;
-    check.report_path.clear();
     check.counters = nullptr;
     DifferenceCollector differences(options_.mode == engine::RunMode::kSync &&
                                         options_.delete_extra,

@@ -18,7 +18,6 @@
 #include "core/thread_pool.h"
 #include "engine/differ.h"
 #include "engine/object_executor.h"
-#include "engine/report_writer.h"
 #include "events/event_applier.h"
 #include "events/s3_event.h"
 #include "fleet/fleet_queues.h"
@@ -77,7 +76,6 @@ class MemoryLease {
 struct Runtime {
   job::PreparedRun run;
   engine::RunCounters counters;
-  std::unique_ptr<engine::ReportWriter> report;
   std::unique_ptr<engine::ObjectExecutor> executor;
 };
 
@@ -325,13 +323,10 @@ Result<Runtime*> Worker::RuntimeFor(const nlohmann::json& spec_json) {
   rt->run.options.transfers = std::clamp(options_.concurrency, 1, 1024);
   rt->run.options.memory = options_.memory;
   if (options_.max_attempts > 0) rt->run.options.max_attempts = options_.max_attempts;
-  auto report = engine::ReportWriter::Open("");
-  if (!report.ok()) return std::move(report).take_error();
-  rt->report = std::move(*report);
   job::PreparedRun& run = rt->run;
   rt->executor = std::make_unique<engine::ObjectExecutor>(
       *run.stores.source, *run.stores.destination, run.options, run.checkpoints.get(),
-      rt->counters, *rt->report, stop_);
+      rt->counters, engine::NoObserver(), stop_);
   spdlog::info("serving {}", job::RunName(rt->run.stores));
   Runtime* out = rt.get();
   runtimes_[key] = std::move(rt);
@@ -370,7 +365,7 @@ Status Worker::OpenEvents() {
   context.options = &(*rt)->run.options;
   context.sequencers = sequencers_.get();
   context.executor = (*rt)->executor.get();
-  context.report = (*rt)->report.get();
+  context.observer = &engine::NoObserver();
   context.apply_removals = (*rt)->run.options.mode == engine::RunMode::kSync &&
                            (*rt)->run.options.delete_extra;
   context.fatal = [](Status st) { spdlog::error("events: {}", st.ToString()); };

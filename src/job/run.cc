@@ -1,5 +1,6 @@
 #include "job/run.h"
 
+#include "engine/report_writer.h"
 #include "store/local_store.h"
 
 namespace ferry::job {
@@ -23,7 +24,8 @@ Result<PreparedRun> PrepareRun(const SyncSpec& spec, const RunSetup& setup) {
       }
     }
   }
-  PreparedRun prepared{std::move(*sides), std::move(*stores), std::move(*options), nullptr};
+  PreparedRun prepared{std::move(*sides), std::move(*stores), std::move(*options), nullptr,
+                       spec.report};
   prepared.options.throttle = prepared.stores.throttle;
   prepared.options.counters = setup.counters;
   if (!setup.state_dir.empty()) {
@@ -54,8 +56,11 @@ void ReportSkipsTo(PreparedRun& prepared, engine::RunObserver* observer) {
 
 }  // namespace
 
-Result<engine::RunSummary> RunPrepared(PreparedRun& prepared, engine::RunObserver& observer,
+Result<engine::RunSummary> RunPrepared(PreparedRun& prepared, engine::RunObserver& caller,
                                        std::stop_token stop) {
+  auto report = engine::ReportWriter::Open(prepared.report_path);
+  if (!report.ok()) return std::move(report).take_error();
+  engine::ObserverPair observer(caller, **report);
   ReportSkipsTo(prepared, &observer);
   prepared.options.observer = &observer;
   auto summary = engine::RunSync(*prepared.stores.source, *prepared.stores.destination,

@@ -42,14 +42,16 @@ struct PreparedRun {
   OpenedStores stores;
   engine::RunOptions options;
   std::unique_ptr<state::SqliteCheckpointStore> checkpoints;  // null without a state_dir
+  std::string report_path;  // --report: a JSON line per object decided; "" = none
 };
 
 // Checks the options, resolves named endpoints, opens both sides and the
 // checkpoints. Errors name the option or the side at fault.
 Result<PreparedRun> PrepareRun(const SyncSpec& spec, const RunSetup& setup);
 
-// Runs `prepared` to the end, telling `observer` as it goes (see engine::RunSync
-// for what is an error and what a failed object).
+// Runs `prepared` to the end, telling `observer` (and the report file, another
+// observer) as it goes; see engine::RunSync for what is an error and what a
+// failed object.
 Result<engine::RunSummary> RunPrepared(PreparedRun& prepared, engine::RunObserver& observer,
                                        std::stop_token stop);
 

@@ -116,7 +116,6 @@ Result<engine::RunOptions> MakeRunOptions(const SyncSpec& spec) {
   o.transfers = spec.transfers;
   FERRY_RETURN_IF_ERROR(CheckRange(RunOption("max_attempts"), spec.max_attempts));
   o.max_attempts = spec.max_attempts;
-  o.report_path = spec.report;
   return o;
 }
 

@@ -150,7 +150,7 @@ Task<ObjectOutcome> ObjectExecutor::Copy(const Decision& decision) {
     if (!outcome.verified) ++unverified_;
     if (checkpoints_ != nullptr) (void)checkpoints_->ClearFailure(object.key);
     ObjectEvent event{"copied", object.key, object.size, decision.reason,
-                    TransferMethodName(outcome.method), attempts};
+                      TransferMethodName(outcome.method), attempts};
     event.unverified = !outcome.verified;
     observer_.OnObject(event);
     co_return ObjectOutcome{Settled::kCopied, ""};

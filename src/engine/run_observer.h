@@ -26,7 +26,7 @@ struct ObjectEvent {
   std::string reason;
   std::string method;  // for copies
   int attempts = 0;
-  std::string error;   // for failures
+  std::string error;  // for failures
   bool unverified = false;  // copied without a checksum that proves the bytes
 };
 

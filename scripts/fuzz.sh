@@ -4,8 +4,6 @@
 # fuzz/corpus/NAME for FERRY_FUZZ_SECONDS (default 10) seconds. New inputs go to
 # a scratch folder, not into the repository; a crash leaves its input in
 # build-fuzz/artifacts/ and fails the script. Prints seconds and executions per target.
-# The build also compiles every library of src/ with clang's -Wthread-safety as an
-# error: CI's check of the GUARDED_BY annotations (core/thread_annotations.h).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

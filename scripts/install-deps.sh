@@ -3,10 +3,9 @@
 # Debian packages via apt (docker-registry and skopeo for the image tests; rclone,
 # s3cmd and the AWS CLI write test sources in their own part layouts; chromium for
 # the console's browser tests; clang and its sanitizer and libFuzzer runtimes for
-# the fuzz targets; clang-tidy 22, which skips
-# the system headers clang-tidy 14 walks and so runs in a fraction of its time, and
-# clang-format check the code; GNU time measures a
-# run's peak memory), test harness via
+# the fuzz targets; clang-tidy 22 (it skips the system headers that 14 walks: half
+# the time) and clang-format check the code; GNU time measures a run's peak
+# memory), test harness via
 # pip (bcrypt writes the registries' htpasswd files; pyyaml reads the deploy/
 # examples in their test). Safe to run again.
 # The console's npm packages come from console/package-lock.json

@@ -22,12 +22,12 @@ scripts/tidy.sh
 phase "the fault proxy's own tests"
 python3 -m pytest tests/faults -q
 
-phase "unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+phase "unit tests under AddressSanitizer + UndefinedBehaviorSanitizer (clang: the build also holds the fuzzers)"
 cmake --preset debug >/dev/null
 cmake --build --preset debug
 ctest --preset debug -j2 -LE integration --no-tests=error
 
-phase "fuzz targets (libFuzzer, ASan + UBSan, bounded by time)"
+phase "fuzz targets (libFuzzer, ASan + UBSan, bounded by time; built above)"
 scripts/fuzz.sh -j2
 
 testbed_dir=$(mktemp -d /tmp/ferry-testbed.XXXXXX)

@@ -116,7 +116,8 @@ Task<Result<TransferOutcome>> Transferer::Copy(const store::ObjectEntry& object,
     spdlog::info("the part layout of '{}' cannot be reproduced ({}): copied in ferry's own "
                  "layout with its source ETag recorded",
                  object.key, layout.ok() ? "the destination's part limits" : "not told");
-    if (head->size <= options_.multipart_threshold) co_return co_await CopyWhole(object, stop);
+    // Its ETag is no MD5, so it cannot be streamed (CopyWhole would HEAD it again to learn that).
+    if (head->size <= options_.multipart_threshold) co_return co_await CopyBuffered(object, stop);
   }
   const PartPlan own = PlanParts(head->size, options_.part_size, destination_);
   co_return co_await CopyInParts(object, *head, own, /*source_layout=*/false, stop);

@@ -81,6 +81,14 @@ class S3LikeStore final : public UnsupportedStore {
 
   bool HasMd5Etags() const override { return true; }
   uint64_t MinPartSize() const override { return 1; }  // small objects in unit tests
+  int MaxParts() const override { return max_parts; }
+  int max_parts = 10000;  // fewer: a source's layout cannot be reproduced here
+
+  int heads = 0;  // HEADs the engine asked for
+  Task<Result<store::ObjectMeta>> HeadAsync(const std::string& key, std::stop_token stop) override {
+    ++heads;
+    co_return Head(key, stop);
+  }
 
   Result<store::ObjectMeta> Head(const std::string& key, std::stop_token) override {
     std::lock_guard lock(mu_);

@@ -82,6 +82,21 @@ TEST(TransferProof, UnevenPartsAreReproducedToo) {
   EXPECT_EQ(destination.Etag("k"), source.Etag("k"));
 }
 
+TEST(TransferProof, ALayoutTheDestinationCannotHoldIsCopiedWholeAfterOneHead) {
+  Fixture f;
+  S3LikeStore source, destination;
+  source.streams = destination.streams = true;
+  const std::string data(uint64_t{9} << 20, 'x');  // above the size streamed copies start at
+  source.Add("k", data, {uint64_t{3} << 20, uint64_t{3} << 20, uint64_t{3} << 20});
+  destination.max_parts = 2;
+  auto outcome = f.Copy(source, destination, /*threshold=*/uint64_t{200} << 20);
+  ASSERT_TRUE(outcome.ok()) << outcome.error().ToString();
+  EXPECT_EQ(outcome->method, TransferMethod::kPut);
+  EXPECT_EQ(destination.Bytes("k"), data);
+  EXPECT_EQ(destination.Metadata("k").at(store::kSourceEtagMetadata), source.Etag("k"));
+  EXPECT_EQ(source.heads, 1);
+}
+
 TEST(TransferProof, ASinglePartSourceInFerrysPartsIsProvenAndItsEtagRecorded) {
   Fixture f;
   S3LikeStore source, destination;

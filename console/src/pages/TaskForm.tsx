@@ -680,7 +680,7 @@ export function TaskFormPage({ id }: { id?: string }) {
             <Field label="Part size (empty: automatic)" error={errors["options.part_size"]}>
               {(p) => <input {...p} value={opts.partSize} onChange={(e) => o({ partSize: e.target.value })} placeholder="64M" />}
             </Field>
-            <Field label="Memory for parts" error={errors["options.memory"]}>
+            <Field label="Memory for transfer buffers" error={errors["options.memory"]}>
               {(p) => <input {...p} value={opts.memory} onChange={(e) => o({ memory: e.target.value })} />}
             </Field>
             <Field label="Bandwidth limit (bytes/s, empty: none)" error={errors["options.bwlimit"]}>

@@ -37,6 +37,9 @@ std::string Sha256Hex(std::string_view data);
 // The intermediate steps, exposed for the test-suite vectors.
 namespace sigv4_internal {
 
+// HMAC-SHA256 of `data` under `key` (raw bytes, 32 of them).
+std::string HmacSha256(std::string_view key, std::string_view data);
+
 struct CanonicalParts {
   std::string canonical_request;
   std::string signed_headers;

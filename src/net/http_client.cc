@@ -620,13 +620,20 @@ class HttpClient::Driver {
     }
 
     curl_slist* list = nullptr;
-    auto append = [&](const std::string& line) {
-      curl_slist* next = curl_slist_append(list, line.c_str());
+    auto append = [&](const char* line) {
+      curl_slist* next = curl_slist_append(list, line);  // curl copies the line
       if (next != nullptr) list = next;
     };
+    std::string line;  // one buffer for every line: no allocation per header
     for (const auto& [name, value] : r.headers) {
       // "Name;" sends a header with an empty value; "Name:" would remove it.
-      append(value.empty() ? name + ";" : name + ": " + value);
+      line.assign(name);
+      if (value.empty()) {
+        line += ';';
+      } else {
+        line.append(": ").append(value);
+      }
+      append(line.c_str());
     }
     // Headers curl would add on its own but the signature does not cover.
     if (!FindHeader(r.headers, "expect")) append("Expect:");

@@ -16,6 +16,28 @@ const Credentials kSuite{"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKE
                          std::nullopt};
 constexpr char kEmptySha[] = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
+std::string HexOf(const std::string& bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) out += {kHex[c >> 4], kHex[c & 15]};
+  return out;
+}
+
+// RFC 4231's test cases 1, 2 and 6 (a key longer than SHA-256's block is hashed
+// first), and a key of exactly one block.
+TEST(HmacSha256, MatchesRfc4231) {
+  using sigv4_internal::HmacSha256;
+  EXPECT_EQ(HexOf(HmacSha256(std::string(20, '\x0b'), "Hi There")),
+            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+  EXPECT_EQ(HexOf(HmacSha256("Jefe", "what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  EXPECT_EQ(HexOf(HmacSha256(std::string(131, '\xaa'),
+                             "Test Using Larger Than Block-Size Key - Hash Key First")),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  EXPECT_EQ(HexOf(HmacSha256(std::string(64, 'k'), "exactly one block of key")),
+            "baa93ea4ccc7062ed6870c5e7937dbd35ad7791df4e29df9addeb429ff491acf");
+}
+
 TEST(SigV4S3Examples, GetObjectWithRange) {
   auto parts = Sign("GET", "https://examplebucket.s3.amazonaws.com/test.txt",
                     {{"Range", "bytes=0-9"},

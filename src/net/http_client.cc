@@ -178,6 +178,8 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
   while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
     value.remove_suffix(1);
   }
+  // S3's answers carry 8 to 16 headers: one allocation for them, not five doublings.
+  if (t->response.headers.empty()) t->response.headers.reserve(16);
   t->response.headers.emplace_back(std::move(name), std::string(value));
   return bytes;
 }

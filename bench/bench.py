@@ -156,6 +156,20 @@ def run_measured(cmd, env, servers_pids):
             "rss": int(rss_kib) / 1024, "srv": srv1 - srv0}
 
 
+def rclone_env(base_env, src, dst):
+    """`base_env` (without AWS_*: Debian's rclone refuses to start with AWS_CA_BUNDLE
+    set) plus the remotes src: and dst: on the servers `src` and `dst`."""
+    env = dict(base_env)
+    for remote, s in (("SRC", src), ("DST", dst)):
+        env.update({f"RCLONE_CONFIG_{remote}_TYPE": "s3",
+                    f"RCLONE_CONFIG_{remote}_PROVIDER": "Other",
+                    f"RCLONE_CONFIG_{remote}_ENDPOINT": s["endpoint"],
+                    f"RCLONE_CONFIG_{remote}_REGION": "us-east-1",
+                    f"RCLONE_CONFIG_{remote}_ACCESS_KEY_ID": s["access_key"],
+                    f"RCLONE_CONFIG_{remote}_SECRET_ACCESS_KEY": s["secret_key"]})
+    return env
+
+
 class Tools:
     """Each tool as a function (src bucket, dst bucket) -> measurement dict."""
 
@@ -185,15 +199,7 @@ class Tools:
         return run_measured(self._ferry("check", src, dst), self.base_env, self.pids)
 
     def _rclone_env(self):
-        env = dict(self.base_env)  # Debian's rclone refuses to start with AWS_CA_BUNDLE set
-        for remote, s in (("SRC", self.a), ("DST", self.b)):
-            env.update({f"RCLONE_CONFIG_{remote}_TYPE": "s3",
-                        f"RCLONE_CONFIG_{remote}_PROVIDER": "Other",
-                        f"RCLONE_CONFIG_{remote}_ENDPOINT": s["endpoint"],
-                        f"RCLONE_CONFIG_{remote}_REGION": "us-east-1",
-                        f"RCLONE_CONFIG_{remote}_ACCESS_KEY_ID": s["access_key"],
-                        f"RCLONE_CONFIG_{remote}_SECRET_ACCESS_KEY": s["secret_key"]})
-        return env
+        return rclone_env(self.base_env, self.a, self.b)
 
     def rclone(self, src, dst):
         return run_measured(["rclone", "sync", f"src:{src}", f"dst:{dst}"],

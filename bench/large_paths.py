@@ -25,6 +25,8 @@ import uuid
 import boto3
 from boto3.s3.transfer import TransferConfig
 
+from bench import rclone_env
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MIB = 1 << 20
 
@@ -78,15 +80,8 @@ def main():
         secrets[name] = os.path.join(work, f"{name}.json")
         with open(secrets[name], "w") as f:
             json.dump({"access_key_id": s["access_key"], "secret_access_key": s["secret_key"]}, f)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}  # rclone refuses AWS_CA_BUNDLE
-    rclone_env = dict(env)
-    for remote, s in (("SRC", a), ("DST", b)):
-        rclone_env.update({f"RCLONE_CONFIG_{remote}_TYPE": "s3",
-                           f"RCLONE_CONFIG_{remote}_PROVIDER": "Other",
-                           f"RCLONE_CONFIG_{remote}_ENDPOINT": s["endpoint"],
-                           f"RCLONE_CONFIG_{remote}_REGION": "us-east-1",
-                           f"RCLONE_CONFIG_{remote}_ACCESS_KEY_ID": s["access_key"],
-                           f"RCLONE_CONFIG_{remote}_SECRET_ACCESS_KEY": s["secret_key"]})
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    rclone = rclone_env(env, a, b)
 
     walls = {t: [] for t in args.tools.split(",")}
     for _ in range(args.rounds):
@@ -102,7 +97,7 @@ def main():
             else:
                 cmd = ["rclone", "sync", f"src:{src}", f"dst:{dst}", "--transfers", "64",
                        "--checkers", "64"]
-                run_env = rclone_env
+                run_env = rclone
             started = time.monotonic()
             proc = subprocess.run(["/usr/bin/time", "-f", "%U %S %M", *cmd], env=run_env,
                                   capture_output=True, text=True)

@@ -65,6 +65,10 @@ class InFlightMessages {
   // Sends `entries` (receipt, visibility) with the batch call named by `change`
   // (true: ChangeMessageVisibilityBatch, false: DeleteMessageBatch).
   void SendBatches(std::vector<ReceiptEntry> entries, bool change);
+  // Moves the first entries of `pending` to `taken`: all of them, or with
+  // `whole_batches_only` as many as fill batches of ten.
+  static void TakePending(std::vector<ReceiptEntry>& pending, std::vector<ReceiptEntry>& taken,
+                          bool whole_batches_only);
 
   SqsClient& client_;
   const std::string url_;

@@ -31,6 +31,31 @@ TEST(InFlightMessages, DeletesInBatchesOfTen) {
   EXPECT_EQ(Count(sqs.actions(), "DeleteMessageBatch"), 3);
 }
 
+// A batch sent because ten are waiting takes ten; the rest wait for the next
+// ten (or the linger), whenever the sending thread happens to wake.
+TEST(InFlightMessages, AFullBatchLeavesTheRestForTheNext) {
+  testing::FakeSqs sqs;
+  auto client = sqs.Client();
+  InFlightMessages in_flight(*client, sqs.queue_url(),
+                             {.visibility_timeout = 60, .linger = std::chrono::seconds(30)});
+  std::vector<uint64_t> handles;
+  for (int i = 0; i < 20; ++i) {
+    handles.push_back(in_flight.Track({"id", "rh" + std::to_string(i), "", 1, 0}));
+  }
+  for (int i = 0; i < 13; ++i) in_flight.Done(handles[i]);
+  for (int i = 0; i < 100 && in_flight.deleted() < 10; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(in_flight.deleted(), 10u);
+  for (int i = 13; i < 20; ++i) in_flight.Done(handles[i]);
+  // 3 + 7 waiting make another full batch without a Flush.
+  for (int i = 0; i < 100 && in_flight.deleted() < 20; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(in_flight.deleted(), 20u);
+  EXPECT_EQ(Count(sqs.actions(), "DeleteMessageBatch"), 2);
+}
+
 TEST(InFlightMessages, RetryAndReleaseChangeTheVisibility) {
   testing::FakeSqs sqs;
   auto client = sqs.Client();

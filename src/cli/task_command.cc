@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -30,17 +31,16 @@ namespace {
 using nlohmann::json;
 
 // A task named by its id, else by its exact name (one task of that name).
-Result<std::string> ResolveTask(ApiClient& api, const std::string& id_or_name) {
+Result<json> FindTask(ApiClient& api, const std::string& id_or_name) {
   auto direct = api.Call("GET", "/api/v1/tasks/" + net::UriEncode(id_or_name, false));
-  if (direct.ok()) return id_or_name;
-  if (direct.error().code() != Code::kNotFound) return std::move(direct).take_error();
+  if (direct.ok() || direct.error().code() != Code::kNotFound) return direct;
   auto found = api.Call("GET", "/api/v1/tasks?limit=1000&q=" + net::UriEncode(id_or_name, false));
   if (!found.ok()) return std::move(found).take_error();
   std::vector<std::string> ids;
   for (const auto& t : (*found)["tasks"]) {
     if (t.value("name", "") == id_or_name) ids.push_back(t.value("id", ""));
   }
-  if (ids.size() == 1) return ids.front();
+  if (ids.size() == 1) return api.Call("GET", "/api/v1/tasks/" + net::UriEncode(ids[0], false));
   if (ids.empty()) {
     return Status::NotFound("no task has the id or name '" + id_or_name + "'",
                             "`ferry task list` shows ids and names");
@@ -90,15 +90,31 @@ Status PrepareSpec(TaskFlags& flags, const CLI::App& cmd) {
   return Status::OK();
 }
 
-// The flags of `task create` that an images task takes (S3 flags are refused by name).
+// The flags that only an images task takes.
+constexpr const char* kImageOnlyFlags[] = {"tag", "list", "all-repos", "insecure-src",
+                                           "insecure-dst"};
+
+// The flags of `task create` and `task update` that an images task takes (S3
+// flags are refused by name).
 bool ImageTaskFlag(const std::string& name) {
   static const std::set<std::string> kNames = {
-      "source",        "destination",   "name",          "schedule",   "kind",
-      "tag",           "list",          "all-repos",     "insecure-src", "insecure-dst",
-      "transfers",     "max-attempts",  "src-credential", "dst-credential", "webhook",
-      "sns-topic-arn", "sns-region",    "sns-endpoint",  "sns-credential", "json",
-      "help"};
+      "task",          "source",        "destination",   "name",          "schedule",
+      "kind",          "tag",           "list",          "all-repos",     "insecure-src",
+      "insecure-dst",  "transfers",     "max-attempts",  "src-credential", "dst-credential",
+      "webhook",       "sns-topic-arn", "sns-region",    "sns-endpoint",  "sns-credential",
+      "json",          "help"};
   return kNames.contains(name);
+}
+
+// Refuses the images-only flags given for an S3 task.
+Status RefuseImageOnlyFlags(const CLI::App& cmd) {
+  for (const char* flag : kImageOnlyFlags) {
+    if (cmd.get_option(std::string("--") + flag)->count() > 0) {
+      return Status::InvalidArgument(std::string("--") + flag + " applies to images tasks only",
+                                     "an S3 task takes the sync flags (`ferry sync --help`)");
+    }
+  }
+  return Status::OK();
 }
 
 // An images task from the flags: SRC and DST name registries, the list file is
@@ -107,7 +123,7 @@ Status PrepareImageSpec(TaskFlags& flags, const CLI::App& cmd) {
   for (const CLI::Option* opt : cmd.get_options()) {
     const std::string name = opt->get_single_name();
     if (opt->count() > 0 && !ImageTaskFlag(name)) {
-      return Status::InvalidArgument("--" + name + " does not apply to --kind images",
+      return Status::InvalidArgument("--" + name + " does not apply to an images task",
                                      "an images task takes --tag, --list, --all-repos, "
                                      "--insecure-src, --insecure-dst, --transfers, "
                                      "--max-attempts and the --*-credential flags");
@@ -155,41 +171,94 @@ Result<json::json_pointer> FieldOfFlag(const std::string& flag, const json& full
   return Status::InvalidArgument("--" + flag + " cannot be changed by `ferry task update`");
 }
 
+// The JSON field a flag of `task update` sets in an images task (the flags were
+// checked by PrepareImageSpec).
+json::json_pointer ImageFieldOfFlag(const std::string& flag) {
+  static const std::map<std::string, std::string> kFields = {
+      {"tag", "/images/tags"},
+      {"list", "/images/list"},
+      {"all-repos", "/images/all_repos"},
+      {"insecure-src", "/images/insecure_source"},
+      {"insecure-dst", "/images/insecure_destination"},
+      {"transfers", "/images/transfers"},
+      {"max-attempts", "/images/max_attempts"},
+      {"src-credential", "/images/src_credential"},
+      {"dst-credential", "/images/dst_credential"},
+      {"webhook", "/notify/webhook"}};
+  auto it = kFields.find(flag);
+  return json::json_pointer(it != kFields.end() ? it->second : "/" + flag);
+}
+
 // PATCH with the fields whose flags were given, and only those.
 Status Update(ApiClient& api, TaskFlags& flags, const CLI::App& update) {
-  FERRY_RETURN_IF_ERROR(PrepareSpec(flags, update));
-  const json full = service::TaskSpecToJson(flags.spec);
-  json patch = json::object();
+  std::vector<std::string> given;
   for (const CLI::Option* opt : update.get_options()) {
     const std::string flag = opt->get_single_name();
-    if (opt->count() == 0 || flag == "task" || flag == "help" || flag == "json") continue;
-    auto field = FieldOfFlag(flag, full);
-    if (!field.ok()) return std::move(field).take_error();
-    patch[*field] = full[*field];
+    if (opt->count() > 0 && flag != "task" && flag != "help" && flag != "json") {
+      given.push_back(flag);
+    }
   }
-  if (patch.empty()) {
+  if (given.empty()) {
     return Status::InvalidArgument("nothing to change",
                                    "give the flags to change, e.g. --schedule 'rate(1 hour)'");
   }
-  auto id = ResolveTask(api, flags.id);
-  if (!id.ok()) return std::move(id).take_error();
-  auto task = api.Call("PATCH", "/api/v1/tasks/" + *id, &patch);
+  // The task's kind decides which flags apply and where each one's field is.
+  auto task = FindTask(api, flags.id);
   if (!task.ok()) return std::move(task).take_error();
-  if (flags.json) PrintJson(*task);
-  else std::printf("%s updated: %s\n", id->c_str(), patch.dump().c_str());
+  const std::string id = task->value("id", flags.id);
+  const bool images = task->value("kind", "s3") == "images";
+  if (images) {
+    FERRY_RETURN_IF_ERROR(PrepareImageSpec(flags, update));
+  } else {
+    FERRY_RETURN_IF_ERROR(RefuseImageOnlyFlags(update));
+    FERRY_RETURN_IF_ERROR(PrepareSpec(flags, update));
+  }
+  const json full = service::TaskSpecToJson(flags.spec);
+  json patch = json::object();
+  for (const std::string& flag : given) {
+    json::json_pointer field;
+    if (images) {
+      field = ImageFieldOfFlag(flag);
+    } else {
+      auto found = FieldOfFlag(flag, full);
+      if (!found.ok()) return std::move(found).take_error();
+      field = *found;
+    }
+    patch[field] = full[field];
+  }
+  auto updated = api.Call("PATCH", "/api/v1/tasks/" + net::UriEncode(id, false), &patch);
+  if (!updated.ok()) return std::move(updated).take_error();
+  if (flags.json) PrintJson(*updated);
+  else std::printf("%s updated: %s\n", id.c_str(), patch.dump().c_str());
   return Status::OK();
+}
+
+// The images flags of `task create` and `task update`.
+void AddImageFlags(CLI::App& cmd, TaskFlags& flags) {
+  const char* group = "Images (an images task)";
+  cmd.add_option("--tag", flags.spec.images.tag_globs,
+                 "Only tags this name or glob ('*', '?') matches; repeat or comma-separate")
+      ->delimiter(',')
+      ->group(group);
+  cmd.add_option("--list", flags.image_list,
+                 "File of REPO[:TAG] lines to copy (# comments), sent with the task")
+      ->group(group);
+  cmd.add_flag("--all-repos", flags.spec.images.all_repos,
+               "Every repository of SRC (catalog; DescribeRepositories on ECR)")
+      ->group(group);
+  cmd.add_flag("--insecure-src", flags.spec.images.insecure_source,
+               "SRC serves plain HTTP (--insecure-src=false: TLS)")
+      ->group(group);
+  cmd.add_flag("--insecure-dst", flags.spec.images.insecure_destination,
+               "DST serves plain HTTP (--insecure-dst=false: TLS)")
+      ->group(group);
 }
 
 Status Create(ApiClient& api, TaskFlags& flags, const CLI::App& create) {
   if (flags.kind == "images") {
     FERRY_RETURN_IF_ERROR(PrepareImageSpec(flags, create));
   } else {
-    for (const char* image_only : {"--tag", "--list", "--all-repos", "--insecure-src",
-                                   "--insecure-dst"}) {
-      if (create.get_option(image_only)->count() > 0) {
-        return Status::InvalidArgument(std::string(image_only) + " applies to --kind images only");
-      }
-    }
+    FERRY_RETURN_IF_ERROR(RefuseImageOnlyFlags(create));
     FERRY_RETURN_IF_ERROR(PrepareSpec(flags, create));
   }
   json body = service::TaskSpecToJson(flags.spec);
@@ -300,30 +369,15 @@ CLI::App* AddTaskCommand(CLI::App& app, TaskFlags& flags) {
   create->add_option("--sns-credential", flags.spec.notify.sns_credential,
                      "Stored credential for SNS");
   create->add_flag("--json", flags.json, "Print the created task as JSON");
-  const char* images_group = "Images (--kind images)";
   create->add_option("--kind", flags.kind,
                      "s3 (default): objects; images: container images, SRC and DST "
                      "HOST[:PORT]/REPO[:TAG] (registries with --list/--all-repos)")
       ->check(CLI::IsMember({"s3", "images"}));
-  create->add_option("--tag", flags.spec.images.tag_globs,
-                     "Only tags this name or glob ('*', '?') matches; repeat or comma-separate")
-      ->delimiter(',')
-      ->group(images_group);
-  create->add_option("--list", flags.image_list,
-                     "File of REPO[:TAG] lines to copy (# comments), sent with the task")
-      ->group(images_group);
-  create->add_flag("--all-repos", flags.spec.images.all_repos,
-                   "Every repository of SRC (catalog; DescribeRepositories on ECR)")
-      ->group(images_group);
-  create->add_flag("--insecure-src", flags.spec.images.insecure_source, "SRC serves plain HTTP")
-      ->group(images_group);
-  create->add_flag("--insecure-dst", flags.spec.images.insecure_destination,
-                   "DST serves plain HTTP")
-      ->group(images_group);
+  AddImageFlags(*create, flags);
 
   CLI::App* update = task->add_subcommand(
       "update", "Change only the given fields of a task (a PATCH): its name, schedule, sides "
-                "and sync flags");
+                "and sync flags; for an images task, the images flags");
   update->add_option("task", flags.id, "Task id or name")->required();
   AddSpecFlags(*update, flags.spec.sync, true);
   update->get_option("source")->required(false);
@@ -338,6 +392,7 @@ CLI::App* AddTaskCommand(CLI::App& app, TaskFlags& flags) {
                      "Stored credential for the destination");
   update->add_option("--webhook", flags.spec.notify.webhook,
                      "URL told (JSON POST) when a run ends with failed objects");
+  AddImageFlags(*update, flags);
   update->add_flag("--json", flags.json, "Print the changed task as JSON");
 
   CLI::App* list = task->add_subcommand("list", "List tasks");

@@ -216,3 +216,5 @@ def test_task_update_patches_only_the_flags_given_and_paths_are_absolute(server,
     assert r.returncode == 2 and "nothing to change" in r.stderr
     r = cli(ferry_bin, server, "task", "update", "no-such-task", "--name", "x", token=admin.token)
     assert r.returncode == 4 and "no task has the id or name" in r.stderr
+    r = cli(ferry_bin, server, "task", "update", task_id, "--tag", "v1", token=admin.token)
+    assert r.returncode == 2 and "--tag applies to images tasks only" in r.stderr

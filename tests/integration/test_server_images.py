@@ -142,8 +142,8 @@ def test_ferry_task_create_kind_images(server, operator, ferry_bin, testbed, lay
     env = {**os.environ, "FERRY_SERVER": server.url, "FERRY_TOKEN": operator.token,
            "XDG_CONFIG_HOME": str(tmp_path / "cli-config")}
 
-    def ferry(*args):
-        return subprocess.run([ferry_bin, "task", "create", *args], capture_output=True,
+    def ferry(*args, action="create"):
+        return subprocess.run([ferry_bin, "task", action, *args], capture_output=True,
                               text=True, env=env, timeout=60)
 
     r = ferry("--kind", "images", plain["host"], f"{plain['host']}/{dst.split('/')[0]}",
@@ -160,9 +160,26 @@ def test_ferry_task_create_kind_images(server, operator, ferry_bin, testbed, lay
     assert raw_digest(plain, copied, "v2") == layout[1]["v2"]["digest"]
 
     r = ferry("--kind", "images", f"{plain['host']}/a", f"{plain['host']}/b", "--delete")
-    assert r.returncode == 2 and "--delete does not apply to --kind images" in r.stderr
+    assert r.returncode == 2 and "--delete does not apply to an images task" in r.stderr
     r = ferry("s3://a", "s3://b", "--tag", "v1")
-    assert r.returncode == 2 and "--tag applies to --kind images only" in r.stderr
+    assert r.returncode == 2 and "--tag applies to images tasks only" in r.stderr
+
+    # `task update` changes the images fields given, and only those (checked by the API).
+    r = ferry(task["id"], "--tag", "v2", "--transfers", "3", "--insecure-src=false",
+              "--name", "mirror-v2", "--json", action="update")
+    assert r.returncode == 0, r.stderr
+    changed = operator.ok("GET", f"/api/v1/tasks/{task['id']}")
+    assert changed["name"] == "mirror-v2"
+    assert (changed["images"]["tags"], changed["images"]["transfers"]) == (["v2"], 3)
+    assert changed["images"]["insecure_source"] is False
+    assert changed["images"]["insecure_destination"] is True
+    assert changed["images"]["list"] == [src]
+    r = ferry("mirror-v2", "--insecure-src", action="update")  # by name, and back on
+    assert r.returncode == 0, r.stderr
+    again = run_once(operator, task["id"])["progress"]  # the changed task runs and converges
+    assert (again["listed"], again["matched"], again["objects_done"]) == (1, 1, 0)
+    r = ferry(task["id"], "--delete", action="update")
+    assert r.returncode == 2 and "--delete does not apply to an images task" in r.stderr
 
 
 def test_an_image_that_fails_is_counted_listed_and_logged(server, operator, testbed, layout):

@@ -18,14 +18,18 @@ namespace {
 
 constexpr size_t kSha256Bytes = 32;
 
-std::string Hex(const unsigned char* data, size_t len) {
+void AppendHex(std::string& out, const unsigned char* data, size_t len) {
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(len * 2);
   for (size_t i = 0; i < len; ++i) {
     out.push_back(kHex[data[i] >> 4]);
     out.push_back(kHex[data[i] & 15]);
   }
+}
+
+std::string Hex(const unsigned char* data, size_t len) {
+  std::string out;
+  out.reserve(len * 2);
+  AppendHex(out, data, len);
   return out;
 }
 
@@ -82,27 +86,19 @@ std::string AmzDate(std::chrono::system_clock::time_point now) {
   return buf;
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-// Trims and collapses runs of spaces, as the canonical header value requires.
-std::string CanonicalValue(std::string_view v) {
-  std::string out;
+// Appends `v` trimmed, with runs of spaces collapsed, as the canonical header value requires.
+void AppendCanonicalValue(std::string& out, std::string_view v) {
+  const size_t start = out.size();
   bool space = false;
   for (char c : v) {
     if (c == ' ' || c == '\t') {
-      space = !out.empty();
+      space = out.size() > start;
       continue;
     }
     if (space) out.push_back(' ');
     space = false;
     out.push_back(c);
   }
-  return out;
 }
 
 // Removes "." and ".." segments and empty segments (non-S3 services only).
@@ -196,40 +192,83 @@ Result<CanonicalParts> Sign(const std::string& method, const std::string& url,
   auto parsed = net::ParseUrl(url);
   if (!parsed.ok()) return std::move(parsed).take_error();
 
-  // Headers: lower-case names, sorted, values of repeated names joined by ','.
-  std::vector<std::pair<std::string, std::string>> canonical;
+  // Headers: lower-case names and canonical values, written once into `text` (this
+  // runs twice per object copied: one buffer, not two strings per header), then
+  // sorted by name; the values of a repeated name are joined by ','.
+  struct Canonical {
+    size_t name_at, name_size, value_at, value_size;
+  };
+  std::string text;
+  size_t text_size = 4 + parsed->host.size() + 6;  // a Host header of our own
+  for (const auto& [name, value] : headers) text_size += name.size() + value.size();
+  text.reserve(text_size);
+  std::vector<Canonical> canonical;
+  canonical.reserve(headers.size() + 1);
   bool has_host = false;
+  auto add = [&](std::string_view name, auto append_value) {
+    Canonical c{text.size(), name.size(), 0, 0};
+    for (char ch : name) text.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
+    has_host |= std::string_view(text).substr(c.name_at) == "host";
+    c.value_at = text.size();
+    append_value();
+    c.value_size = text.size() - c.value_at;
+    canonical.push_back(c);
+  };
   for (const auto& [name, value] : headers) {
-    std::string lname = Lower(name);
-    has_host |= lname == "host";
-    canonical.emplace_back(std::move(lname), CanonicalValue(value));
+    add(name, [&] { AppendCanonicalValue(text, value); });
   }
-  if (!has_host) canonical.emplace_back("host", parsed->Authority());
+  if (!has_host) add("host", [&] { text += parsed->Authority(); });
+  auto name_of = [&](const Canonical& c) { return std::string_view(text).substr(c.name_at, c.name_size); };
+  auto value_of = [&](const Canonical& c) { return std::string_view(text).substr(c.value_at, c.value_size); };
   std::stable_sort(canonical.begin(), canonical.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::string header_block, signed_headers;
-  for (size_t i = 0; i < canonical.size(); ++i) {
-    if (i > 0 && canonical[i].first == canonical[i - 1].first) {
-      header_block.pop_back();  // the '\n'
-      header_block += "," + canonical[i].second + "\n";
-      continue;
-    }
-    header_block += canonical[i].first + ":" + canonical[i].second + "\n";
-    if (!signed_headers.empty()) signed_headers += ';';
-    signed_headers += canonical[i].first;
-  }
+                   [&](const Canonical& a, const Canonical& b) { return name_of(a) < name_of(b); });
 
   CanonicalParts parts;
-  parts.signed_headers = signed_headers;
-  parts.canonical_request = method + "\n" + CanonicalUri(parsed->path, s3_style) + "\n" +
-                            CanonicalQuery(parsed->query) + "\n" + header_block + "\n" +
-                            signed_headers + "\n" + payload_hash;
-  const std::string date = amz_date.substr(0, 8);
-  parts.scope = date + "/" + region + "/" + service + "/aws4_request";
-  parts.string_to_sign = "AWS4-HMAC-SHA256\n" + amz_date + "\n" + parts.scope + "\n" +
-                         Sha256Hex(parts.canonical_request);
-  const std::string key = SigningKey(creds.secret_access_key, date, region, service);
-  const std::string sig = HmacSha256(key, parts.string_to_sign);
+  std::string& request = parts.canonical_request;
+  request.reserve(method.size() + parsed->path.size() + parsed->query.size() + text.size() * 2 +
+                  canonical.size() * 3 + payload_hash.size() + 8);
+  request += method;
+  request += '\n';
+  if (s3_style) {
+    request += parsed->path.empty() ? "/" : parsed->path;
+  } else {
+    request += CanonicalUri(parsed->path, false);
+  }
+  request += '\n';
+  if (!parsed->query.empty()) request += CanonicalQuery(parsed->query);
+  request += '\n';
+  std::string& signed_headers = parts.signed_headers;
+  signed_headers.reserve(text.size());
+  for (size_t i = 0; i < canonical.size(); ++i) {
+    if (i > 0 && name_of(canonical[i]) == name_of(canonical[i - 1])) {
+      request.back() = ',';  // was the '\n'
+    } else {
+      request += name_of(canonical[i]);
+      request += ':';
+      if (!signed_headers.empty()) signed_headers += ';';
+      signed_headers += name_of(canonical[i]);
+    }
+    request += value_of(canonical[i]);
+    request += '\n';
+  }
+  request += '\n';
+  request += signed_headers;
+  request += '\n';
+  request += payload_hash;
+
+  const std::string_view date = std::string_view(amz_date).substr(0, 8);
+  parts.scope.reserve(date.size() + region.size() + service.size() + 16);
+  parts.scope.append(date).append("/").append(region).append("/").append(service).append(
+      "/aws4_request");
+  unsigned char request_hash[kSha256Bytes];
+  Sha256Into({request}, request_hash);
+  std::string& to_sign = parts.string_to_sign;
+  to_sign.reserve(17 + amz_date.size() + parts.scope.size() + 2 * kSha256Bytes + 3);
+  to_sign.append("AWS4-HMAC-SHA256\n").append(amz_date).append("\n").append(parts.scope);
+  to_sign += '\n';
+  AppendHex(to_sign, request_hash, kSha256Bytes);
+  const std::string key = SigningKey(creds.secret_access_key, std::string(date), region, service);
+  const std::string sig = HmacSha256(key, to_sign);
   parts.signature = Hex(reinterpret_cast<const unsigned char*>(sig.data()), sig.size());
   return parts;
 }
@@ -253,10 +292,18 @@ Status SignRequest(net::HttpRequest& req, const Credentials& creds, const Signin
                                     params.region, params.service, amz_date,
                                     params.service == "s3");
   if (!parts.ok()) return std::move(parts).take_error();
-  net::SetHeader(req.headers, "Authorization",
-                 "AWS4-HMAC-SHA256 Credential=" + creds.access_key_id + "/" + parts->scope +
-                     ", SignedHeaders=" + parts->signed_headers +
-                     ", Signature=" + parts->signature);
+  std::string authorization;
+  authorization.reserve(64 + creds.access_key_id.size() + parts->scope.size() +
+                        parts->signed_headers.size() + parts->signature.size());
+  authorization.append("AWS4-HMAC-SHA256 Credential=")
+      .append(creds.access_key_id)
+      .append("/")
+      .append(parts->scope)
+      .append(", SignedHeaders=")
+      .append(parts->signed_headers)
+      .append(", Signature=")
+      .append(parts->signature);
+  net::SetHeader(req.headers, "Authorization", std::move(authorization));
   return Status::OK();
 }
 

@@ -135,7 +135,27 @@ INSTANTIATE_TEST_SUITE_P(
                   "b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500"},
         SuiteCase{"post_vanilla", "POST", "https://example.amazonaws.com/",
                   {{"Host", "example.amazonaws.com"}}, "",
-                  "5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b"}),
+                  "5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b"},
+        // A repeated name: its values joined by ',' in the order given.
+        SuiteCase{"get_header_key_duplicate", "GET", "https://example.amazonaws.com/",
+                  {{"Host", "example.amazonaws.com"},
+                   {"My-Header1", "value2"},
+                   {"My-Header1", "value2"},
+                   {"My-Header1", "value1"}},
+                  "", "c9d5ea9f3f72853aea855b47ea873832890dbdd183b4468f858259531a5138ea"},
+        SuiteCase{"get_header_value_order", "GET", "https://example.amazonaws.com/",
+                  {{"Host", "example.amazonaws.com"},
+                   {"My-Header1", "value4"},
+                   {"My-Header1", "value1"},
+                   {"My-Header1", "value3"},
+                   {"My-Header1", "value2"}},
+                  "", "08c7e5a9acfcfeb3ab6b2185e75ce8b1deb5e634ec47601a50643f830c755c01"},
+        // Values trimmed, runs of spaces collapsed (inside quotes too).
+        SuiteCase{"get_header_value_trim", "GET", "https://example.amazonaws.com/",
+                  {{"Host", "example.amazonaws.com"},
+                   {"My-Header1", " value1"},
+                   {"My-Header2", " \"a   b   c\""}},
+                  "", "acc3ed3afb60bb290fc8d2dd0098b9911fcaa05412b367055dee359757a9c736"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST(SigV4, SignRequestAddsHeadersAndToken) {

@@ -114,7 +114,7 @@ struct Transfer {
   std::optional<std::stop_callback<std::function<void()>>> on_stop;
 
   EasyHandle easy;
-  HeaderList header_list;
+  HeaderLines header_lines;
   HttpResponse response;
   size_t read_offset = 0;
   char error[CURL_ERROR_SIZE] = {};
@@ -621,27 +621,15 @@ class HttpClient::Driver {
       curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, r.method.c_str());
     }
 
-    curl_slist* list = nullptr;
-    auto append = [&](const char* line) {
-      curl_slist* next = curl_slist_append(list, line);  // curl copies the line
-      if (next != nullptr) list = next;
-    };
-    std::string line;  // one buffer for every line: no allocation per header
-    for (const auto& [name, value] : r.headers) {
-      // "Name;" sends a header with an empty value; "Name:" would remove it.
-      line.assign(name);
-      if (value.empty()) {
-        line += ';';
-      } else {
-        line.append(": ").append(value);
-      }
-      append(line.c_str());
-    }
+    size_t bytes = 32;  // the three lines below
+    for (const auto& [name, value] : r.headers) bytes += name.size() + value.size() + 3;
+    t.header_lines = HeaderLines(bytes);
+    for (const auto& [name, value] : r.headers) t.header_lines.Add(name, value);
     // Headers curl would add on its own but the signature does not cover.
-    if (!FindHeader(r.headers, "expect")) append("Expect:");
-    if (!FindHeader(r.headers, "content-type")) append("Content-Type:");
-    if (!FindHeader(r.headers, "accept")) append("Accept:");
-    t.header_list.reset(list);
+    if (!FindHeader(r.headers, "expect")) t.header_lines.AddRaw("Expect:");
+    if (!FindHeader(r.headers, "content-type")) t.header_lines.AddRaw("Content-Type:");
+    if (!FindHeader(r.headers, "accept")) t.header_lines.AddRaw("Accept:");
+    curl_slist* list = t.header_lines.Finish();
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
     return Status::OK();
   }

@@ -11,6 +11,12 @@ by boto3, as the SDKs write large files (ferry reproduces the layout, hashing on
   FERRY_TESTBED=/tmp/tb/endpoints.json python3 bench/large_paths.py --size-mib 256 --count 2
   FERRY_TESTBED=... python3 bench/large_paths.py --source-parts-mib 8
   FERRY_TESTBED=... python3 bench/large_paths.py --ferry-args="--multipart-threshold 1G"
+
+--wan-delay-ms puts bench/delay_proxy.py in front of both servers (the WAN profile of
+bench.py: that delay each way, one RTT more per new connection, at most --wan-window-mib
+in flight per connection), so the tools copy across a long round trip:
+
+  FERRY_TESTBED=... python3 bench/large_paths.py --wan-delay-ms 100 --tools ferry,rclone
 """
 import argparse
 import io
@@ -25,7 +31,7 @@ import uuid
 import boto3
 from boto3.s3.transfer import TransferConfig
 
-from bench import rclone_env
+from bench import rclone_env, start_proxy
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MIB = 1 << 20
@@ -64,6 +70,10 @@ def main():
     p.add_argument("--tools", default="ferry,rclone")
     p.add_argument("--ferry-args", default="", help="extra flags for ferry, e.g. '--memory 512M'")
     p.add_argument("--ferry", default=os.path.join(REPO, "build", "ferry"))
+    p.add_argument("--wan-delay-ms", type=float, default=0,
+                   help="copy through bench/delay_proxy.py with this delay each way (0: direct)")
+    p.add_argument("--wan-window-mib", type=float, default=8,
+                   help="bytes in flight per connection through the delay proxy")
     args = p.parse_args()
 
     tb = json.load(open(os.environ["FERRY_TESTBED"]))
@@ -75,6 +85,15 @@ def main():
 
     work = f"/tmp/ferry-large-paths-{os.getpid()}"
     os.makedirs(work, exist_ok=True)
+    proxies = []
+    if args.wan_delay_ms:  # the tools see both servers across the delay line; boto3 does not
+        for s in (a, b):
+            proc, endpoint = start_proxy(s["endpoint"], args.wan_delay_ms, args.wan_window_mib,
+                                         os.path.join(work, "delay_proxy.log"))
+            proxies.append(proc)
+            s["endpoint"] = endpoint
+        print(f"through the delay line: {2 * args.wan_delay_ms:g} ms RTT, "
+              f"{args.wan_window_mib:g} MiB window per connection", flush=True)
     secrets = {}
     for name, s in (("a", a), ("b", b)):
         secrets[name] = os.path.join(work, f"{name}.json")
@@ -112,6 +131,9 @@ def main():
             for o in dst_client.list_objects_v2(Bucket=dst).get("Contents", []):
                 dst_client.delete_object(Bucket=dst, Key=o["Key"])
             dst_client.delete_bucket(Bucket=dst)
+    for proc in proxies:
+        proc.terminate()
+        proc.wait()
     for tool, w in walls.items():
         print(f"{tool}: median wall {statistics.median(w):.2f} s over {len(w)} runs")
 

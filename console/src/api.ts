@@ -25,9 +25,10 @@ export class ApiError extends Error {
     this.code = body.code;
     this.hint = body.hint ?? "";
   }
-  // What to show a person: the message and what to check.
+  // What to show a person: the message and what to check (the server's message
+  // often ends with ". Check: HINT" already: then the hint is not said twice).
   get text(): string {
-    return this.hint ? `${this.message} (${this.hint})` : this.message;
+    return this.hint && !this.message.includes(this.hint) ? `${this.message} (${this.hint})` : this.message;
   }
 }
 

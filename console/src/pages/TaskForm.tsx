@@ -12,6 +12,10 @@ import {
 import { Field } from "../components/Field";
 import { Time } from "../format";
 import { guessPreset, PRESETS } from "../presets";
+import {
+  emptyImageState, imageFieldOfError, imageLimits, ImageOptions, ImageSides, imageSpecOf, imageStateFromTask,
+  validateImages, type ImageState,
+} from "./ImageTaskFields";
 import { Link, navigate } from "../router";
 import { useSession } from "../session";
 
@@ -404,6 +408,8 @@ function SideEditor({
   );
 }
 
+const KINDS = { s3: "Objects (S3, folders)", images: "Container images" } as const;
+
 interface OptionsState {
   mode: "sync" | "copy" | "check";
   deleteExtra: boolean;
@@ -436,18 +442,26 @@ export function TaskFormPage({ id }: { id?: string }) {
   const [busy, setBusy] = useState(false);
   const [loaded, setLoaded] = useState<Task | null>(null);
   const [submitted, setSubmitted] = useState(false);
+  // What the task moves: objects (S3, folders) or container images; fixed once created.
+  const [kind, setKind] = useState<"s3" | "images">("s3");
+  const [img, setImg] = useState<ImageState>(emptyImageState({}));
+  const [imageSchema, setImageSchema] = useState<Schema>({});
 
   useEffect(() => {
     (async () => {
       try {
         const [doc, creds] = await Promise.all([
           // A task's options are one schema, made from the server's option table.
-          api<{ components: { schemas: { RunOptions: { properties: Schema } } } }>("GET", "/openapi.json"),
+          api<{ components: { schemas: { RunOptions: { properties: Schema }; ImageTaskOptions?: { properties: Schema } } } }>(
+            "GET", "/openapi.json"),
           api<{ credentials: Credential[] }>("GET", "/credentials"),
         ]);
         const sc = doc.components.schemas.RunOptions.properties;
         setSchema(sc);
         setCredentials(creds.credentials);
+        const isc = doc.components.schemas.ImageTaskOptions?.properties ?? {};
+        setImageSchema(isc);
+        setImg(emptyImageState(isc));
         const d = (k: string, f: string) => String(sc[k]?.default ?? f);
         let o: OptionsState = {
           mode: "sync", deleteExtra: false, maxDelete: "", compare: d("compare", "size-etag"), filters: "",
@@ -459,9 +473,15 @@ export function TaskFormPage({ id }: { id?: string }) {
           const t = await api<Task>("GET", `/tasks/${id}`);
           setLoaded(t);
           setName(t.name);
+          setSchedule(scheduleFromText(t.schedule));
+          if (t.kind === "images") {
+            setKind("images");
+            setImg(imageStateFromTask(t, isc));
+            setOpts(o);
+            return;
+          }
           setSrc(sideFromTask(t.source, t.source_endpoint));
           setDst(sideFromTask(t.destination, t.destination_endpoint));
-          setSchedule(scheduleFromText(t.schedule));
           const x = t.options;
           o = {
             mode: t.mode, deleteExtra: x.delete, maxDelete: x.max_delete, compare: x.compare,
@@ -494,7 +514,7 @@ export function TaskFormPage({ id }: { id?: string }) {
     const now = validate();
     setErrors(now);
     setFormError(Object.keys(now).length ? "Some fields need a look: see the messages beside them." : "");
-  }, [name, src, dst, schedule, opts]);
+  }, [name, src, dst, schedule, opts, kind, img]);
 
   if (!canOperate(session)) {
     return (
@@ -518,6 +538,7 @@ export function TaskFormPage({ id }: { id?: string }) {
   function validate(): Errors {
     const e: Errors = {};
     if (!opts) return e;
+    if (kind === "images") return validateImages(img, imageLimits(imageSchema));
     for (const [which, s] of [["source", src], ["destination", dst]] as const) {
       if (s.kind === "s3") {
         if (!/^[a-z0-9][a-z0-9.\-_]{1,254}$/i.test(s.bucket.trim())) e[which] = "Enter the bucket name (letters, digits, '.', '-').";
@@ -561,7 +582,11 @@ export function TaskFormPage({ id }: { id?: string }) {
       .map((l) => l.trim())
       .filter(Boolean)
       .map((l) => (l.startsWith("+") ? { include: l.slice(1).trim() } : { exclude: l.slice(1).trim() }));
-    const spec: Partial<TaskSpec> & Record<string, unknown> = {
+    const spec: Partial<TaskSpec> & Record<string, unknown> = kind === "images" ? {
+      name: name.trim(),
+      schedule: scheduleText(schedule),
+      ...imageSpecOf(img),
+    } : {
       name: name.trim(),
       schedule: scheduleText(schedule),
       mode: opts.mode,
@@ -594,7 +619,8 @@ export function TaskFormPage({ id }: { id?: string }) {
       navigate(`/tasks/${t.id}`);
     } catch (e) {
       const msg = errorText(e);
-      const field = e instanceof ApiError ? fieldOfError(e.message, { source: spec.source as string, destination: spec.destination as string }) : "";
+      const field = !(e instanceof ApiError) ? "" : kind === "images" ? imageFieldOfError(e.message)
+        : fieldOfError(e.message, { source: spec.source as string, destination: spec.destination as string });
       if (field) {
         setErrors({ [field]: msg });
         setFormError("The server refused the task: see the message beside the field.");
@@ -616,96 +642,122 @@ export function TaskFormPage({ id }: { id?: string }) {
             {formError}
           </p>
         )}
+        <fieldset className="task-kind">
+          <legend>What the task moves</legend>
+          {id ? (
+            <p className="kind-fixed">
+              <strong>{KINDS[kind]}</strong> <span className="muted small">(fixed once a task is created)</span>
+            </p>
+          ) : (
+            <div className="radios">
+              {(["s3", "images"] as const).map((k) => (
+                <label className="radio" key={k}>
+                  <input type="radio" name="task-kind" checked={kind === k} onChange={() => setKind(k)} /> {KINDS[k]}
+                </label>
+              ))}
+            </div>
+          )}
+        </fieldset>
         <Field label="Name" error={errors.name} help="Optional: 'SOURCE -> DESTINATION' when empty">
           {(p) => <input {...p} value={name} maxLength={200} onChange={(e) => setName(e.target.value)} />}
         </Field>
-        <div className="sides">
-          <SideEditor which="source" side={src} onChange={setSrc} credentials={credentials} errors={errors} />
-          <SideEditor which="destination" side={dst} onChange={setDst} credentials={credentials} errors={errors} />
-        </div>
+        {kind === "images" ? (
+          <ImageSides value={img} onChange={setImg} credentials={credentials} errors={errors} />
+        ) : (
+          <div className="sides">
+            <SideEditor which="source" side={src} onChange={setSrc} credentials={credentials} errors={errors} />
+            <SideEditor which="destination" side={dst} onChange={setDst} credentials={credentials} errors={errors} />
+          </div>
+        )}
         <Schedule value={schedule} onChange={setSchedule} error={errors.schedule} />
-        <fieldset>
-          <legend>What a run does</legend>
-          <div className="radios">
-            {(
-              [
-                ["sync", "Sync: copy what is new or changed"],
-                ["copy", "Copy: add and update, never delete"],
-                ["check", "Check only: report differences"],
-              ] as const
-            ).map(([m, label]) => (
-              <label className="radio" key={m}>
-                <input type="radio" name="mode" checked={opts.mode === m} onChange={() => o({ mode: m })} /> {label}
-              </label>
-            ))}
-          </div>
-          {opts.mode === "sync" && (
-            <div className="row">
-              <label className="check">
-                <input type="checkbox" checked={opts.deleteExtra} onChange={(e) => o({ deleteExtra: e.target.checked })} /> Also delete what only the
-                destination has
-              </label>
-              {opts.deleteExtra && (
-                <Field label="At most (N or P%)" error={errors["options.max_delete"]}>
-                  {(p) => <input {...p} value={opts.maxDelete} onChange={(e) => o({ maxDelete: e.target.value })} placeholder="10%" />}
+        {kind === "images" ? (
+          <ImageOptions value={img} onChange={setImg} errors={errors} limits={imageLimits(imageSchema)} />
+        ) : (
+          <>
+            <fieldset>
+              <legend>What a run does</legend>
+              <div className="radios">
+                {(
+                  [
+                    ["sync", "Sync: copy what is new or changed"],
+                    ["copy", "Copy: add and update, never delete"],
+                    ["check", "Check only: report differences"],
+                  ] as const
+                ).map(([m, label]) => (
+                  <label className="radio" key={m}>
+                    <input type="radio" name="mode" checked={opts.mode === m} onChange={() => o({ mode: m })} /> {label}
+                  </label>
+                ))}
+              </div>
+              {opts.mode === "sync" && (
+                <div className="row">
+                  <label className="check">
+                    <input type="checkbox" checked={opts.deleteExtra} onChange={(e) => o({ deleteExtra: e.target.checked })} /> Also delete what only the
+                    destination has
+                  </label>
+                  {opts.deleteExtra && (
+                    <Field label="At most (N or P%)" error={errors["options.max_delete"]}>
+                      {(p) => <input {...p} value={opts.maxDelete} onChange={(e) => o({ maxDelete: e.target.value })} placeholder="10%" />}
+                    </Field>
+                  )}
+                </div>
+              )}
+              <Field label="Filters" error={errors["options.filters"]} help='One rule a line, first match wins: "+ *.jpg" includes, "- tmp/**" excludes'>
+                {(p) => <textarea {...p} className="mono" rows={3} value={opts.filters} onChange={(e) => o({ filters: e.target.value })} />}
+              </Field>
+            </fieldset>
+            <details className="options">
+              <summary>Options (defaults and limits from the server's schema)</summary>
+              <div className="grid">
+                <Field label="Compare by" error={errors["options.compare"]}>
+                  {(p) => (
+                    <select {...p} value={opts.compare} onChange={(e) => o({ compare: e.target.value })}>
+                      {(schema.compare?.enum ?? ["size-etag", "size-mtime", "size", "checksum"]).map((c) => (
+                        <option key={c}>{c}</option>
+                      ))}
+                    </select>
+                  )}
                 </Field>
-              )}
-            </div>
-          )}
-          <Field label="Filters" error={errors["options.filters"]} help='One rule a line, first match wins: "+ *.jpg" includes, "- tmp/**" excludes'>
-            {(p) => <textarea {...p} className="mono" rows={3} value={opts.filters} onChange={(e) => o({ filters: e.target.value })} />}
-          </Field>
-        </fieldset>
-        <details className="options">
-          <summary>Options (defaults and limits from the server's schema)</summary>
-          <div className="grid">
-            <Field label="Compare by" error={errors["options.compare"]}>
-              {(p) => (
-                <select {...p} value={opts.compare} onChange={(e) => o({ compare: e.target.value })}>
-                  {(schema.compare?.enum ?? ["size-etag", "size-mtime", "size", "checksum"]).map((c) => (
-                    <option key={c}>{c}</option>
-                  ))}
-                </select>
-              )}
-            </Field>
-            <Field label={`Transfers at once (${limits.transfers[0]}–${limits.transfers[1]})`} error={errors["options.transfers"]}>
-              {(p) => <input {...p} type="number" min={limits.transfers[0]} max={limits.transfers[1]} value={opts.transfers} onChange={(e) => o({ transfers: e.target.value })} />}
-            </Field>
-            <Field label={`Attempts per object (${limits.attempts[0]}–${limits.attempts[1]})`} error={errors["options.max_attempts"]}>
-              {(p) => <input {...p} type="number" min={limits.attempts[0]} max={limits.attempts[1]} value={opts.maxAttempts} onChange={(e) => o({ maxAttempts: e.target.value })} />}
-            </Field>
-            <Field label="Multipart above" error={errors["options.multipart_threshold"]}>
-              {(p) => <input {...p} value={opts.multipartThreshold} onChange={(e) => o({ multipartThreshold: e.target.value })} />}
-            </Field>
-            <Field label="Part size (empty: automatic)" error={errors["options.part_size"]}>
-              {(p) => <input {...p} value={opts.partSize} onChange={(e) => o({ partSize: e.target.value })} placeholder="64M" />}
-            </Field>
-            <Field label="Memory for transfer buffers" error={errors["options.memory"]}>
-              {(p) => <input {...p} value={opts.memory} onChange={(e) => o({ memory: e.target.value })} />}
-            </Field>
-            <Field label="Bandwidth limit (bytes/s, empty: none)" error={errors["options.bwlimit"]}>
-              {(p) => <input {...p} value={opts.bwlimit} onChange={(e) => o({ bwlimit: e.target.value })} placeholder="50M" />}
-            </Field>
-            <Field label="Storage class" error={errors["options.storage_class"]}>
-              {(p) => <input {...p} value={opts.storageClass} onChange={(e) => o({ storageClass: e.target.value })} placeholder="STANDARD_IA" />}
-            </Field>
-            <Field label="Server-side encryption" error={errors["options.sse"]}>
-              {(p) => (
-                <select {...p} value={opts.sse} onChange={(e) => o({ sse: e.target.value })}>
-                  <option value="">none</option>
-                  <option value="AES256">AES256</option>
-                  <option value="aws:kms">aws:kms</option>
-                </select>
-              )}
-            </Field>
-            <Field label="Webhook told of failed objects" error={errors["notify.webhook"]}>
-              {(p) => <input {...p} className="mono" value={opts.webhook} onChange={(e) => o({ webhook: e.target.value })} placeholder="https://hooks.example.com/ferry" />}
-            </Field>
-          </div>
-          <label className="check">
-            <input type="checkbox" checked={opts.dryRun} onChange={(e) => o({ dryRun: e.target.checked })} /> Dry run: decide, copy nothing
-          </label>
-        </details>
+                <Field label={`Transfers at once (${limits.transfers[0]}–${limits.transfers[1]})`} error={errors["options.transfers"]}>
+                  {(p) => <input {...p} type="number" min={limits.transfers[0]} max={limits.transfers[1]} value={opts.transfers} onChange={(e) => o({ transfers: e.target.value })} />}
+                </Field>
+                <Field label={`Attempts per object (${limits.attempts[0]}–${limits.attempts[1]})`} error={errors["options.max_attempts"]}>
+                  {(p) => <input {...p} type="number" min={limits.attempts[0]} max={limits.attempts[1]} value={opts.maxAttempts} onChange={(e) => o({ maxAttempts: e.target.value })} />}
+                </Field>
+                <Field label="Multipart above" error={errors["options.multipart_threshold"]}>
+                  {(p) => <input {...p} value={opts.multipartThreshold} onChange={(e) => o({ multipartThreshold: e.target.value })} />}
+                </Field>
+                <Field label="Part size (empty: automatic)" error={errors["options.part_size"]}>
+                  {(p) => <input {...p} value={opts.partSize} onChange={(e) => o({ partSize: e.target.value })} placeholder="64M" />}
+                </Field>
+                <Field label="Memory for transfer buffers" error={errors["options.memory"]}>
+                  {(p) => <input {...p} value={opts.memory} onChange={(e) => o({ memory: e.target.value })} />}
+                </Field>
+                <Field label="Bandwidth limit (bytes/s, empty: none)" error={errors["options.bwlimit"]}>
+                  {(p) => <input {...p} value={opts.bwlimit} onChange={(e) => o({ bwlimit: e.target.value })} placeholder="50M" />}
+                </Field>
+                <Field label="Storage class" error={errors["options.storage_class"]}>
+                  {(p) => <input {...p} value={opts.storageClass} onChange={(e) => o({ storageClass: e.target.value })} placeholder="STANDARD_IA" />}
+                </Field>
+                <Field label="Server-side encryption" error={errors["options.sse"]}>
+                  {(p) => (
+                    <select {...p} value={opts.sse} onChange={(e) => o({ sse: e.target.value })}>
+                      <option value="">none</option>
+                      <option value="AES256">AES256</option>
+                      <option value="aws:kms">aws:kms</option>
+                    </select>
+                  )}
+                </Field>
+                <Field label="Webhook told of failed objects" error={errors["notify.webhook"]}>
+                  {(p) => <input {...p} className="mono" value={opts.webhook} onChange={(e) => o({ webhook: e.target.value })} placeholder="https://hooks.example.com/ferry" />}
+                </Field>
+              </div>
+              <label className="check">
+                <input type="checkbox" checked={opts.dryRun} onChange={(e) => o({ dryRun: e.target.checked })} /> Dry run: decide, copy nothing
+              </label>
+            </details>
+          </>
+        )}
         <div className="actions">
           <button type="submit" className="primary" disabled={busy}>
             {busy ? "Saving…" : id ? "Save changes" : "Create task"}

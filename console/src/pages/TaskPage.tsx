@@ -391,7 +391,7 @@ export function TaskPage({ id }: { id: string }) {
             <button onClick={() => act("stop")} disabled={!!busy || !active}>
               {busy === "stop" ? "Stopping…" : "Stop"}
             </button>
-            {task.kind !== "images" && <Link
+            <Link
               className={"button" + (active ? " disabled" : "")}
               href={`/tasks/${id}/edit`}
               aria-disabled={active}
@@ -399,7 +399,7 @@ export function TaskPage({ id }: { id: string }) {
               onClick={(e) => active && e.preventDefault()}
             >
               Edit
-            </Link>}
+            </Link>
             <button className="danger" onClick={() => setConfirmDelete(true)} disabled={!!busy}>
               Delete
             </button>

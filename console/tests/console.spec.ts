@@ -2,13 +2,18 @@
 // creates an S3 task between the two SeaweedFS servers through the form, runs
 // it to 100% (checked with boto3), sees one object refused by the destination
 // and retries it from the page; a viewer sees but cannot change; an operator
-// cannot manage users; an images task shows on its page; every page passes axe;
-// 10,000 tasks page on the server.
+// cannot manage users; an images task shows on its page; the admin creates an
+// images task between two test-bed registries through the form, runs it (checked
+// with skopeo) and edits its tags; every page passes axe; 10,000 tasks page on the server.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import {
   ADMIN_PASSWORD,
   expectAccessible,
   FerryServer,
+  imagetool,
   Proxy,
   s3tool,
   shot,
@@ -16,6 +21,7 @@ import {
   stopTestbed,
   testbed,
   type Endpoint,
+  type Registry,
 } from "./harness";
 
 test.describe.configure({ mode: "serial" });
@@ -352,12 +358,140 @@ test("an images task shows on its page with its kind and tags", async () => {
   await page.goto(`${server.url}/tasks/${created.id}`);
   await expect(page.getByText("registry.example/team/app")).toBeVisible();
   await expect(page.getByText("images (tags v1, release-*)")).toBeVisible();
-  await expect(page.getByRole("link", { name: "Edit" })).toHaveCount(0);
+  await expect(page.getByRole("link", { name: "Edit" })).toBeVisible();
   await expectAccessible(page, "an images task's page");
   const deleted = await page.evaluate(async ({ id, csrf }) => {
     return (await fetch(`/api/v1/tasks/${id}`, { method: "DELETE", headers: { "X-CSRF-Token": csrf } })).status;
   }, created);
   expect(deleted).toBe(204);
+});
+
+test("the admin creates an images task between two registries through the form, runs it and edits its tags", async ({ browser }) => {
+  const plain = bed.registry_plain as unknown as Registry;
+  const auth = bed.registry_auth as unknown as Registry;
+  const SRC_REPO = `console/app-${run}`;
+  const DST_REPO = `mirror/app-${run}`;
+  // The source holds v1 (an index of two platforms) and v2, pushed with skopeo.
+  const layout = mkdtempSync(path.join(tmpdir(), "ferry-console-oci-"));
+  const pushed = imagetool("push", "registry_plain", SRC_REPO, path.join(layout, "oci"));
+  rmSync(layout, { recursive: true, force: true });
+  expect(pushed.status, pushed.out).toBe(0);
+  const digests = JSON.parse(pushed.stdout) as Record<"v1" | "v2", string>;
+
+  // The destination asks for a login: stored as a credential bound to its URL.
+  await page.goto(server.url + "/admin/credentials");
+  const store = page.getByRole("form", { name: "Store a credential" });
+  await store.getByLabel("Name", { exact: true }).fill("registry-login");
+  await store.getByLabel("Access key id").fill(auth.username!);
+  await store.getByLabel("Secret access key").fill(auth.password!);
+  await store.getByLabel("Endpoints").fill(`http://${auth.host}`);
+  await store.getByRole("button", { name: "Store" }).click();
+  await expect(page.getByRole("status")).toContainText("Credential 'registry-login' stored.");
+
+  await page.getByRole("link", { name: "New task" }).click();
+  await expect(page.getByLabel("Objects (S3, folders)")).toBeChecked();
+  await page.getByLabel("Container images").check();
+  const source = page.getByRole("group", { name: "Source registry" });
+  const destination = page.getByRole("group", { name: "Destination registry" });
+  await expect(page.getByRole("group", { name: "Source", exact: true })).toHaveCount(0);
+  // An empty form is refused with the reasons beside the fields.
+  await page.getByRole("button", { name: "Create task" }).click();
+  await expect(source.getByText("Enter the source registry")).toBeVisible();
+  await expect(source.getByLabel("Images from")).toHaveAttribute("aria-invalid", "true");
+  await expect(destination.getByText("Enter the destination registry")).toBeVisible();
+
+  await page.getByLabel("Name", { exact: true }).fill("app to the login registry");
+  await source.getByLabel("Images from").fill(`http://${plain.host}/${SRC_REPO}`);
+  await expect(source.getByText("Leave out the scheme")).toBeVisible();
+  await source.getByLabel("Images from").fill(`${plain.host}/${SRC_REPO}`);
+  await expect(source.locator(".field-error")).toHaveCount(0);
+  await source.getByLabel("Plain HTTP").check();
+  await destination.getByLabel("Images to").fill(`${auth.host}/${DST_REPO}`);
+  await destination.getByLabel("Stored credential").selectOption("registry-login");
+  const tags = page.getByLabel("Tags", { exact: true });
+  await tags.fill("v1, v(2)");
+  await expect(page.getByText("'v(2)' is not a tag or glob")).toBeVisible();
+  await expect(tags).toHaveAttribute("aria-invalid", "true");
+  await tags.fill("v1");
+  await page.getByLabel(/Transfers at once \(1–256\)/).fill("4");
+  await expect(page.getByLabel(/Attempts per image/)).toHaveValue("3");
+  // The login is bound to http://HOST: without Plain HTTP the destination is
+  // https://HOST, and the server's refusal shows beside the credential.
+  await page.getByRole("button", { name: "Create task" }).click();
+  await expect(page.getByRole("alert").first()).toContainText("The server refused the task");
+  await expect(destination.locator(".field-error")).toContainText("registry-login' is bound to http://");
+  await expect(destination.getByLabel("Stored credential")).toHaveAttribute("aria-invalid", "true");
+  await expectAccessible(page, "the images task form with the server's refusal");
+  await destination.getByLabel("Plain HTTP").check();
+  await expect(destination.locator(".field-error")).toHaveCount(0);
+  await expectAccessible(page, "the images task form");
+  await shot(page, "16-images-task-form");
+
+  // At phone width the form fits the screen.
+  const phone = await newPage(browser, 390, 844);
+  await signIn(phone, server.url, "admin", ADMIN_PASSWORD);
+  await phone.goto(server.url + "/tasks/new");
+  await phone.getByLabel("Container images").check();
+  await phone.getByLabel("Repositories listed here").check();
+  await expect(phone.getByLabel("Repositories", { exact: true })).toBeVisible();
+  expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await expectAccessible(phone, "the images task form at phone width");
+  await shot(phone, "17-phone-images-form");
+  await phone.context().close();
+
+  await page.getByRole("button", { name: "Create task" }).click();
+  await expect(page).toHaveURL(/\/tasks\/[0-9a-f]+$/);
+  const imagesId = page.url().split("/").pop()!;
+  await expect(page.getByRole("heading", { name: /app to the login registry/ })).toContainText("Created");
+  await expect(page.getByText("images (tags v1)")).toBeVisible();
+  await expect(page.getByText("with registry-login")).toBeVisible();
+
+  await page.getByRole("button", { name: "Start" }).click();
+  await expect(page.locator("#run-title")).toHaveText(/Run 1\s*Completed/, { timeout: 120_000 });
+  await expect(page.getByTestId("run-failed")).toHaveText("0");
+  // The destination serves v1 with the source's digest, and no v2 (skopeo).
+  let copied = imagetool("digest", "registry_auth", DST_REPO, "v1");
+  expect(copied.status, copied.out).toBe(0);
+  expect(copied.stdout).toBe(digests.v1);
+  expect(imagetool("digest", "registry_auth", DST_REPO, "v2").status).toBe(1);
+
+  // Edit: the kind is fixed, the fields hold the task; the tags change to a glob.
+  await page.getByRole("link", { name: "Edit" }).click();
+  await expect(page.getByRole("heading", { name: "Edit app to the login registry" })).toBeVisible();
+  await expect(page.getByRole("group", { name: "What the task moves" })).toContainText("Container images");
+  await expect(page.getByLabel("Container images")).toHaveCount(0);
+  await expect(page.getByRole("group", { name: "Source registry" }).getByLabel("Images from")).toHaveValue(`${plain.host}/${SRC_REPO}`);
+  await expect(page.getByRole("group", { name: "Destination registry" }).getByLabel("Stored credential")).toHaveValue("registry-login");
+  await expect(page.getByLabel(/Transfers at once/)).toHaveValue("4");
+  await expect(page.getByLabel("Tags", { exact: true })).toHaveValue("v1");
+  await page.getByLabel("Tags", { exact: true }).fill("v*");
+  await expectAccessible(page, "the images task's edit form");
+  await shot(page, "18-images-task-edit");
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await expect(page).toHaveURL(new RegExp(`/tasks/${imagesId}$`));
+  await expect(page.getByText("images (tags v*)")).toBeVisible();
+  const saved = await page.evaluate(async (id) => (await fetch(`/api/v1/tasks/${id}`)).json(), imagesId);
+  expect(saved.images.tags).toEqual(["v*"]);
+  expect(saved.images.dst_credential).toBe("registry-login");
+  expect(saved.images.transfers).toBe(4);
+
+  // The saved glob takes v2 as well on the next run.
+  await page.getByRole("button", { name: "Start" }).click();
+  await expect(page.locator("#run-title")).toHaveText(/Run 2\s*Completed/, { timeout: 120_000 });
+  await expect(page.getByTestId("run-failed")).toHaveText("0");
+  for (const tag of ["v1", "v2"] as const) {
+    copied = imagetool("digest", "registry_auth", DST_REPO, tag);
+    expect(copied.status, copied.out).toBe(0);
+    expect(copied.stdout, tag).toBe(digests[tag]);
+  }
+  await expectAccessible(page, "the images task's page");
+  await shot(page, "19-images-task-page");
+
+  // Deleted from its page: the list below counts the S3 task's copies only.
+  await page.getByRole("button", { name: "Delete" }).click();
+  await page.getByRole("button", { name: "Delete the task" }).click();
+  await expect(page).toHaveURL(server.url + "/");
+  await expect(page.getByRole("link", { name: "app to the login registry" })).toHaveCount(0);
 });
 
 test("the task list pages 10,000 tasks on the server", async () => {

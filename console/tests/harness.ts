@@ -60,6 +60,20 @@ export function s3tool(...args: string[]): { status: number; out: string } {
   return { status: r.status ?? -1, out: (r.stdout ?? "") + (r.stderr ?? "") };
 }
 
+// A registry of the test bed (Debian's docker-registry): "username"/"password" when it asks for a login.
+export interface Registry {
+  host: string;
+  log: string;
+  username?: string;
+  password?: string;
+}
+
+// Images pushed and checked with skopeo (image_tool.py), never with ferry itself.
+export function imagetool(...args: string[]): { status: number; out: string; stdout: string } {
+  const r = spawnSync("python3", [path.join(HERE, "image_tool.py"), ...args], { encoding: "utf8", timeout: 300_000 });
+  return { status: r.status ?? -1, out: (r.stdout ?? "") + (r.stderr ?? ""), stdout: (r.stdout ?? "").trim() };
+}
+
 // Waits for a line of a child's stdout that matches `re`.
 function waitForLine(child: ChildProcess, re: RegExp, what: string, timeoutMs = 30_000): Promise<RegExpMatchArray> {
   return new Promise((resolve, reject) => {

@@ -449,6 +449,10 @@ test("the admin creates an images task between two registries through the form, 
   await page.getByRole("button", { name: "Start" }).click();
   await expect(page.locator("#run-title")).toHaveText(/Run 1\s*Completed/, { timeout: 120_000 });
   await expect(page.getByTestId("run-failed")).toHaveText("0");
+  // The run is told in images and blob bytes, and an images run deletes nothing.
+  await expect(page.getByText("Images to copy")).toBeVisible();
+  await expect(page.getByText("Blob bytes uploaded")).toBeVisible();
+  await expect(page.getByText("Deleted", { exact: true })).toHaveCount(0);
   // The destination serves v1 with the source's digest, and no v2 (skopeo).
   let copied = imagetool("digest", "registry_auth", DST_REPO, "v1");
   expect(copied.status, copied.out).toBe(0);

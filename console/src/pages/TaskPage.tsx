@@ -37,7 +37,9 @@ function Bar({ label, done, total, text }: { label: string; done: number; total:
   );
 }
 
-function RunSummary({ run }: { run: Run }) {
+// An images run counts images as objects and blob bytes uploaded as bytes, and
+// deletes nothing: its summary says so.
+function RunSummary({ run, images }: { run: Run; images: boolean }) {
   const p = run.progress;
   const running = run.state === "Running";
   const seconds = run.ended_at ? run.ended_at - run.started_at : p.seconds;
@@ -63,12 +65,12 @@ function RunSummary({ run }: { run: Run }) {
       </p>
       {!p.listing_done && running && (
         <p className="small">
-          Listing… {count(p.listed)} objects found so far: {count(p.matched)} unchanged, {count(p.objects_total)} to
-          copy.
+          Listing… {count(p.listed)} {images ? "images" : "objects"} found so far: {count(p.matched)} unchanged,{" "}
+          {count(p.objects_total)} to copy.
         </p>
       )}
-      <Bar label="Objects to copy" done={p.objects_done} total={p.objects_total} text={`${count(p.objects_done)} of ${count(p.objects_total)}`} />
-      <Bar label="Bytes" done={p.bytes_done} total={p.bytes_total} text={`${bytes(p.bytes_done)} of ${bytes(p.bytes_total)}`} />
+      <Bar label={images ? "Images to copy" : "Objects to copy"} done={p.objects_done} total={p.objects_total} text={`${count(p.objects_done)} of ${count(p.objects_total)}`} />
+      <Bar label={images ? "Blob bytes uploaded" : "Bytes"} done={p.bytes_done} total={p.bytes_total} text={`${bytes(p.bytes_done)} of ${bytes(p.bytes_total)}`} />
       <dl className="stats">
         <div>
           <dt>Speed</dt>
@@ -86,10 +88,12 @@ function RunSummary({ run }: { run: Run }) {
           <dt>Unchanged</dt>
           <dd>{count(p.matched)}</dd>
         </div>
-        <div>
-          <dt>Deleted</dt>
-          <dd>{count(p.deleted)}</dd>
-        </div>
+        {!images && (
+          <div>
+            <dt>Deleted</dt>
+            <dd>{count(p.deleted)}</dd>
+          </div>
+        )}
         <div>
           <dt>Failed</dt>
           <dd className={p.failed > 0 ? "bad" : ""} data-testid="run-failed">
@@ -469,7 +473,7 @@ export function TaskPage({ id }: { id: string }) {
       </dl>
       {run ? (
         <>
-          <RunSummary run={run} />
+          <RunSummary run={run} images={task.kind === "images"} />
           <Charts run={run} />
           <Failures run={run} mayRetry={operate} onRetried={() => { setSelected(null); refresh(); }} />
         </>

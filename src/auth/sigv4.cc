@@ -214,8 +214,8 @@ Result<CanonicalParts> Sign(const std::string& method, const std::string& url,
     c.value_size = text.size() - c.value_at;
     canonical.push_back(c);
   };
-  for (const auto& [name, value] : headers) {
-    add(name, [&] { AppendCanonicalValue(text, value); });
+  for (const auto& header : headers) {  // not a structured binding: clang 14 cannot capture one
+    add(header.first, [&] { AppendCanonicalValue(text, header.second); });
   }
   if (!has_host) add("host", [&] { text += parsed->Authority(); });
   auto name_of = [&](const Canonical& c) { return std::string_view(text).substr(c.name_at, c.name_size); };

@@ -2,6 +2,7 @@
 // registry to another (the API's ImageTaskOptions). TaskForm.tsx keeps the name,
 // the schedule and the save; this file turns its state into the API's spec and back.
 import type { Credential, Task, TaskSpec } from "../api";
+import { CredentialOptions } from "../components/CredentialOptions";
 import { Field } from "../components/Field";
 import { Link } from "../router";
 
@@ -242,12 +243,7 @@ function Registry({
             value={src ? value.srcCredential : value.dstCredential}
             onChange={(e) => onChange(src ? { ...value, srcCredential: e.target.value } : { ...value, dstCredential: e.target.value })}
           >
-            <option value="">None: anonymous access</option>
-            {credentials.map((c) => (
-              <option key={c.name} value={c.name}>
-                {c.name}
-              </option>
-            ))}
+            <CredentialOptions none="None: anonymous access" credentials={credentials} />
           </select>
         )}
       </Field>

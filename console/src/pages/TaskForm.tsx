@@ -9,6 +9,7 @@ import {
   type Task,
   type TaskSpec,
 } from "../api";
+import { CredentialOptions } from "../components/CredentialOptions";
 import { Field } from "../components/Field";
 import { Time } from "../format";
 import { guessPreset, PRESETS } from "../presets";
@@ -380,12 +381,7 @@ function SideEditor({
               {(p) => (
                 <select {...p} value={side.anonymous ? "" : side.credential} disabled={side.anonymous}
                   onChange={(e) => onChange({ ...side, credential: e.target.value })}>
-                  <option value="">None: the server's own credentials (if its admin allows them)</option>
-                  {credentials.map((c) => (
-                    <option key={c.name} value={c.name}>
-                      {c.name}
-                    </option>
-                  ))}
+                  <CredentialOptions none="None: the server's own credentials (if its admin allows them)" credentials={credentials} />
                 </select>
               )}
             </Field>

@@ -7,6 +7,8 @@
 #include <latch>
 #include <mutex>
 #include <set>
+#include <thread>
+#include <vector>
 
 #include <sys/resource.h>
 
@@ -107,6 +109,70 @@ TEST(HttpClient, APutThatEndsStopsTheGetFeedingIt) {
   client.Start(get, [&](Result<HttpResponse> r) { got.set_value(std::move(r)); });
   auto read = got.get_future().get();
   EXPECT_FALSE(read.ok()) << "the GET ran to its end into a pipe nobody reads";
+}
+
+// A streamed GET waits, paused, while the PUT it feeds is slow: curl must not
+// count the pause as a stalled transfer (the low-speed window is 1 s here, the
+// reader sits 3 s). Written against curl 7.88, whose speed check skips a paused
+// receive; a curl that did not would fail this test, not a copy in the field.
+TEST(HttpClient, AGetPausedByItsReaderOutlastsTheLowSpeedWindow) {
+  LoopbackServer source;
+  HttpClient client;
+  const size_t size = 2 * 1024 * 1024;
+  auto pipe = std::make_shared<BytePipe>(16 * 1024);
+  pipe->SetReaderWaker([] {});
+  HttpRequest get;
+  get.url = source.url("/big/" + std::to_string(size));
+  get.body_into = pipe;
+  get.low_speed_window = std::chrono::seconds(1);
+  std::promise<Result<HttpResponse>> got;
+  client.Start(get, [&](Result<HttpResponse> r) { got.set_value(std::move(r)); });
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  size_t read = 0;
+  std::vector<char> buffer(64 * 1024);
+  for (;;) {
+    auto r = pipe->Read(buffer.data(), buffer.size());
+    if (r.verdict == BytePipe::Verdict::kClosed) break;
+    if (r.verdict == BytePipe::Verdict::kOk && r.bytes == 0) break;
+    if (r.verdict == BytePipe::Verdict::kPause) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    read += r.bytes;
+  }
+  auto result = got.get_future().get();
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(read, size);
+}
+
+// The other way round: a streamed PUT waits, paused, for a slow GET to give it
+// bytes, longer than its low-speed window, and still completes.
+TEST(HttpClient, APutPausedForItsBodyOutlastsTheLowSpeedWindow) {
+  LoopbackServer destination;
+  HttpClient client;
+  const size_t size = 256 * 1024;
+  auto pipe = std::make_shared<BytePipe>(16 * 1024);
+  pipe->SetWriterWaker([] {});
+  HttpRequest put;
+  put.method = "PUT";
+  put.url = destination.url("/put");
+  put.body_from = pipe;
+  put.body_from_length = size;
+  put.low_speed_window = std::chrono::seconds(1);
+  std::promise<Result<HttpResponse>> done;
+  client.Start(put, [&](Result<HttpResponse> r) { done.set_value(std::move(r)); });
+  const std::string chunk(8 * 1024, 'x');
+  for (size_t written = 0; written < size;) {
+    if (written == 8 * chunk.size()) std::this_thread::sleep_for(std::chrono::seconds(3));
+    auto verdict = pipe->Write(chunk);
+    ASSERT_NE(verdict, BytePipe::Verdict::kClosed);
+    if (verdict == BytePipe::Verdict::kPause) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      continue;
+    }
+    written += chunk.size();
+  }
+  pipe->CloseWriter(true);
+  auto result = done.get_future().get();
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->body.size(), size);
 }
 
 TEST(HttpClient, HeadAndPostAndDeleteUseTheirMethods) {

@@ -453,6 +453,8 @@ test("the admin creates an images task between two registries through the form, 
   await expect(page.getByText("Images to copy")).toBeVisible();
   await expect(page.getByText("Blob bytes uploaded")).toBeVisible();
   await expect(page.getByText("Deleted", { exact: true })).toHaveCount(0);
+  await expect(page.locator("figcaption", { hasText: "Images per second" })).toBeVisible();
+  await expect(page.locator("figcaption", { hasText: "Objects per second" })).toHaveCount(0);
   // The destination serves v1 with the source's digest, and no v2 (skopeo).
   let copied = imagetool("digest", "registry_auth", DST_REPO, "v1");
   expect(copied.status, copied.out).toBe(0);

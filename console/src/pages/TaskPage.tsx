@@ -110,7 +110,7 @@ function RunSummary({ run, images }: { run: Run; images: boolean }) {
   );
 }
 
-function Charts({ run }: { run: Run }) {
+function Charts({ run, images }: { run: Run; images: boolean }) {
   const [points, setPoints] = useState<SeriesPoint[]>([]);
   const [error, setError] = useState("");
   useEffect(() => {
@@ -142,7 +142,7 @@ function Charts({ run }: { run: Run }) {
       <div className="charts">
         <LineChart title="Throughput" points={[{ t: points[0]?.time_ms ?? 0, v: 0 }, ...rates.map((p) => ({ t: p.time_ms, v: p.bytes_per_second }))].filter((p) => p.t)} format={rate} ended={run.state !== "Running"} />
         <LineChart
-          title="Objects per second"
+          title={images ? "Images per second" : "Objects per second"}
           color="#207a3c"
           points={[{ t: points[0]?.time_ms ?? 0, v: 0 }, ...rates.map((p) => ({ t: p.time_ms, v: p.objects_per_second }))].filter((p) => p.t)}
           format={(v) => `${v < 10 ? v.toFixed(1) : Math.round(v).toLocaleString()}/s`}
@@ -474,7 +474,7 @@ export function TaskPage({ id }: { id: string }) {
       {run ? (
         <>
           <RunSummary run={run} images={task.kind === "images"} />
-          <Charts run={run} />
+          <Charts run={run} images={task.kind === "images"} />
           <Failures run={run} mayRetry={operate} onRetried={() => { setSelected(null); refresh(); }} />
         </>
       ) : (

@@ -1,7 +1,6 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
 
 #include "auth/chain.h"
@@ -12,6 +11,7 @@
 #include "auth/static_provider.h"
 #include "auth/sts_provider.h"
 #include "unit/net/loopback_server.h"
+#include "unit/scratch_dir.h"
 
 namespace ferry::auth {
 namespace {
@@ -33,11 +33,12 @@ class ScopedEnv {
   std::optional<std::string> old_;
 };
 
+// The files the tests write go in one directory, removed when the binary exits.
 std::string WriteTemp(const std::string& name, const std::string& text) {
-  const auto path = std::filesystem::temp_directory_path() /
-                    ("ferry-auth-" + std::to_string(getpid()) + "-" + name);
+  static ferry::testing::ScratchDir dir("ferry-auth-");
+  const std::string path = dir / name;
   std::ofstream(path) << text;
-  return path.string();
+  return path;
 }
 
 TEST(ParseIni, SectionsKeysCommentsAndSpaces) {

@@ -3,14 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <string>
 
-#include <unistd.h>
 
 #include "engine/transferer.h"
 #include "state/sqlite_checkpoint_store.h"
 #include "unit/engine/s3_like_store.h"
+#include "unit/scratch_dir.h"
 
 namespace ferry::engine {
 namespace {
@@ -20,6 +19,7 @@ using testing::S3LikeStore;
 const std::string kData = "the quick brown fox jumps over the lazy dog";  // 43 bytes
 
 struct Fixture {
+  ferry::testing::ScratchDir scratch{"ferry-proof-"};  // first: removed after the checkpoints close
   AsyncSemaphore memory{1 << 20};
   AsyncSemaphore part_slots{4};
   ThreadPool hashing{2};
@@ -29,11 +29,7 @@ struct Fixture {
   std::unique_ptr<state::SqliteCheckpointStore> checkpoints;
 
   Fixture() {
-    const auto dir = std::filesystem::temp_directory_path() /
-                     ("ferry-proof-" + std::to_string(::getpid()) + "-" +
-                      ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir);
-    auto opened = state::SqliteCheckpointStore::Open(dir.string(), "test");
+    auto opened = state::SqliteCheckpointStore::Open(scratch.path().string(), "test");
     EXPECT_TRUE(opened.ok()) << opened.error().ToString();
     checkpoints = std::move(opened).value();
   }

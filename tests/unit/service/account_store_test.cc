@@ -4,19 +4,21 @@
 
 #include "service/password.h"
 #include "service/secret_box.h"
+#include "unit/scratch_dir.h"
 
 namespace ferry::service {
 namespace {
 
-std::unique_ptr<Database> OpenDb() {
+std::unique_ptr<Database> OpenDb(const ferry::testing::ScratchDir& dir) {
   EXPECT_TRUE(InitCrypto().ok());
-  auto db = Database::Open(testing::TempDir() + "/accounts_" + RandomHex(6) + ".db");
+  auto db = Database::Open(dir / "accounts.db");
   EXPECT_TRUE(db.ok());
   return std::move(*db);
 }
 
 TEST(AccountStoreTest, PasswordsTokensAndRoles) {
-  auto db = OpenDb();
+  ferry::testing::ScratchDir dir("accounts_");
+  auto db = OpenDb(dir);
   AccountStore accounts(*db);
   ASSERT_TRUE(accounts.CreateUser("alice", "password-1", Role::kOperator).ok());
   EXPECT_EQ(accounts.CreateUser("alice", "password-2", Role::kViewer).code(),

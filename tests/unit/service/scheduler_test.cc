@@ -12,6 +12,7 @@
 
 #include "service/password.h"
 #include "service/secret_box.h"
+#include "unit/scratch_dir.h"
 
 namespace ferry::service {
 namespace {
@@ -58,11 +59,11 @@ int64_t Utc(int year, int month, int day, int hour, int minute, int second = 0) 
 }
 
 // A scheduler over local folders: real database, runner and engine, no network.
-class SchedulerTest : public testing::Test {
+class SchedulerTest : public ::testing::Test {
  public:
   void SetUp() override {
     ASSERT_TRUE(InitCrypto().ok());
-    root_ = fs::path(testing::TempDir()) / ("scheduler_" + RandomHex(6));
+    root_ = scratch_.path();
     fs::create_directories(root_ / "src");
     fs::create_directories(root_ / "dst");
     for (int i = 0; i < 3; ++i) std::ofstream(root_ / "src" / ("f" + std::to_string(i))) << i;
@@ -141,6 +142,7 @@ class SchedulerTest : public testing::Test {
   std::vector<service::Run> Runs(const std::string& id) { return *tasks_->ListRuns(id, 100); }
   Task Get(const std::string& id) { return *tasks_->Get(id); }
 
+  ferry::testing::ScratchDir scratch_{"scheduler_"};  // first: removed after all below
   fs::path root_;
   std::unique_ptr<Database> db_;
   std::optional<SecretBox> box_;

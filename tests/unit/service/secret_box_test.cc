@@ -3,23 +3,19 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
-#include <filesystem>
 #include <fstream>
 
 #include "service/password.h"
+#include "unit/scratch_dir.h"
 
 namespace ferry::service {
 namespace {
 
-std::string TempDir() {
-  std::string dir = testing::TempDir() + "/secret_box_" + RandomHex(6);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
 
 TEST(SecretBoxTest, CreatesThePrivateKeyOnceAndOpensWhatItSealed) {
   ASSERT_TRUE(InitCrypto().ok());
-  const std::string path = TempDir() + "/secret.key";
+  ferry::testing::ScratchDir dir("secret_box_");
+  const std::string path = dir / "secret.key";
   SecretBox::Sealed sealed;
   {
     auto box = SecretBox::OpenKeyFile(path);
@@ -39,8 +35,9 @@ TEST(SecretBoxTest, CreatesThePrivateKeyOnceAndOpensWhatItSealed) {
 
 TEST(SecretBoxTest, TamperedOrForeignCiphertextIsRefused) {
   ASSERT_TRUE(InitCrypto().ok());
-  auto a = SecretBox::OpenKeyFile(TempDir() + "/a.key");
-  auto b = SecretBox::OpenKeyFile(TempDir() + "/b.key");
+  ferry::testing::ScratchDir dir("secret_box_");
+  auto a = SecretBox::OpenKeyFile(dir / "a.key");
+  auto b = SecretBox::OpenKeyFile(dir / "b.key");
   ASSERT_TRUE(a.ok() && b.ok());
   SecretBox::Sealed sealed = a->Seal("value");
   EXPECT_EQ(b->Open(sealed).status().code(), Code::kDataLoss);
@@ -50,7 +47,8 @@ TEST(SecretBoxTest, TamperedOrForeignCiphertextIsRefused) {
 
 TEST(SecretBoxTest, RefusesAKeyFileOthersCanRead) {
   ASSERT_TRUE(InitCrypto().ok());
-  const std::string path = TempDir() + "/open.key";
+  ferry::testing::ScratchDir dir("secret_box_");
+  const std::string path = dir / "open.key";
   std::ofstream(path) << std::string(32, 'k');
   ::chmod(path.c_str(), 0644);
   auto box = SecretBox::OpenKeyFile(path);

@@ -6,15 +6,16 @@
 #include "service/password.h"
 #include "service/secret_box.h"
 #include "service/task_check.h"
+#include "unit/scratch_dir.h"
 
 namespace ferry::service {
 namespace {
 
-class TaskStoreTest : public testing::Test {
+class TaskStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(InitCrypto().ok());
-    auto db = Database::Open(testing::TempDir() + "/tasks_" + RandomHex(6) + ".db");
+    auto db = Database::Open(scratch_ / "tasks.db");
     ASSERT_TRUE(db.ok());
     db_ = std::move(*db);
     store_ = std::make_unique<TaskStore>(*db_);
@@ -31,6 +32,7 @@ class TaskStoreTest : public testing::Test {
     return t;
   }
 
+  ferry::testing::ScratchDir scratch_{"tasks_"};  // first: removed after the database closes
   std::unique_ptr<Database> db_;
   std::unique_ptr<TaskStore> store_;
 };
@@ -89,7 +91,7 @@ TEST_F(TaskStoreTest, LogsPageAndFilter) {
 }
 
 TEST_F(TaskStoreTest, CredentialsAreSealedOwnedBoundAndChecksNameThem) {
-  auto box = SecretBox::OpenKeyFile(testing::TempDir() + "/k_" + RandomHex(6));
+  auto box = SecretBox::OpenKeyFile(scratch_ / "secret.key");
   ASSERT_TRUE(box.ok());
   CredentialStore creds(*db_, *box);
   auth::Credentials keys;

@@ -20,6 +20,7 @@ A registry's "log" is its access log (one line per request), for counting reques
 """
 import argparse
 import contextlib
+import glob
 import json
 import os
 import shutil
@@ -69,7 +70,8 @@ def start_seaweed(name, root, log):
              ["master", "master_grpc", "volume", "volume_grpc", "filer", "filer_grpc", "s3",
               "s3_grpc", "s3_iceberg", "s3_lance", "metrics"]}
     cmd = [
-        shutil.which("weed") or "weed", "server", f"-dir={data}", "-ip=127.0.0.1",
+        # -logtostderr: the log goes to `log` only, not to glog's files in /tmp too.
+        shutil.which("weed") or "weed", "-logtostderr", "server", f"-dir={data}", "-ip=127.0.0.1",
         "-ip.bind=127.0.0.1", "-s3", f"-s3.config={config}",
         f"-master.port={ports['master']}", f"-master.port.grpc={ports['master_grpc']}",
         f"-volume.port={ports['volume']}", f"-volume.port.grpc={ports['volume_grpc']}",
@@ -88,7 +90,10 @@ def start_seaweed(name, root, log):
     server = {"endpoint": f"http://127.0.0.1:{ports['s3']}", "region": "us-east-1",
               "access_key": access, "secret_key": secret, "s3_config": config,
               "pid": proc.pid}
-    return proc, server
+    # weed makes a unix socket in /tmp for most of its ports (not all can be moved)
+    # and leaves them when it stops: the bed removes them.
+    sockets = [f"/tmp/seaweedfs-*-{port}.sock" for port in ports.values()]
+    return proc, server, sockets
 
 
 def start_moto(log):
@@ -182,6 +187,13 @@ def wait_ready(name, proc, server, log_path):
     raise SystemExit(f"testbed: {name} did not become ready ({last}); log tail:\n{tail}")
 
 
+def remove_sockets(patterns):
+    for pattern in patterns:
+        for path in glob.glob(pattern):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(path)
+
+
 def stop_pids(pids):
     for pid in pids:
         with contextlib.suppress(ProcessLookupError):
@@ -216,7 +228,7 @@ def start(root, attempts=3):
 def start_once(root):
     os.makedirs(os.path.join(root, "logs"), exist_ok=True)
     started = time.monotonic()
-    procs, endpoints = {}, {}
+    procs, endpoints, sockets = {}, {}, []
     try:
         for name in ["seaweed_a", "seaweed_b", "moto"]:
             log_path = os.path.join(root, "logs", f"{name}.log")
@@ -224,7 +236,10 @@ def start_once(root):
             if name == "moto":
                 proc, server = start_moto(log)
             else:
-                proc, server = start_seaweed(name, root, log)
+                proc, server, made = start_seaweed(name, root, log)
+                sockets += made
+                with open(os.path.join(root, "sockets.json"), "w") as f:
+                    json.dump(sockets, f)
             procs[name] = (proc, log_path)
             endpoints[name] = server
             with open(os.path.join(root, "pids.json"), "w") as f:
@@ -246,6 +261,7 @@ def start_once(root):
             wait_registry(name, proc, endpoints[name], log_path)
     except BaseException:
         stop_pids([p.pid for p, _ in procs.values()])
+        remove_sockets(sockets)
         raise
     with open(os.path.join(root, "endpoints.json"), "w") as f:
         json.dump(endpoints, f, indent=2)
@@ -261,6 +277,11 @@ def stop(root):
     with open(path) as f:
         stop_pids(json.load(f))
     os.remove(path)
+    sockets = os.path.join(root, "sockets.json")
+    if os.path.exists(sockets):
+        with open(sockets) as f:
+            remove_sockets(json.load(f))
+        os.remove(sockets)
 
 
 @contextlib.contextmanager

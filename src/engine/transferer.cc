@@ -14,6 +14,10 @@ constexpr uint64_t kMaxSingleRequestCopy = uint64_t{5} << 30;
 // From this size a single PUT is streamed from its GET: what it saves in memory
 // outweighs the HEAD it costs (the PUT's headers must be known before its body).
 constexpr uint64_t kStreamFrom = uint64_t{8} << 20;
+// A file is read twice when streamed (hashed, then sent), so it streams from a larger
+// size (measured into SeaweedFS: 10 MiB files 10% slower streamed, 120 MiB ones 8 to
+// 15% faster, with a third of the memory).
+constexpr uint64_t kStreamFileFrom = uint64_t{32} << 20;
 // Bytes a streamed copy holds between its GET and its PUT, from the --memory budget.
 constexpr size_t kPipeBytes = size_t{1} << 20;
 
@@ -148,13 +152,27 @@ Task<Result<TransferOutcome>> Transferer::CopyServerSide(const store::ObjectEntr
 
 Task<Result<TransferOutcome>> Transferer::CopyWhole(const store::ObjectEntry& object,
                                                     std::stop_token stop) {
-  if (object.size < kStreamFrom || !source_.CanStream() || !destination_.CanStream() ||
-      !destination_.HasMd5Etags()) {
+  // A streamed write is checked by the destination against the source's MD5 (S3's
+  // Content-MD5 check, a folder's own hash): the bytes need not be held to be proven.
+  // Folder to folder goes through memory, hashed once.
+  const uint64_t stream_from = source_.HasMd5Etags() ? kStreamFrom : kStreamFileFrom;
+  if (object.size < stream_from || !source_.CanStreamReads() ||
+      !destination_.CanStreamWrites() ||
+      (!source_.HasMd5Etags() && !destination_.HasMd5Etags())) {
     co_return co_await CopyBuffered(object, stop);
   }
-  auto head = co_await source_.HeadAsync(object.key, stop);
-  if (!head.ok()) co_return std::move(head).take_error();
-  if (!EtagIsMd5(head->etag, head->sse)) co_return co_await CopyBuffered(object, stop);
+  Result<store::ObjectMeta> head = Status::Cancelled();
+  if (source_.HasMd5Etags()) {
+    head = co_await source_.HeadAsync(object.key, stop);
+    if (!head.ok()) co_return std::move(head).take_error();
+    if (!EtagIsMd5(head->etag, head->sse)) co_return co_await CopyBuffered(object, stop);
+  } else {
+    // A file names no MD5: a first pass computes it, to go ahead of the bytes as
+    // their Content-MD5 (rclone reads such files twice too). Bytes that change
+    // between the passes are refused by the destination, then copied through memory.
+    head = co_await HashWhole(object.key, stop);
+    if (!head.ok()) co_return std::move(head).take_error();
+  }
   auto streamed = co_await CopyStreamed(object, *head, stop);
   if (!streamed.ok() && streamed.error().code() == Code::kDataLoss) {
     // The destination refused the bytes or its ETag disagrees. Copied again through
@@ -181,7 +199,8 @@ Task<Result<TransferOutcome>> Transferer::CopyStreamed(const store::ObjectEntry&
   // Named, not a temporary: WriteFrom is a coroutine and keeps a reference to it.
   const std::string md5_base64 = Md5::Base64(Md5::Unhex(md5_hex));
   const store::ObjectMeta to_write = MetaToWrite(head, /*record_source_etag=*/
-                                                 !DestinationEtagsAreMd5());
+                                                 source_.HasMd5Etags() &&
+                                                     !DestinationEtagsAreMd5());
   InFlightBytes in_flight(counters_);
   auto pipe = std::make_shared<BytePipe>(kPipeBytes, [&in_flight](size_t n) { in_flight.Add(n); });
   Result<store::ObjectMeta> read = Status::Cancelled();
@@ -203,6 +222,21 @@ Task<Result<TransferOutcome>> Transferer::CopyStreamed(const store::ObjectEntry&
   }
   counters_.bytes_done += head.size;
   co_return TransferOutcome{TransferMethod::kPut, head.size, 0, /*verified=*/true};
+}
+
+Task<Result<store::ObjectMeta>> Transferer::HashWhole(const std::string& key,
+                                                      std::stop_token stop) {
+  Md5 md5;
+  auto meta = co_await source_.ReadAsync(
+      key, 0, 0,
+      [&md5](std::string_view chunk) {
+        md5.Update(chunk);
+        return true;
+      },
+      stop);
+  if (!meta.ok()) co_return meta;
+  meta->etag = Md5::Hex(md5.Finish());
+  co_return meta;
 }
 
 Task<void> Transferer::ReadInto(const std::string& key, const std::string& etag,

@@ -110,6 +110,9 @@ class Transferer {
   Task<Result<TransferOutcome>> CopyWhole(const store::ObjectEntry& object, std::stop_token stop);
   Task<Result<TransferOutcome>> CopyBuffered(const store::ObjectEntry& object,
                                              std::stop_token stop);
+  // The source's metadata with the MD5 of its bytes as ETag, read and hashed in
+  // one pass (a folder's file, which names no MD5 of its own).
+  Task<Result<store::ObjectMeta>> HashWhole(const std::string& key, std::stop_token stop);
   // `head` is the source's HEAD, whose ETag is the MD5 of the bytes.
   Task<Result<TransferOutcome>> CopyStreamed(const store::ObjectEntry& object,
                                              const store::ObjectMeta& head, std::stop_token stop);

@@ -55,6 +55,7 @@ class BlockingIoStore : public ObjectStore {
 
  protected:
   explicit BlockingIoStore(int io_threads = 4) : io_(io_threads) {}
+  ThreadPool& io() { return io_; }
 
  private:
   ThreadPool io_;

@@ -11,15 +11,22 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <coroutine>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <random>
+#include <utility>
+
+#include "core/md5.h"
 
 namespace ferry::store {
 namespace {
 
 constexpr size_t kPageSize = 1000;
 constexpr size_t kReadChunk = 1 << 20;
+// A streamed write's buffer: one per object in flight, so smaller than a file read's.
+constexpr size_t kPipeReadChunk = 256 << 10;
 
 // RAII file descriptor.
 class Fd {
@@ -170,6 +177,49 @@ int OpenFolderBeneath(int dir_fd, std::string_view rel, bool create) {
   }
   return fd;
 }
+
+// Suspends a coroutine until a pipe that told it to pause wakes it, then resumes
+// it on `pool`: a streamed write holds no thread while its source is slower.
+class PipeWaiter {
+ public:
+  explicit PipeWaiter(ThreadPool& pool) : pool_(pool) {}
+
+  // The pipe's waker. It runs under the pipe's lock, so it only posts the resume.
+  void Wake() {
+    MutexLock lock(mu_);
+    if (waiting_) {
+      pool_.Submit([h = std::exchange(waiting_, {})] { h.resume(); });
+    } else {
+      woken_ = true;  // woke before the wait began: the wait will not suspend
+    }
+  }
+
+  auto Wait() {
+    struct Awaiter {
+      PipeWaiter& w;
+      bool await_ready() { return w.TakeWoken(); }
+      bool await_suspend(std::coroutine_handle<> h) {
+        MutexLock lock(w.mu_);
+        if (std::exchange(w.woken_, false)) return false;
+        w.waiting_ = h;
+        return true;
+      }
+      void await_resume() const noexcept {}
+    };
+    return Awaiter{*this};
+  }
+
+ private:
+  bool TakeWoken() {
+    MutexLock lock(mu_);
+    return std::exchange(woken_, false);
+  }
+
+  ThreadPool& pool_;
+  Mutex mu_;
+  bool woken_ GUARDED_BY(mu_) = false;
+  std::coroutine_handle<> waiting_ GUARDED_BY(mu_);
+};
 
 Status WriteAll(int fd, std::string_view data, uint64_t offset, const std::string& path) {
   while (!data.empty()) {
@@ -471,8 +521,7 @@ Result<ObjectMeta> LocalStore::Head(const std::string& key, std::stop_token) {
   return MetaFromStat(st);
 }
 
-Result<ObjectMeta> LocalStore::Read(const std::string& key, uint64_t offset, uint64_t length,
-                                    const ByteSink& sink, std::stop_token stop) {
+Result<int> LocalStore::OpenFile(const std::string& key, ObjectMeta& meta) {
   std::string leaf;
   auto parent = OpenParent(key, /*create=*/false, leaf);
   if (!parent.ok()) return std::move(parent).take_error();
@@ -485,7 +534,17 @@ Result<ObjectMeta> LocalStore::Read(const std::string& key, uint64_t offset, uin
   if (!S_ISREG(st.st_mode)) {
     return Status::InvalidArgument("'" + path + "' is not a regular file", "the key");
   }
-  ObjectMeta meta = MetaFromStat(st);
+  meta = MetaFromStat(st);
+  return fd.release();
+}
+
+Result<ObjectMeta> LocalStore::Read(const std::string& key, uint64_t offset, uint64_t length,
+                                    const ByteSink& sink, std::stop_token stop) {
+  ObjectMeta meta;
+  auto opened = OpenFile(key, meta);
+  if (!opened.ok()) return std::move(opened).take_error();
+  Fd fd(*opened);
+  const std::string path = root_ + "/" + key;
   std::string buffer(kReadChunk, '\0');
   uint64_t remaining = length == 0 ? UINT64_MAX : length;
   while (remaining > 0) {
@@ -506,6 +565,55 @@ Result<ObjectMeta> LocalStore::Read(const std::string& key, uint64_t offset, uin
   return meta;
 }
 
+Task<Result<ObjectMeta>> LocalStore::ReadIntoAsync(const std::string& key, const std::string&,
+                                                   std::shared_ptr<BytePipe> pipe,
+                                                   std::stop_token stop) {
+  co_await Schedule(io());
+  co_return co_await ReadFileInto(key, std::move(pipe), stop);
+}
+
+Task<Result<ObjectMeta>> LocalStore::ReadFileInto(const std::string& key,
+                                                  std::shared_ptr<BytePipe> pipe,
+                                                  std::stop_token stop) {
+  ObjectMeta meta;
+  auto opened = OpenFile(key, meta);
+  if (!opened.ok()) co_return std::move(opened).take_error();
+  Fd fd(*opened);
+  const std::string path = root_ + "/" + key;
+  auto waiter = std::make_shared<PipeWaiter>(io());  // the pipe keeps its waker
+  pipe->SetWriterWaker([waiter] { waiter->Wake(); });
+  std::string buffer(kPipeReadChunk, '\0');
+  uint64_t offset = 0;
+  // The size the file had when opened is what the destination was told: no more is sent.
+  while (offset < meta.size) {
+    if (stop.stop_requested()) co_return Status::Cancelled();
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(meta.size - offset, buffer.size()));
+    const ssize_t n = ::pread(fd.get(), buffer.data(), want, static_cast<off_t>(offset));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      co_return Errno("reading", path);
+    }
+    if (n == 0) break;  // it shrank: refused below
+    const std::string_view chunk(buffer.data(), static_cast<size_t>(n));
+    for (;;) {
+      const BytePipe::Verdict verdict = pipe->Write(chunk);
+      if (verdict == BytePipe::Verdict::kOk) break;
+      if (verdict == BytePipe::Verdict::kClosed) {
+        // The destination failed (or the run stopped it): its error is the copy's.
+        co_return Status::Cancelled("the destination stopped receiving");
+      }
+      co_await waiter->Wait();  // resumed on an I/O thread
+    }
+    offset += static_cast<uint64_t>(n);
+  }
+  if (offset != meta.size) {
+    co_return Status::DataLoss("'" + path + "' shrank while it was read (" +
+                               std::to_string(meta.size) + " then " + std::to_string(offset) +
+                               " bytes, source side)");
+  }
+  co_return meta;
+}
+
 Result<std::string> LocalStore::Put(const std::string& key, std::string_view data,
                                     const ObjectMeta& meta, const WriteSettings& settings,
                                     const std::string& content_md5, std::stop_token stop) {
@@ -518,6 +626,73 @@ Result<std::string> LocalStore::Put(const std::string& key, std::string_view dat
     return written;
   }
   return CompleteMultipart(key, *upload, {}, stop);
+}
+
+Task<Result<std::string>> LocalStore::PutFromAsync(const std::string& key,
+                                                  std::shared_ptr<BytePipe> pipe, uint64_t size,
+                                                  const ObjectMeta& meta,
+                                                  const WriteSettings& settings,
+                                                  const std::string& content_md5,
+                                                  std::stop_token stop) {
+  co_await Schedule(io());
+  auto upload = BeginMultipart(key, meta, settings, stop);
+  if (!upload.ok()) co_return upload;
+  Status written = co_await WriteFromPipe(key, *upload, pipe, size, content_md5);
+  if (!written.ok()) {
+    (void)AbortMultipart(key, *upload, stop);
+    co_return written;
+  }
+  co_return CompleteMultipart(key, *upload, {}, stop);
+}
+
+Task<Status> LocalStore::WriteFromPipe(const std::string& key, const std::string& upload_id,
+                                       std::shared_ptr<BytePipe> pipe, uint64_t size,
+                                       const std::string& content_md5) {
+  std::string leaf;
+  auto parent = OpenParent(key, /*create=*/false, leaf);
+  if (!parent.ok()) co_return std::move(parent).take_error();
+  const std::string temp = root_ + "/" + key.substr(0, key.size() - leaf.size()) + upload_id;
+  Fd dir(*parent);
+  Fd fd(::openat(dir.get(), upload_id.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (fd.get() < 0) co_return Errno("opening", temp);
+  auto waiter = std::make_shared<PipeWaiter>(io());  // the pipe keeps its waker
+  pipe->SetReaderWaker([waiter] { waiter->Wake(); });
+  Md5 md5;
+  std::string buffer(kPipeReadChunk, '\0');
+  uint64_t offset = 0;
+  for (;;) {
+    const auto read = pipe->Read(buffer.data(), buffer.size());
+    if (read.verdict == BytePipe::Verdict::kClosed) {
+      // The source failed (or the run stopped it): its error is the one the copy reports.
+      co_return Status::Cancelled("the source stopped sending");
+    }
+    if (read.verdict == BytePipe::Verdict::kPause) {
+      co_await waiter->Wait();  // resumed on an I/O thread
+      continue;
+    }
+    if (read.bytes == 0) break;  // the source sent it all
+    if (offset + read.bytes > size) {
+      co_return Status::DataLoss("the source sent more than the " +
+                                 std::to_string(size) +
+                                 " bytes it announced (source side); nothing was written");
+    }
+    const std::string_view chunk(buffer.data(), read.bytes);
+    if (Status st = WriteAll(fd.get(), chunk, offset, temp); !st.ok()) co_return st;
+    md5.Update(chunk);
+    offset += read.bytes;
+  }
+  if (offset != size) {
+    co_return Status::DataLoss("the source sent " + std::to_string(offset) +
+                               " bytes of the " + std::to_string(size) + " it announced" +
+                               " (source side); nothing was written");
+  }
+  const std::string got = Md5::Base64(md5.Finish());
+  if (!content_md5.empty() && got != content_md5) {
+    co_return Status::DataLoss("the bytes received have MD5 " + got +
+                               " where the source's is " + content_md5 +
+                               " (damaged on the way from the source); nothing was written");
+  }
+  co_return Status::OK();
 }
 
 Result<std::string> LocalStore::BeginMultipart(const std::string& key, const ObjectMeta& meta,

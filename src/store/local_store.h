@@ -65,6 +65,23 @@ class LocalStore final : public BlockingIoStore {
                                                   const std::string& upload_id,
                                                   std::stop_token stop) override;
   Status Delete(const std::vector<std::string>& keys, std::stop_token stop) override;
+  // A streamed write goes to the temporary file as its bytes arrive, hashed on the
+  // way, and is renamed into place only when their MD5 is `content_md5`. A
+  // streamed read feeds the file to the pipe. Neither holds a thread while it
+  // waits for the other end.
+  bool CanStreamReads() const override { return true; }
+  bool CanStreamWrites() const override { return true; }
+  // A file has no ETag: `if_match` is not checked here. The engine sends the MD5
+  // of a first pass as the write's Content-MD5, so bytes that changed since are
+  // refused by the destination.
+  Task<Result<ObjectMeta>> ReadIntoAsync(const std::string& key, const std::string& if_match,
+                                         std::shared_ptr<BytePipe> pipe,
+                                         std::stop_token stop) override;
+  Task<Result<std::string>> PutFromAsync(const std::string& key, std::shared_ptr<BytePipe> pipe,
+                                         uint64_t size, const ObjectMeta& meta,
+                                         const WriteSettings& settings,
+                                         const std::string& content_md5,
+                                         std::stop_token stop) override;
   uint64_t MinPartSize() const override { return 1; }
   // A folder holds its files' folders implicitly; "dir/" has no file of its own.
   bool StoresFolderMarkers() const override { return false; }
@@ -83,6 +100,15 @@ class LocalStore final : public BlockingIoStore {
   Status WalkSorted(int dir_fd, const std::string& dir_key, const ListRange& range,
                     std::vector<ObjectEntry>& page, const PageSink& sink, std::stop_token stop);
   void Skip(const std::string& key, const std::string& why);
+  // Opens `key`'s file for reading: a regular file reached without a link.
+  Result<int> OpenFile(const std::string& key, ObjectMeta& meta);
+  Task<Result<ObjectMeta>> ReadFileInto(const std::string& key, std::shared_ptr<BytePipe> pipe,
+                                        std::stop_token stop);
+  // The pipe's bytes into the upload's temporary file, checked against `size`
+  // and `content_md5`; runs on the I/O threads, holding none while it waits.
+  Task<Status> WriteFromPipe(const std::string& key, const std::string& upload_id,
+                             std::shared_ptr<BytePipe> pipe, uint64_t size,
+                             const std::string& content_md5);
 
   std::string root_;  // no trailing '/'
   std::string boundary_;  // "" = the root path is trusted as given

@@ -242,9 +242,11 @@ class ObjectStore {
 
   // A whole object streamed from one store's read into another's write through a
   // bounded pipe, so an object copied in one PUT is never in memory whole. Only
-  // where CanStream(): the two ends run at once, each closing its end of `pipe`
-  // when it ends, so a failure at one stops the other.
-  virtual bool CanStream() const { return false; }
+  // where CanStreamReads() at the source and CanStreamWrites() at the destination:
+  // the two ends run at once, each closing its end of `pipe` when it ends, so a
+  // failure at one stops the other.
+  virtual bool CanStreamReads() const { return false; }
+  virtual bool CanStreamWrites() const { return false; }
   // The object's bytes into `pipe`; refused when its ETag is no longer `if_match`.
   virtual Task<Result<ObjectMeta>> ReadIntoAsync(const std::string& key,
                                                  const std::string& if_match,
@@ -253,7 +255,8 @@ class ObjectStore {
     (void)key, (void)if_match, (void)pipe, (void)stop;
     co_return Status::NotSupported("streamed reads");
   }
-  // Writes `size` bytes read from `pipe`, checked by the store against `content_md5`.
+  // Writes `size` bytes read from `pipe`, checked by the store against `content_md5`
+  // (base64): bytes that differ are refused with DataLoss and not stored.
   virtual Task<Result<std::string>> PutFromAsync(const std::string& key,
                                                  std::shared_ptr<BytePipe> pipe, uint64_t size,
                                                  const ObjectMeta& meta,

@@ -79,7 +79,8 @@ class S3Store final : public ObjectStore {
                                           const std::vector<uint64_t>& part_sizes,
                                           const WriteSettings& settings,
                                           std::stop_token stop) override;
-  bool CanStream() const override { return true; }
+  bool CanStreamReads() const override { return true; }
+  bool CanStreamWrites() const override { return true; }
   Task<Result<ObjectMeta>> ReadIntoAsync(const std::string& key, const std::string& if_match,
                                          std::shared_ptr<BytePipe> pipe,
                                          std::stop_token stop) override;

@@ -146,6 +146,49 @@ def test_a_single_put_is_streamed_not_held_in_memory(src_server, dst_server, s3,
     assert (again["copied"], again["failed"]) == (0, 0), again
 
 
+def test_a_single_put_is_streamed_into_a_folder_not_held_in_memory(s3, bucket, side_args,
+                                                                   ferry_bin, run_ferry,
+                                                                   tmp_path):
+    """Into a folder too: the GET's bytes go to a temporary file as they arrive, hashed
+    on the way, and the file is renamed into place once their MD5 is the source's
+    ETag. Ferry's peak stays under half the object; the second run copies nothing."""
+    src = bucket("seaweed_a")
+    data = pattern(96 * MIB, seed=6)
+    s3("seaweed_a").put_object(Bucket=src, Key="big/one-put.bin", Body=data)
+    folder = tmp_path / "download"
+    args = ["sync", f"s3://{src}", str(folder), *side_args("src", "seaweed_a"),
+            "--memory", "16M", "--no-progress"]
+    code, peak = peak_rss_mib(ferry_bin, tmp_path, *args)
+    assert code == 0
+    assert peak < 48, f"peak RSS {peak:.0f} MiB for a 96 MiB object: not streamed"
+    assert md5((folder / "big" / "one-put.bin").read_bytes()) == md5(data)
+    assert sorted(p.name for p in (folder / "big").iterdir()) == ["one-put.bin"]  # no temp left
+    again = summary(run_ferry(*args, "--json"))
+    assert (again["copied"], again["failed"], again["matched"]) == (0, 0, 1), again
+
+
+def test_a_file_is_hashed_then_streamed_to_s3_not_held_in_memory(s3, bucket, side_args,
+                                                                 ferry_bin, run_ferry, tmp_path):
+    """From a folder: a first pass hashes the file, and its MD5 goes ahead of the bytes
+    as their Content-MD5, so the destination checks what it receives while ferry holds
+    none of it. The copy's ETag is the file's MD5; the second run copies nothing."""
+    dst = bucket("seaweed_a")
+    data = pattern(96 * MIB, seed=7)
+    folder = tmp_path / "upload"
+    (folder / "big").mkdir(parents=True)
+    (folder / "big" / "file.bin").write_bytes(data)
+    args = ["sync", str(folder), f"s3://{dst}", *side_args("dst", "seaweed_a"),
+            "--memory", "16M", "--no-progress"]
+    code, peak = peak_rss_mib(ferry_bin, tmp_path, *args)
+    assert code == 0
+    assert peak < 48, f"peak RSS {peak:.0f} MiB for a 96 MiB file: not streamed"
+    head = s3("seaweed_a").head_object(Bucket=dst, Key="big/file.bin")
+    assert head["ETag"].strip('"') == md5(data)
+    assert md5(body(s3("seaweed_a"), dst, "big/file.bin")) == md5(data)
+    again = summary(run_ferry(*args, "--json"))
+    assert (again["copied"], again["failed"], again["matched"]) == (0, 0, 1), again
+
+
 def test_server_side_copy_within_one_service(s3, bucket, side_args, run_ferry, tmp_path):
     src, dst = bucket("seaweed_a"), bucket("seaweed_a")
     c = s3("seaweed_a")

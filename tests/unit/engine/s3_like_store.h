@@ -32,6 +32,7 @@ class S3LikeStore final : public UnsupportedStore {
   // as on two HTTP clients' loops; off by default.
   bool streams = false;
   int streamed_writes = 0, puts = 0;  // writes seen
+  int streamed_reads = 0;
   // A streamed read fails after this many bytes (a connection reset mid-body).
   uint64_t fail_streamed_read_after = UINT64_MAX;
 
@@ -118,11 +119,13 @@ class S3LikeStore final : public UnsupportedStore {
     sink(bytes);
     return meta;
   }
-  bool CanStream() const override { return streams; }
+  bool CanStreamReads() const override { return streams; }
+  bool CanStreamWrites() const override { return streams; }
   Task<Result<store::ObjectMeta>> ReadIntoAsync(const std::string& key,
                                                 const std::string& if_match,
                                                 std::shared_ptr<BytePipe> pipe,
                                                 std::stop_token) override {
+    ++streamed_reads;
     auto meta = Head(key, {});
     if (!meta.ok()) co_return meta;
     if (meta->etag != if_match) co_return Status(Code::kFailedPrecondition, "PreconditionFailed");

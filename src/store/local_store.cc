@@ -648,13 +648,10 @@ Task<Result<std::string>> LocalStore::PutFromAsync(const std::string& key,
 Task<Status> LocalStore::WriteFromPipe(const std::string& key, const std::string& upload_id,
                                        std::shared_ptr<BytePipe> pipe, uint64_t size,
                                        const std::string& content_md5) {
-  std::string leaf;
-  auto parent = OpenParent(key, /*create=*/false, leaf);
-  if (!parent.ok()) co_return std::move(parent).take_error();
-  const std::string temp = root_ + "/" + key.substr(0, key.size() - leaf.size()) + upload_id;
-  Fd dir(*parent);
-  Fd fd(::openat(dir.get(), upload_id.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC));
-  if (fd.get() < 0) co_return Errno("opening", temp);
+  std::string temp;
+  auto opened = OpenUploadFile(key, upload_id, temp);
+  if (!opened.ok()) co_return std::move(opened).take_error();
+  Fd fd(*opened);
   auto waiter = std::make_shared<PipeWaiter>(io());  // the pipe keeps its waker
   pipe->SetReaderWaker([waiter] { waiter->Wake(); });
   Md5 md5;
@@ -721,15 +718,24 @@ Result<std::string> LocalStore::PutPart(const std::string& key, const std::strin
                                         int part_number, uint64_t offset, std::string_view data,
                                         const std::string&, std::stop_token) {
   if (!IsUploadName(upload_id)) return Status::NotFound("no upload '" + upload_id + "'");
+  std::string temp;
+  auto opened = OpenUploadFile(key, upload_id, temp);
+  if (!opened.ok()) return std::move(opened).take_error();
+  Fd fd(*opened);
+  FERRY_RETURN_IF_ERROR(WriteAll(fd.get(), data, offset, temp));
+  return "part-" + std::to_string(part_number);
+}
+
+Result<int> LocalStore::OpenUploadFile(const std::string& key, const std::string& upload_id,
+                                       std::string& temp) {
   std::string leaf;
   auto parent = OpenParent(key, /*create=*/false, leaf);
   if (!parent.ok()) return std::move(parent).take_error();
-  const std::string temp = root_ + "/" + key.substr(0, key.size() - leaf.size()) + upload_id;
+  temp = root_ + "/" + key.substr(0, key.size() - leaf.size()) + upload_id;
   Fd dir(*parent);
   Fd fd(::openat(dir.get(), upload_id.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC));
   if (fd.get() < 0) return Errno("opening", temp);
-  FERRY_RETURN_IF_ERROR(WriteAll(fd.get(), data, offset, temp));
-  return "part-" + std::to_string(part_number);
+  return fd.release();
 }
 
 Result<std::string> LocalStore::CompleteMultipart(const std::string& key,

@@ -102,6 +102,9 @@ class LocalStore final : public BlockingIoStore {
   void Skip(const std::string& key, const std::string& why);
   // Opens `key`'s file for reading: a regular file reached without a link.
   Result<int> OpenFile(const std::string& key, ObjectMeta& meta);
+  // Opens an upload's temporary file for writing; `temp` gets its path, for messages.
+  Result<int> OpenUploadFile(const std::string& key, const std::string& upload_id,
+                             std::string& temp);
   Task<Result<ObjectMeta>> ReadFileInto(const std::string& key, std::shared_ptr<BytePipe> pipe,
                                         std::stop_token stop);
   // The pipe's bytes into the upload's temporary file, checked against `size`

@@ -569,12 +569,6 @@ Task<Result<ObjectMeta>> LocalStore::ReadIntoAsync(const std::string& key, const
                                                    std::shared_ptr<BytePipe> pipe,
                                                    std::stop_token stop) {
   co_await Schedule(io());
-  co_return co_await ReadFileInto(key, std::move(pipe), stop);
-}
-
-Task<Result<ObjectMeta>> LocalStore::ReadFileInto(const std::string& key,
-                                                  std::shared_ptr<BytePipe> pipe,
-                                                  std::stop_token stop) {
   ObjectMeta meta;
   auto opened = OpenFile(key, meta);
   if (!opened.ok()) co_return std::move(opened).take_error();
@@ -609,7 +603,9 @@ Task<Result<ObjectMeta>> LocalStore::ReadFileInto(const std::string& key,
   if (offset != meta.size) {
     co_return Status::DataLoss("'" + path + "' shrank while it was read (" +
                                std::to_string(meta.size) + " then " + std::to_string(offset) +
-                               " bytes, source side)");
+                               " bytes, source side)",
+                               "whether a program is still writing the file: copy it once it "
+                               "is complete");
   }
   co_return meta;
 }

@@ -105,8 +105,6 @@ class LocalStore final : public BlockingIoStore {
   // Opens an upload's temporary file for writing; `temp` gets its path, for messages.
   Result<int> OpenUploadFile(const std::string& key, const std::string& upload_id,
                              std::string& temp);
-  Task<Result<ObjectMeta>> ReadFileInto(const std::string& key, std::shared_ptr<BytePipe> pipe,
-                                        std::stop_token stop);
   // The pipe's bytes into the upload's temporary file, checked against `size`
   // and `content_md5`; runs on the I/O threads, holding none while it waits.
   Task<Status> WriteFromPipe(const std::string& key, const std::string& upload_id,
